@@ -1,0 +1,1 @@
+"""Cross-cutting runtime every AP Journey service uses. Never domain logic."""

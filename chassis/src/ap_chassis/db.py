@@ -1,0 +1,77 @@
+"""Database access: each service's own database on a shared server, a pool, and migrations."""
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+CHASSIS_SQL = Path(__file__).parent / "sql"
+_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def database_dsn(server_url: str, name: str) -> str:
+    """The server URL with its database replaced by `name` (query such as ?host= kept)."""
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+async def ensure_database(server_url: str, name: str) -> str:
+    """Create the service's database if missing; return its DSN."""
+    if not _NAME.match(name):
+        raise ValueError(f"not a safe database name: {name!r}")
+    conn = await asyncpg.connect(database_dsn(server_url, "postgres"))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            try:
+                # Identifiers cannot be bind parameters; the name is checked against _NAME above.
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass  # created concurrently by another process
+    finally:
+        await conn.close()
+    return database_dsn(server_url, name)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for typename in ("json", "jsonb"):
+        await conn.set_type_codec(
+            typename, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection)
+    assert pool is not None
+    return pool
+
+
+async def migrate(pool: asyncpg.Pool, directories: Sequence[Path]) -> list[str]:
+    """Apply unapplied `*.sql` files, chassis first, each once, under an advisory lock."""
+    applied: list[str] = []
+    async with pool.acquire() as conn:
+        await conn.execute("SELECT pg_advisory_lock(hashtext('ap_migrations'))")
+        try:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
+            for directory in (CHASSIS_SQL, *directories):
+                for path in sorted(directory.glob("*.sql")):
+                    name = f"{directory.name}/{path.name}"
+                    if name in done:
+                        continue
+                    async with conn.transaction():
+                        await conn.execute(path.read_text())
+                        await conn.execute("INSERT INTO schema_migrations(name) VALUES ($1)", name)
+                    applied.append(name)
+                    log.info("migration applied", extra={"migration": name})
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(hashtext('ap_migrations'))")
+    return applied

@@ -1,0 +1,59 @@
+"""Idempotent commands: the same `Idempotency-Key` and body return the first answer (api.md)."""
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+
+from .errors import InvalidCommandError
+
+Command = Callable[[asyncpg.Connection], Awaitable[tuple[int, dict[str, Any]]]]
+
+
+def request_hash(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def run_command(
+    pool: asyncpg.Pool,
+    command: Command,
+    *,
+    principal: str,
+    key: str | None,
+    fingerprint: str,
+) -> tuple[int, dict[str, Any]]:
+    """Run `command` in one transaction, remembering its answer under (principal, key).
+
+    A concurrent retry with the same key waits on the key's row and then returns the stored
+    answer; a failed command stores nothing, so a retry runs it again.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        if key is not None:
+            inserted = await conn.fetchval(
+                "INSERT INTO idempotency_keys (principal, key, request_hash) VALUES ($1, $2, $3)"
+                " ON CONFLICT DO NOTHING RETURNING 1",
+                principal, key, fingerprint,
+            )
+            if not inserted:
+                row = await conn.fetchrow(
+                    "SELECT request_hash, status_code, response FROM idempotency_keys"
+                    " WHERE principal = $1 AND key = $2",
+                    principal, key,
+                )
+                if row["request_hash"] != fingerprint:
+                    raise InvalidCommandError(
+                        "this Idempotency-Key was used with a different request",
+                        field="Idempotency-Key",
+                    )
+                return row["status_code"], row["response"]
+        status, body = await command(conn)
+        if key is not None:
+            await conn.execute(
+                "UPDATE idempotency_keys SET status_code = $3, response = $4"
+                " WHERE principal = $1 AND key = $2",
+                principal, key, status, body,
+            )
+        return status, body

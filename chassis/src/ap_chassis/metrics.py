@@ -1,0 +1,39 @@
+"""Prometheus metrics of one service, in its own registry (several services may share a process)."""
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.outbox_backlog = Gauge(
+            "journey_outbox_backlog", "Unsent outbox rows seen by the relay's last pass", registry=r
+        )
+        self.outbox_published = Counter(
+            "journey_outbox_published", "Outbox rows published to Kafka", registry=r
+        )
+        self.applied = Counter(
+            "journey_events_applied", "Events applied by a consumer", ["consumer", "type"],
+            registry=r,
+        )
+        self.duplicates = Counter(
+            "journey_events_duplicate", "Redelivered events skipped by the inbox", ["consumer"],
+            registry=r,
+        )
+        self.dead_letters = Counter(
+            "journey_dead_letters", "Events sent to the dead-letter topic", ["consumer", "topic"],
+            registry=r,
+        )
+        self.consumer_lag = Gauge(
+            "journey_consumer_lag", "Messages behind the end of the partition",
+            ["consumer", "topic", "partition"], registry=r,
+        )
+        self.request_seconds = Histogram(
+            "journey_http_request_seconds", "HTTP request latency", ["method", "route", "status"],
+            registry=r,
+        )

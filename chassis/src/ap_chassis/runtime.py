@@ -1,0 +1,190 @@
+"""The machinery a service's composition root assembles: pool, broker, relay, consumers, health.
+
+A service's `create_app(settings)` calls `build_app` with its routers, migrations and consumers;
+nothing is connected at import time, and everything opened in the lifespan is closed there.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from fastapi import APIRouter, FastAPI, Request, Response
+from faststream.kafka import KafkaBroker
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SpanExporter
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from . import problems
+from .consumer import Apply, IdempotentConsumer, subscribe
+from .db import create_pool, ensure_database, migrate
+from .kafka import create_broker, relay_publisher
+from .metrics import Metrics
+from .outbox import OutboxRelay
+from .settings import ServiceSettings
+from .telemetry import instrument_asyncpg, setup_logging, tracer_provider
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A consumer of one topic: `name` keys its inbox rows and its consumer group."""
+
+    name: str
+    topic: str
+    apply: Apply
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    broker: KafkaBroker
+    metrics: Metrics
+    tracer_provider: TracerProvider
+    pool: asyncpg.Pool = field(init=False)
+    dsn: str = ""
+    relay: OutboxRelay | None = None
+    consumers: list[IdempotentConsumer] = field(default_factory=list)
+    broker_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start_broker(self) -> None:
+        """Connect to Kafka, retrying: HTTP commands are served (into the outbox) meanwhile."""
+        delay = 0.5
+        while True:
+            try:
+                await self.broker.start()
+                self.broker_ready.set()
+                log.info("broker connected")
+                return
+            except Exception as exc:
+                log.warning("broker not reachable yet: %s", type(exc).__name__)
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def run_relay(self) -> None:
+        await self.broker_ready.wait()
+        assert self.relay is not None
+        await self.relay.run()
+
+
+def build_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    routers: Sequence[APIRouter] = (),
+    migrations: Path | None = None,
+    consumers: Sequence[ConsumerSpec] = (),
+    publishes: bool = True,
+    span_exporter: SpanExporter | None = None,
+) -> FastAPI:
+    setup_logging(settings.log_level)
+    provider = tracer_provider(settings, span_exporter)
+    metrics = Metrics()
+    runtime = Runtime(
+        settings=settings,
+        broker=create_broker(settings, provider),
+        metrics=metrics,
+        tracer_provider=provider,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        instrument_asyncpg(provider)
+        runtime.dsn = await ensure_database(settings.database_url, settings.db_name)
+        runtime.pool = await create_pool(runtime.dsn)
+        try:
+            await migrate(runtime.pool, [migrations] if migrations else [])
+            for spec in consumers:
+                consumer = IdempotentConsumer(
+                    name=spec.name,
+                    pool=runtime.pool,
+                    broker=runtime.broker,
+                    apply=spec.apply,
+                    metrics=metrics,
+                    max_attempts=settings.consumer_max_attempts,
+                    backoff_seconds=settings.consumer_backoff_seconds,
+                )
+                subscribe(runtime.broker, settings, consumer, spec.topic)
+                runtime.consumers.append(consumer)
+            runtime.tasks.append(asyncio.create_task(runtime.start_broker()))
+            if publishes:
+                runtime.relay = OutboxRelay(
+                    pool=runtime.pool,
+                    dsn=runtime.dsn,
+                    publish=relay_publisher(runtime.broker),
+                    lock_name=settings.db_name,
+                    poll_seconds=settings.relay_poll_seconds,
+                    batch_size=settings.relay_batch_size,
+                    on_backlog=metrics.outbox_backlog.set,
+                    on_published=metrics.outbox_published.inc,
+                )
+                runtime.tasks.append(asyncio.create_task(runtime.run_relay()))
+            yield
+        finally:
+            for task in runtime.tasks:
+                task.cancel()
+            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await runtime.broker.stop()
+            await runtime.pool.close()
+            provider.shutdown()
+
+    app = FastAPI(title=title, version="1", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.runtime = runtime
+    problems.install(app)
+    app.include_router(health_router())
+    for router in routers:
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def _latency(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        metrics.request_seconds.labels(
+            request.method, getattr(route, "path", "unmatched"), str(response.status_code)
+        ).observe(time.perf_counter() - started)
+        return response
+
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics")
+    return app
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request, response: Response) -> dict[str, Any]:
+        """The database and the broker are reachable."""
+        runtime: Runtime = request.app.state.runtime
+        checks = {"database": False, "broker": False}
+        with contextlib.suppress(Exception):
+            checks["database"] = await runtime.pool.fetchval("SELECT 1") == 1
+        with contextlib.suppress(Exception):
+            checks["broker"] = runtime.broker_ready.is_set() and await runtime.broker.ping(1.0)
+        ready = all(checks.values())
+        response.status_code = 200 if ready else 503
+        return {"status": "ready" if ready else "not ready", "checks": checks}
+
+    @router.get("/metrics")
+    async def metrics(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router

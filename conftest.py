@@ -1,0 +1,236 @@
+"""Shared fixtures: one broker and one database server for the whole session (architecture.md 8).
+
+Tests use unique ids (random UPNs, URNs) instead of cleaning up, so they can share everything.
+"""
+
+import asyncio
+import contextlib
+import os
+import random
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import date
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from ap_chassis.auth import issue_token
+from ap_chassis.db import database_dsn
+from ap_chassis.infra import Infrastructure, provision
+from ap_chassis.kafka import create_topics
+from ap_schemas.upn import ALPHABET, check_letter
+
+JWT_SECRET = "test-secret-" + "x" * 32  # noqa: S105
+RUN = secrets.token_hex(3)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything async or under tests/ talks to real infrastructure; the rest is pure."""
+    for item in items:
+        if "infra" in getattr(item, "fixturenames", ()) or "services" in getattr(
+            item, "fixturenames", ()
+        ):
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
+
+
+# identities ----------------------------------------------------------------------------
+
+
+def random_upn(la: str = "801") -> str:
+    body = la + "".join(random.choices("0123456789", k=9))
+    return check_letter(body) + body
+
+
+def random_urn() -> str:
+    return str(random.randint(100000, 999999))
+
+
+def token(role: str = "la_officer", **scope: str) -> dict[str, str]:
+    return {"Authorization": "Bearer " + issue_token(JWT_SECRET, sub=f"{role}-user", role=role, **scope)}  # type: ignore[arg-type]
+
+
+def referral_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "upn": random_upn(),
+        "forename": "Alex",
+        "surname": "Example",
+        "date_of_birth": "2012-03-04",
+        "sex": "U",
+        "ethnicity": "NOBT",
+        "sen_provision": "K",
+        "fsm_eligible": True,
+        "postcode": "YO1 7HH",
+        "home_school_urn": random_urn(),
+        "referrer": {"kind": "local_authority"},
+        "reason": "suspension",
+        "tier_requested": 2,
+        "referred_on": "2026-09-07",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture(scope="session")
+def helpers() -> Any:
+    class H:
+        pass
+
+    h = H()
+    h.random_upn, h.random_urn, h.token, h.referral_body = (  # type: ignore[attr-defined]
+        random_upn, random_urn, token, referral_body,
+    )
+    return h
+
+
+# infrastructure -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:
+    found = provision(tmp_path_factory.mktemp("infra"))
+    print(f"\ninfrastructure: {found.origin}")
+    asyncio.run(create_topics(found.kafka_bootstrap_servers))
+    yield found
+    found.close()
+
+
+def service_settings(infra: Infrastructure, name: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "JOURNEY_ENVIRONMENT": "test",
+        "JOURNEY_JWT_SECRET": JWT_SECRET,
+        "database_url": infra.database_url,
+        "database_name": f"ap_{name}_{RUN}",
+        "kafka_bootstrap_servers": infra.kafka_bootstrap_servers,
+        "kafka_session_timeout_ms": 2000,
+        "kafka_heartbeat_interval_ms": 500,
+        "kafka_fetch_max_wait_ms": 50,
+        "relay_poll_seconds": 0.5,
+        "consumer_backoff_seconds": 0.05,
+        **overrides,
+    }
+
+
+def build(name: str, infra: Infrastructure, **overrides: Any) -> Any:
+    module = __import__(f"ap_{name}.app", fromlist=["create_app", "Settings"])
+    settings = module.Settings(**service_settings(infra, name, **overrides))
+    return module.create_app(settings)
+
+
+@contextlib.asynccontextmanager
+async def running(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan in this loop and give a client for it, once its broker is up."""
+    async with app.router.lifespan_context(app):
+        await asyncio.wait_for(app.state.runtime.broker_ready.wait(), 60)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+class Platform:
+    def __init__(self) -> None:
+        self.apps: dict[str, Any] = {}
+        self.clients: dict[str, httpx.AsyncClient] = {}
+
+    def __getattr__(self, name: str) -> httpx.AsyncClient:
+        return self.clients[name]
+
+
+@pytest.fixture(scope="session")
+async def services(infra: Infrastructure) -> AsyncIterator[Platform]:
+    """All four services, in this process, on the session's broker and database server."""
+    platform = Platform()
+    async with contextlib.AsyncExitStack() as stack:
+        for name in ("referral", "placement", "outcomes", "reporting"):
+            app = build(name, infra)
+            platform.apps[name] = app
+            platform.clients[name] = await stack.enter_async_context(running(app))
+        yield platform
+    await drop_databases(infra.database_url)
+
+
+async def drop_databases(server_url: str) -> None:
+    with contextlib.suppress(Exception):
+        conn = await asyncpg.connect(database_dsn(server_url, "postgres"))
+        try:
+            names = await conn.fetch(
+                "SELECT datname FROM pg_database WHERE datname LIKE $1", f"ap_%_{RUN}%"
+            )
+            for row in names:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+# waiting and reading -----------------------------------------------------------------
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[Any]], *, timeout: float = 20.0, interval: float = 0.1
+) -> Any:
+    """Poll `probe` until it returns a truthy value; fail with its last answer after `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: Any = None
+    while asyncio.get_running_loop().time() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"not reached within {timeout}s; last answer: {last!r}")
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, key: str | None = None, timeout: float = 3.0
+) -> list[Any]:
+    """Every record on `topic` from the beginning (optionally only those with `key`)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+        fetch_max_wait_ms=50,
+    )
+    await consumer.start()
+    try:
+        parts = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())]
+        if not parts:
+            await consumer._client.force_metadata_update()  # noqa: SLF001
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)
+        records: list[Any] = []
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            positions = [await consumer.position(p) for p in parts]
+            if all(pos >= ends[p] for pos, p in zip(positions, parts, strict=True)):
+                break
+            batch = await consumer.getmany(timeout_ms=200)
+            for recs in batch.values():
+                records.extend(recs)
+        if key is not None:
+            records = [r for r in records if r.key == key.encode()]
+        return records
+    finally:
+        await consumer.stop()
+
+
+@pytest.fixture(scope="session")
+def wait() -> Callable[..., Awaitable[Any]]:
+    return eventually
+
+
+@pytest.fixture(scope="session")
+def topic_reader(infra: Infrastructure) -> Callable[..., Awaitable[list[Any]]]:
+    async def read(topic: str, **kw: Any) -> list[Any]:
+        return await read_topic(infra.kafka_bootstrap_servers, topic, **kw)
+
+    return read
+
+
+def today() -> date:
+    return date.today()
+
+
+__all__ = ["build", "running", "service_settings", "uuid", "os"]

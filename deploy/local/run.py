@@ -1,0 +1,84 @@
+"""`make run`: find or start Kafka and PostgreSQL, create topics, serve the four services.
+
+Honours KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and JOURNEY_JWT_SECRET; otherwise starts the
+embedded broker and database (no Docker needed). Ctrl-C stops everything it started.
+"""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from ap_chassis.infra import provision
+from ap_chassis.kafka import create_topics
+
+SERVICES = {"referral": 8001, "placement": 8002, "outcomes": 8003, "reporting": 8004}
+STATE = Path(__file__).resolve().parents[2] / ".run"
+
+
+def wait_healthy(port: int, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:  # noqa: S310
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    STATE.mkdir(exist_ok=True)
+    infra = provision(STATE / "infra")
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        asyncio.run(create_topics(infra.kafka_bootstrap_servers))
+        for name, port in SERVICES.items():
+            env = {
+                **os.environ,
+                "DATABASE_URL": infra.database_url,
+                "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
+                "HTTP_PORT": str(port),
+            }
+            procs.append(subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "uvicorn", "--factory", f"ap_{name}.app:create_app",
+                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                env=env,
+            ))
+        for name, port in SERVICES.items():
+            state = "up" if wait_healthy(port) else "NOT answering"
+            print(f"  {name:<10} http://127.0.0.1:{port}  ({state}; docs at /docs)")
+        print(f"\ninfrastructure: {infra.origin}")
+        print("get a token:     make token ROLE=la_officer   (roles: la_officer, school URN=...,"
+              " provider PROVIDER=..., analyst, auditor)")
+        print("try:            curl -H \"Authorization: Bearer $(make -s token)\" "
+              "http://127.0.0.1:8004/v1/caseload\nCtrl-C stops the platform.")
+        for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT is ignored when run with `&`
+            signal.signal(signum, _interrupt)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return 0
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        infra.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""Event data models, one per event type and version, and the registry that maps type to topic.
+
+A published model is frozen: a change that could break a reader is a new `.v2` model beside it.
+General topics carry the pseudonymous `pupil_id` only; identifying details travel on
+`journey.identity` alone (architecture.md 6).
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from . import topics
+from .codes import (
+    CommissionerKind,
+    CostPer,
+    Decision,
+    EndReason,
+    Ethnicity,
+    Progress,
+    ReferralReason,
+    ReferrerKind,
+    ReintegrationMode,
+    ReviewOutcome,
+    SenProvision,
+    SettingType,
+    Sex,
+    Tier,
+    Ukprn,
+    Urn,
+)
+from .upn import Upn
+
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class EventData(BaseModel):
+    """Fields every event carries: `occurred_at` is the business date the thing happened on."""
+
+    model_config = ConfigDict(frozen=True)
+    occurred_at: date
+
+
+class PupilEventData(EventData):
+    pupil_id: UUID
+
+
+# journey.referrals -------------------------------------------------------------------------
+
+
+class Referrer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    kind: ReferrerKind
+    urn: Urn | None = None
+
+    @model_validator(mode="after")
+    def _school_has_urn(self) -> "Referrer":
+        if self.kind == "school" and self.urn is None:
+            raise ValueError("a school referrer needs its urn")
+        return self
+
+
+class PupilReferredV1(PupilEventData):
+    referral_id: UUID
+    referred_on: date
+    referrer: Referrer
+    reason: ReferralReason
+    tier_requested: Tier
+    excluded_on: date | None = None
+    sen_provision: SenProvision
+    home_school_urn: Urn | None = None
+
+
+class ReferralDecidedV1(PupilEventData):
+    referral_id: UUID
+    decision: Decision
+    decided_on: date
+    reason: Text | None = None
+
+
+class ReferralWithdrawnV1(PupilEventData):
+    referral_id: UUID
+    withdrawn_on: date
+    reason: Text
+
+
+# journey.identity (personal data: read by reporting only) -----------------------------------
+
+
+class PupilIdentityRecordedV1(PupilEventData):
+    upn: Upn
+    former_upn: Upn | None = None
+    forename: Name
+    surname: Name
+    middle_names: Name | None = None
+    preferred_surname: Name | None = None
+    date_of_birth: date
+    sex: Sex
+    ethnicity: Ethnicity | None = None
+    fsm_eligible: bool | None = None
+    postcode: Annotated[str, Field(max_length=10)] | None = None
+    sen_provision: SenProvision
+
+
+# journey.providers -----------------------------------------------------------------------
+
+
+class ProviderRegisteredV1(EventData):
+    provider_id: UUID
+    name: Text
+    urn: Urn | None = None
+    ukprn: Ukprn | None = None
+    setting_type: SettingType | None = None
+    registered: bool
+
+
+# journey.placements ----------------------------------------------------------------------
+
+
+class Commissioner(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    kind: CommissionerKind
+    urn: Urn | None = None
+
+
+class Cost(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    amount_pence: int = Field(gt=0)
+    per: CostPer
+
+
+class PupilPlacedV1(PupilEventData):
+    placement_id: UUID
+    referral_id: UUID
+    provider_id: UUID
+    commissioner: Commissioner
+    tier: Tier
+    start_date: date
+    planned_end_date: date | None = None
+    sessions_per_week: int = Field(ge=1, le=10)
+    cost: Cost
+    annual_cost_pence: int = Field(ge=0, description="the cost rule of api.md, annualised")
+    dual_registered: bool
+    reason: ReferralReason = Field(description="the primary reason: the referral's reason")
+
+
+class PlacementEndedV1(PupilEventData):
+    placement_id: UUID
+    end_date: date
+    reason: EndReason
+
+
+# journey.outcomes ------------------------------------------------------------------------
+
+
+class Attendance(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    possible_sessions: int = Field(ge=0)
+    attended_sessions: int = Field(ge=0)
+
+
+class PlacementReviewedV1(PupilEventData):
+    review_id: UUID
+    placement_id: UUID
+    reviewed_on: date
+    attendance: Attendance
+    progress: Progress
+    outcome: ReviewOutcome
+    next_review_on: date | None = None
+
+
+class PupilReintegratedV1(PupilEventData):
+    reintegration_id: UUID
+    placement_id: UUID | None = None
+    school_urn: Urn
+    reintegrated_on: date
+    mode: ReintegrationMode
+
+
+class SustainmentCheckedV1(PupilEventData):
+    reintegration_id: UUID
+    checked_on: date
+    sustained: bool
+
+
+class DestinationConfirmedV1(PupilEventData):
+    destination_id: UUID
+    activity_code: int = Field(ge=100, le=999)
+    group: str = Field(description="reporting group of the code set: education_training, neet, ...")
+    confirmed_on: date
+
+
+# registry --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    type: str
+    topic: str
+    model: type[EventData]
+
+    @property
+    def schema_name(self) -> str:
+        return f"{self.type}.json"
+
+
+SPECS: tuple[EventSpec, ...] = (
+    EventSpec("journey.pupil.referred.v1", topics.REFERRALS, PupilReferredV1),
+    EventSpec("journey.referral.decided.v1", topics.REFERRALS, ReferralDecidedV1),
+    EventSpec("journey.referral.withdrawn.v1", topics.REFERRALS, ReferralWithdrawnV1),
+    EventSpec("journey.pupil.identity.recorded.v1", topics.IDENTITY, PupilIdentityRecordedV1),
+    EventSpec("journey.provider.registered.v1", topics.PROVIDERS, ProviderRegisteredV1),
+    EventSpec("journey.pupil.placed.v1", topics.PLACEMENTS, PupilPlacedV1),
+    EventSpec("journey.placement.ended.v1", topics.PLACEMENTS, PlacementEndedV1),
+    EventSpec("journey.placement.reviewed.v1", topics.OUTCOMES, PlacementReviewedV1),
+    EventSpec("journey.pupil.reintegrated.v1", topics.OUTCOMES, PupilReintegratedV1),
+    EventSpec(
+        "journey.reintegration.sustainment_checked.v1", topics.OUTCOMES, SustainmentCheckedV1
+    ),
+    EventSpec("journey.destination.confirmed.v1", topics.OUTCOMES, DestinationConfirmedV1),
+)
+BY_TYPE: dict[str, EventSpec] = {s.type: s for s in SPECS}
+BY_MODEL: dict[type[EventData], EventSpec] = {s.model: s for s in SPECS}

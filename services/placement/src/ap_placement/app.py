@@ -1,0 +1,24 @@
+"""Composition root of the placement service."""
+
+from pathlib import Path
+
+from ap_chassis.runtime import build_app
+from ap_chassis.settings import ServiceSettings
+from fastapi import FastAPI
+from opentelemetry.sdk.trace.export import SpanExporter
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class Settings(ServiceSettings):
+    service_name: str = "placement"
+    http_port: int = 8002
+
+
+def create_app(settings: Settings | None = None, span_exporter: SpanExporter | None = None) -> FastAPI:
+    return build_app(
+        settings or Settings(),
+        title="AP Journey: placement",
+        migrations=MIGRATIONS,
+        span_exporter=span_exporter,
+    )

@@ -1,0 +1,1 @@
+"""Referral service: the identity register, referrals and their triage decisions."""

@@ -1,0 +1,91 @@
+"""HTTP routes of the referral service: parse, authorise, delegate to a handler, answer."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from ap_chassis.auth import Principal, require
+from ap_chassis.http import event_context, execute
+from ap_chassis.problems import ProblemError
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from . import domain, handlers
+from .models import DecisionIn, ReferralIn, WithdrawalIn
+
+router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+Writer = Annotated[Principal, Depends(require("la_officer", "school"))]
+
+
+@router.post("", status_code=201)
+async def create_referral(
+    body: ReferralIn, request: Request, principal: Writer, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Refer a pupil to AP. A school refers as itself; the same UPN keeps its pupil_id."""
+    if principal.role == "school" and (
+        body.referrer.kind != "school" or body.referrer.urn != principal.urn
+    ):
+        raise ProblemError(403, "Forbidden", "a school may refer only as itself (referrer.urn)")
+    ctx = event_context(request, principal)
+    return await execute(
+        request, principal,
+        lambda conn: handlers.refer_pupil(conn, cmd=body, ctx=ctx),
+        body=body, idempotency_key=idempotency_key,
+    )
+
+
+@router.post("/{referral_id}/decision")
+async def decide_referral(
+    referral_id: UUID, body: DecisionIn, request: Request, principal: Writer,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Accept or decline a referral; a second decision is 409."""
+    ctx = event_context(request, principal)
+    return await execute(
+        request, principal,
+        lambda conn: handlers.decide_referral(
+            conn, referral_id=referral_id, cmd=body, ctx=ctx, principal=principal
+        ),
+        body=body, idempotency_key=idempotency_key,
+    )
+
+
+@router.post("/{referral_id}/withdrawal")
+async def withdraw_referral(
+    referral_id: UUID, body: WithdrawalIn, request: Request, principal: Writer,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    ctx = event_context(request, principal)
+    return await execute(
+        request, principal,
+        lambda conn: handlers.withdraw_referral(
+            conn, referral_id=referral_id, cmd=body, ctx=ctx, principal=principal
+        ),
+        body=body, idempotency_key=idempotency_key,
+    )
+
+
+@router.get("/{referral_id}")
+async def get_referral(referral_id: UUID, request: Request, principal: Writer) -> dict[str, Any]:
+    """The referral and its status (no identifying details: those stay in the register)."""
+    async with request.app.state.runtime.pool.acquire() as conn:
+        referral = await handlers.find_referral(conn, referral_id, principal)
+    return {
+        "referral_id": str(referral.referral_id),
+        "pupil_id": str(referral.pupil_id),
+        "status": referral.status,
+        "referrer": {"kind": referral.referrer_kind, "urn": referral.referrer_urn},
+        "reason": referral.reason,
+        "tier_requested": referral.tier_requested,
+        "referred_on": referral.referred_on.isoformat(),
+        "excluded_on": referral.excluded_on and referral.excluded_on.isoformat(),
+        "sixth_school_day": referral.excluded_on
+        and domain.sixth_school_day(referral.excluded_on).isoformat(),
+        "sen_provision": referral.sen_provision,
+        "home_school_urn": referral.home_school_urn,
+        "decision": referral.decision,
+        "decided_on": referral.decided_on and referral.decided_on.isoformat(),
+        "decision_reason": referral.decision_reason,
+        "withdrawn_on": referral.withdrawn_on and referral.withdrawn_on.isoformat(),
+        "withdrawal_reason": referral.withdrawal_reason,
+    }

@@ -1,0 +1,90 @@
+"""Referral rules and state transitions. Pure: no I/O, no awaits."""
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Literal
+from uuid import UUID
+
+from ap_chassis.errors import DomainError, InvalidCommandError
+
+Status = Literal["received", "accepted", "declined", "withdrawn"]
+SIXTH_DAY = 6
+
+
+@dataclass(frozen=True)
+class Referral:
+    referral_id: UUID
+    pupil_id: UUID
+    status: Status
+    referrer_kind: str
+    referrer_urn: str | None
+    reason: str
+    tier_requested: int
+    referred_on: date
+    excluded_on: date | None
+    sen_provision: str
+    home_school_urn: str | None
+    decision: str | None = None
+    decided_on: date | None = None
+    decision_reason: str | None = None
+    withdrawn_on: date | None = None
+    withdrawal_reason: str | None = None
+
+
+def check_new_referral(
+    *, reason: str, referred_on: date, excluded_on: date | None, sen_provision: str
+) -> None:
+    """Rules across the fields of a new referral; each names the field at fault."""
+    if reason == "permanent_exclusion" and excluded_on is None:
+        raise InvalidCommandError(
+            "excluded_on is required for a permanent exclusion (it starts the sixth-day clock)",
+            field="excluded_on",
+        )
+    if excluded_on is not None and excluded_on > referred_on:
+        raise InvalidCommandError("excluded_on cannot be after referred_on", field="excluded_on")
+    if reason == "ehc_plan_named" and sen_provision != "E":
+        raise InvalidCommandError(
+            "a setting named on an EHC plan needs SEN provision E", field="sen_provision"
+        )
+
+
+def sixth_school_day(excluded_on: date) -> date:
+    """The day full-time education must start: the 6th school day after the exclusion.
+
+    School days are approximated as weekdays; term dates and bank holidays are not yet known here.
+    """
+    day, counted = excluded_on, 0
+    while counted < SIXTH_DAY:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            counted += 1
+    return day
+
+
+def decide(referral: Referral, *, decision: str, decided_on: date, reason: str | None) -> Referral:
+    if referral.status != "received":
+        raise DomainError(f"the referral was already {referral.status}")
+    if decided_on < referral.referred_on:
+        raise InvalidCommandError("decided_on cannot be before referred_on", field="decided_on")
+    return replace(
+        referral,
+        status="accepted" if decision == "accepted" else "declined",
+        decision=decision,
+        decided_on=decided_on,
+        decision_reason=reason,
+    )
+
+
+def withdraw(referral: Referral, *, withdrawn_on: date, reason: str) -> Referral:
+    if referral.status not in ("received", "accepted"):
+        raise DomainError(f"a {referral.status} referral cannot be withdrawn")
+    if withdrawn_on < referral.referred_on:
+        raise InvalidCommandError("withdrawn_on cannot be before referred_on", field="withdrawn_on")
+    return replace(referral, status="withdrawn", withdrawn_on=withdrawn_on, withdrawal_reason=reason)
+
+
+def may_see(referral: Referral, *, role: str, urn: str | None) -> bool:
+    """A school sees only the referrals it made; the LA sees all."""
+    if role == "la_officer":
+        return True
+    return role == "school" and referral.referrer_urn is not None and referral.referrer_urn == urn

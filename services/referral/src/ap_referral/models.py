@@ -1,0 +1,47 @@
+"""HTTP request bodies of the referral API (api.md). Field names are the contract."""
+
+from datetime import date
+from typing import Annotated, Literal
+
+from ap_schemas.codes import Ethnicity, ReferralReason, SenProvision, Sex, Tier, Urn
+from ap_schemas.events import Referrer
+from ap_schemas.upn import Upn
+from pydantic import BaseModel, ConfigDict, Field
+
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReferralIn(Body):
+    upn: Upn
+    forename: Name
+    surname: Name
+    middle_names: Name | None = None
+    preferred_surname: Name | None = None
+    date_of_birth: date
+    sex: Sex
+    ethnicity: Ethnicity | None = None
+    sen_provision: SenProvision
+    fsm_eligible: bool | None = None
+    postcode: Annotated[str, Field(pattern=r"^[A-Za-z0-9 ]{2,10}$")] | None = None
+    home_school_urn: Urn | None = None
+    referrer: Referrer
+    reason: ReferralReason
+    tier_requested: Tier
+    referred_on: date
+    excluded_on: date | None = None
+
+
+class DecisionIn(Body):
+    decision: Literal["accepted", "declined"]
+    decided_on: date
+    reason: Text | None = None
+
+
+class WithdrawalIn(Body):
+    withdrawn_on: date
+    reason: Text

@@ -1,0 +1,1 @@
+"""Reporting service: read models projected from every journey topic."""

@@ -1,0 +1,81 @@
+"""HTTP routes of the reporting service: read models only."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from ap_chassis.auth import Principal, require
+from ap_chassis.errors import NotFoundError
+from fastapi import APIRouter, Depends, Query, Request
+
+from . import projection, repository
+
+router = APIRouter(prefix="/v1", tags=["reports"])
+StatusFilter = Literal[projection.STATUSES]  # type: ignore[valid-type]
+
+
+@router.get("/pupils/{pupil_id}/timeline")
+async def timeline(
+    pupil_id: UUID,
+    request: Request,
+    principal: Annotated[
+        Principal, Depends(require("la_officer", "auditor", "school", "provider"))
+    ],
+) -> dict[str, Any]:
+    """A pupil's journey, every event in business-time order, and their status now."""
+    async with request.app.state.runtime.pool.acquire() as conn:
+        state = await repository.get_state(conn, pupil_id)
+        if state is None or not projection.visible_to(
+            state, role=principal.role, urn=principal.urn, provider_id=principal.provider_id
+        ):
+            raise NotFoundError(f"no journey for pupil {pupil_id}")
+        rows = await repository.pupil_events(conn, pupil_id)
+    return {
+        "pupil_id": str(pupil_id),
+        "status": state.status,
+        "events": [
+            {
+                "event_id": str(r["event_id"]),
+                "type": r["type"],
+                "occurred_at": r["occurred_at"].isoformat(),
+                "recorded_at": r["recorded_at"].isoformat(),
+                "source": r["source"],
+                "data": r["data"],
+            }
+            for r in rows
+        ],
+    }
+
+
+@router.get("/caseload")
+async def caseload(
+    request: Request,
+    principal: Annotated[
+        Principal, Depends(require("la_officer", "analyst", "auditor", "school", "provider"))
+    ],
+    status: Annotated[StatusFilter | None, Query()] = None,
+    tier: Annotated[int | None, Query(ge=1, le=3)] = None,
+    school_urn: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+) -> dict[str, Any]:
+    """How many pupils are in each status and tier now; a school or provider sees its own."""
+    provider_id = None
+    if principal.role == "school":
+        school_urn = principal.urn
+    elif principal.role == "provider":
+        provider_id = principal.provider_id
+    async with request.app.state.runtime.pool.acquire() as conn:
+        rows = await repository.caseload(
+            conn, status=status, tier=tier, school_urn=school_urn, provider_id=provider_id
+        )
+    by_status: dict[str, int] = {}
+    by_tier: dict[str, int] = {}
+    for r in rows:
+        by_status[r["status"]] = by_status.get(r["status"], 0) + r["n"]
+        key = str(r["tier"]) if r["tier"] is not None else "unknown"
+        by_tier[key] = by_tier.get(key, 0) + r["n"]
+    return {
+        "as_of": datetime.now(UTC).isoformat(),
+        "total": sum(by_status.values()),
+        "by_status": by_status,
+        "by_tier": by_tier,
+    }

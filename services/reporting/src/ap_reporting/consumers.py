@@ -1,0 +1,47 @@
+"""Reporting's subscribers: translate each event into a read-model update; no rules here."""
+
+import asyncpg
+from ap_chassis.runtime import ConsumerSpec
+from ap_schemas import topics
+from ap_schemas.envelope import RawEvent
+from ap_schemas.events import EventData, ProviderRegisteredV1, PupilEventData
+
+from . import projection, repository
+
+
+async def project_journey_event(
+    conn: asyncpg.Connection, envelope: RawEvent, data: EventData
+) -> None:
+    """Record the event on the pupil's timeline and recompute the pupil's state."""
+    if isinstance(data, ProviderRegisteredV1):
+        await repository.upsert_provider(conn, data.provider_id, data.model_dump(mode="json"))
+        return
+    assert isinstance(data, PupilEventData)
+    await repository.lock_pupil(conn, data.pupil_id)
+    await repository.insert_event(
+        conn,
+        event_id=envelope.id,
+        pupil_id=data.pupil_id,
+        type_=envelope.type,
+        occurred_at=data.occurred_at,
+        recorded_at=envelope.time,
+        source=envelope.source,
+        data=data.model_dump(mode="json"),
+    )
+    events = repository.as_journey_events(await repository.pupil_events(conn, data.pupil_id))
+    await repository.save_state(conn, data.pupil_id, projection.project(events))
+
+
+async def record_identity(conn: asyncpg.Connection, envelope: RawEvent, data: EventData) -> None:
+    assert isinstance(data, PupilEventData)
+    details = data.model_dump(mode="json")
+    await repository.upsert_identity(conn, data.pupil_id, details, envelope.time)
+
+
+CONSUMERS = [
+    ConsumerSpec("journey", topics.REFERRALS, project_journey_event),
+    ConsumerSpec("journey", topics.PROVIDERS, project_journey_event),
+    ConsumerSpec("journey", topics.PLACEMENTS, project_journey_event),
+    ConsumerSpec("journey", topics.OUTCOMES, project_journey_event),
+    ConsumerSpec("identity", topics.IDENTITY, record_identity),
+]
