@@ -21,9 +21,9 @@ from ap_chassis.auth import issue_token
 from ap_chassis.db import database_dsn
 from ap_chassis.infra import Infrastructure, provision
 from ap_chassis.kafka import create_topics
-from ap_schemas.upn import ALPHABET, check_letter
+from ap_schemas.upn import check_letter
 
-JWT_SECRET = "test-secret-" + "x" * 32  # noqa: S105
+JWT_SECRET = "test-secret-" + "x" * 32
 RUN = secrets.token_hex(3)
 
 
@@ -51,7 +51,9 @@ def random_urn() -> str:
 
 
 def token(role: str = "la_officer", **scope: str) -> dict[str, str]:
-    return {"Authorization": "Bearer " + issue_token(JWT_SECRET, sub=f"{role}-user", role=role, **scope)}  # type: ignore[arg-type]
+    return {
+        "Authorization": "Bearer " + issue_token(JWT_SECRET, sub=f"{role}-user", role=role, **scope)
+    }  # type: ignore[arg-type]
 
 
 def referral_body(**overrides: Any) -> dict[str, Any]:
@@ -82,7 +84,10 @@ def helpers() -> Any:
 
     h = H()
     h.random_upn, h.random_urn, h.token, h.referral_body = (  # type: ignore[attr-defined]
-        random_upn, random_urn, token, referral_body,
+        random_upn,
+        random_urn,
+        token,
+        referral_body,
     )
     return h
 
@@ -188,15 +193,19 @@ async def read_topic(
 ) -> list[Any]:
     """Every record on `topic` from the beginning (optionally only those with `key`)."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
         fetch_max_wait_ms=50,
     )
     await consumer.start()
     try:
         parts = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())]
         if not parts:
-            await consumer._client.force_metadata_update()  # noqa: SLF001
-            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
+            await consumer._client.force_metadata_update()
+            parts = [
+                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()
+            ]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         ends = await consumer.end_offsets(parts)
@@ -233,4 +242,51 @@ def today() -> date:
     return date.today()
 
 
-__all__ = ["build", "running", "service_settings", "uuid", "os"]
+__all__ = ["build", "os", "running", "service_settings", "uuid"]
+
+
+class TcpProxy:
+    """A TCP relay that can be cut and restored, to take a broker away without restarting it."""
+
+    def __init__(self, target_port: int, port: int) -> None:
+        self.target_port, self.port = target_port, port
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    async def cut(self) -> None:
+        """Refuse new connections and drop the open ones."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in list(self._pipes):
+            writer.close()
+        self._pipes.clear()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.close()
+            return
+        self._pipes.update({writer, up_writer})
+        await asyncio.gather(self._pump(reader, up_writer), self._pump(up_reader, writer))
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (OSError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+            self._pipes.discard(writer)
+
+
+@pytest.fixture(scope="session")
+def tcp_proxy() -> type[TcpProxy]:
+    return TcpProxy

@@ -20,8 +20,13 @@ async def test_posted_referral_puts_one_pseudonymous_event_on_referrals(
     assert event["type"] == "journey.pupil.referred.v1"
     assert event["subject"] == pupil_id
     assert event["id"] in answer.json()["event_ids"]
-    for personal in (body["upn"], body["forename"], body["surname"], body["date_of_birth"],
-                     body["postcode"]):
+    for personal in (
+        body["upn"],
+        body["forename"],
+        body["surname"],
+        body["date_of_birth"],
+        body["postcode"],
+    ):
         assert personal not in value
     headers = dict(records[0].headers)
     assert headers["content-type"] == b"application/cloudevents+json"
@@ -48,7 +53,9 @@ async def test_same_upn_keeps_its_pupil_id(services, helpers):
 async def test_create_and_accept_then_timeline_and_caseload(services, helpers, wait):
     school = helpers.random_urn()
     body = helpers.referral_body(home_school_urn=school)
-    created = (await services.referral.post("/v1/referrals", json=body, headers=helpers.token())).json()
+    created = (
+        await services.referral.post("/v1/referrals", json=body, headers=helpers.token())
+    ).json()
     decided = await services.referral.post(
         f"/v1/referrals/{created['referral_id']}/decision",
         json={"decision": "accepted", "decided_on": "2026-09-07"},

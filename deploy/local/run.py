@@ -24,7 +24,7 @@ def wait_healthy(port: int, timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
                 if r.status == 200:
                     return True
         except OSError:
@@ -49,19 +49,36 @@ def main() -> int:
                 "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
                 "HTTP_PORT": str(port),
             }
-            procs.append(subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "uvicorn", "--factory", f"ap_{name}.app:create_app",
-                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                env=env,
-            ))
+            procs.append(
+                subprocess.Popen(  # noqa: S603
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "--factory",
+                        f"ap_{name}.app:create_app",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                    ],
+                    env=env,
+                )
+            )
         for name, port in SERVICES.items():
             state = "up" if wait_healthy(port) else "NOT answering"
             print(f"  {name:<10} http://127.0.0.1:{port}  ({state}; docs at /docs)")
         print(f"\ninfrastructure: {infra.origin}")
-        print("get a token:     make token ROLE=la_officer   (roles: la_officer, school URN=...,"
-              " provider PROVIDER=..., analyst, auditor)")
-        print("try:            curl -H \"Authorization: Bearer $(make -s token)\" "
-              "http://127.0.0.1:8004/v1/caseload\nCtrl-C stops the platform.")
+        print(
+            "get a token:     make token ROLE=la_officer   (roles: la_officer, school URN=...,"
+            " provider PROVIDER=..., analyst, auditor)"
+        )
+        print(
+            'try:            curl -H "Authorization: Bearer $(make -s token)" '
+            "http://127.0.0.1:8004/v1/caseload\nCtrl-C stops the platform."
+        )
         for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT is ignored when run with `&`
             signal.signal(signum, _interrupt)
         try:

@@ -34,7 +34,9 @@ def decode_token(token: str, secret: str) -> Principal:
         raise ProblemError(401, "Unauthorized", f"invalid bearer token: {exc}") from None
     role = claims.get("role")
     if role not in ROLES:
-        raise ProblemError(401, "Unauthorized", "the token's role is not one of " + str(sorted(ROLES)))
+        raise ProblemError(
+            401, "Unauthorized", "the token's role is not one of " + str(sorted(ROLES))
+        )
     if role == "school" and not claims.get("urn"):
         raise ProblemError(401, "Unauthorized", "a school token needs a urn claim")
     if role == "provider" and not claims.get("provider_id"):
@@ -56,14 +58,18 @@ def issue_token(secret: str, *, sub: str, role: Role, ttl_seconds: int = 3600, *
 
 
 def require(*roles: Role) -> Callable[..., Principal]:
-    """A FastAPI dependency: the caller's principal, 401 without a valid token, 403 for other roles."""
+    """A FastAPI dependency: the caller's principal; 401 without a valid token, 403 other roles."""
 
     def dependency(
         request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
     ) -> Principal:
         if credentials is None:
-            raise ProblemError(401, "Unauthorized", "a bearer token is required",
-                               headers={"WWW-Authenticate": "Bearer"})
+            raise ProblemError(
+                401,
+                "Unauthorized",
+                "a bearer token is required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         principal = decode_token(credentials.credentials, request.app.state.settings.jwt_secret)
         if principal.role not in roles:
             raise ProblemError(403, "Forbidden", f"role {principal.role} may not do this")

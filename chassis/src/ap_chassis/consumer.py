@@ -74,7 +74,9 @@ class IdempotentConsumer:
             except TRANSIENT as exc:
                 log.warning(
                     "transient error applying event %s (attempt %d): %s",
-                    envelope.id, attempt, type(exc).__name__,
+                    envelope.id,
+                    attempt,
+                    type(exc).__name__,
                 )
                 await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
             except Exception:
@@ -111,8 +113,12 @@ class IdempotentConsumer:
         self.metrics.dead_letters.labels(self.name, record.topic).inc()
         log.warning(
             "event dead-lettered",
-            extra={"topic": record.topic, "partition": record.partition,
-                   "offset": record.offset, "reason": reason},
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "reason": reason,
+            },
         )
 
 
@@ -125,7 +131,7 @@ def _reason(exc: BaseException) -> str:
 def subscribe(
     broker: KafkaBroker, settings: ServiceSettings, consumer: IdempotentConsumer, topic: str
 ) -> None:
-    """Register `consumer` on `topic`: its own group, manual-after-commit semantics, from earliest."""
+    """Register `consumer` on `topic`: its own group, ack after commit, from the earliest offset."""
 
     @broker.subscriber(
         topic,

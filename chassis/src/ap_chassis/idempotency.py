@@ -35,13 +35,16 @@ async def run_command(
             inserted = await conn.fetchval(
                 "INSERT INTO idempotency_keys (principal, key, request_hash) VALUES ($1, $2, $3)"
                 " ON CONFLICT DO NOTHING RETURNING 1",
-                principal, key, fingerprint,
+                principal,
+                key,
+                fingerprint,
             )
             if not inserted:
                 row = await conn.fetchrow(
                     "SELECT request_hash, status_code, response FROM idempotency_keys"
                     " WHERE principal = $1 AND key = $2",
-                    principal, key,
+                    principal,
+                    key,
                 )
                 if row["request_hash"] != fingerprint:
                     raise InvalidCommandError(
@@ -54,6 +57,9 @@ async def run_command(
             await conn.execute(
                 "UPDATE idempotency_keys SET status_code = $3, response = $4"
                 " WHERE principal = $1 AND key = $2",
-                principal, key, status, body,
+                principal,
+                key,
+                status,
+                body,
             )
         return status, body

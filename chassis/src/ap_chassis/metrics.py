@@ -18,22 +18,32 @@ class Metrics:
             "journey_outbox_published", "Outbox rows published to Kafka", registry=r
         )
         self.applied = Counter(
-            "journey_events_applied", "Events applied by a consumer", ["consumer", "type"],
+            "journey_events_applied",
+            "Events applied by a consumer",
+            ["consumer", "type"],
             registry=r,
         )
         self.duplicates = Counter(
-            "journey_events_duplicate", "Redelivered events skipped by the inbox", ["consumer"],
+            "journey_events_duplicate",
+            "Redelivered events skipped by the inbox",
+            ["consumer"],
             registry=r,
         )
         self.dead_letters = Counter(
-            "journey_dead_letters", "Events sent to the dead-letter topic", ["consumer", "topic"],
+            "journey_dead_letters",
+            "Events sent to the dead-letter topic",
+            ["consumer", "topic"],
             registry=r,
         )
         self.consumer_lag = Gauge(
-            "journey_consumer_lag", "Messages behind the end of the partition",
-            ["consumer", "topic", "partition"], registry=r,
+            "journey_consumer_lag",
+            "Messages behind the end of the partition",
+            ["consumer", "topic", "partition"],
+            registry=r,
         )
         self.request_seconds = Histogram(
-            "journey_http_request_seconds", "HTTP request latency", ["method", "route", "status"],
+            "journey_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route", "status"],
             registry=r,
         )

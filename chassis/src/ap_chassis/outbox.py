@@ -27,9 +27,7 @@ async def append(conn: asyncpg.Connection, *events: CloudEvent[EventData]) -> li
     for event in events:
         headers = {"ce_type": event.type, "content-type": CONTENT_TYPE}
         inject(headers)  # the request's W3C trace context, so the relay publishes under it
-        rows.append(
-            (event.id, BY_TYPE[event.type].topic, event.subject, encode(event), headers)
-        )
+        rows.append((event.id, BY_TYPE[event.type].topic, event.subject, encode(event), headers))
     await conn.executemany(
         "INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)",
         rows,

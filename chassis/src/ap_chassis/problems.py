@@ -66,7 +66,9 @@ def install(app: FastAPI) -> None:
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = field_errors(exc)
         fields = ", ".join(e["field"] for e in errors)
-        return problem_response(422, "Validation failed", f"invalid fields: {fields}", errors=errors)
+        return problem_response(
+            422, "Validation failed", f"invalid fields: {fields}", errors=errors
+        )
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:

@@ -157,7 +157,9 @@ def build_app(
         ).observe(time.perf_counter() - started)
         return response
 
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics")
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics"
+    )
     return app
 
 

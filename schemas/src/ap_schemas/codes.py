@@ -1,4 +1,7 @@
-"""Code sets of domain.md that are settled facts, as types. Unconfirmed ones live in codesets/*.json."""
+"""Code sets of domain.md that are settled facts, as types.
+
+Unconfirmed ones live in codesets/*.json.
+"""
 
 import json
 from functools import cache
@@ -23,7 +26,9 @@ Decision = Literal["accepted", "declined"]
 ReferrerKind = Literal["school", "local_authority"]
 CommissionerKind = Literal["local_authority", "school"]
 CostPer = Literal["session", "week", "term", "year"]
-EndReason = Literal["completed", "reintegrated", "moved_provider", "breakdown", "left_area", "other"]
+EndReason = Literal[
+    "completed", "reintegrated", "moved_provider", "breakdown", "left_area", "other"
+]
 Progress = Literal["exceeding", "expected", "below", "concern"]
 ReviewOutcome = Literal["continue", "extend", "plan_reintegration", "end_placement"]
 ReintegrationMode = Literal["full_time", "phased"]

@@ -28,40 +28,52 @@ async def create_referral(
         raise ProblemError(403, "Forbidden", "a school may refer only as itself (referrer.urn)")
     ctx = event_context(request, principal)
     return await execute(
-        request, principal,
+        request,
+        principal,
         lambda conn: handlers.refer_pupil(conn, cmd=body, ctx=ctx),
-        body=body, idempotency_key=idempotency_key,
+        body=body,
+        idempotency_key=idempotency_key,
     )
 
 
 @router.post("/{referral_id}/decision")
 async def decide_referral(
-    referral_id: UUID, body: DecisionIn, request: Request, principal: Writer,
+    referral_id: UUID,
+    body: DecisionIn,
+    request: Request,
+    principal: Writer,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Accept or decline a referral; a second decision is 409."""
     ctx = event_context(request, principal)
     return await execute(
-        request, principal,
+        request,
+        principal,
         lambda conn: handlers.decide_referral(
             conn, referral_id=referral_id, cmd=body, ctx=ctx, principal=principal
         ),
-        body=body, idempotency_key=idempotency_key,
+        body=body,
+        idempotency_key=idempotency_key,
     )
 
 
 @router.post("/{referral_id}/withdrawal")
 async def withdraw_referral(
-    referral_id: UUID, body: WithdrawalIn, request: Request, principal: Writer,
+    referral_id: UUID,
+    body: WithdrawalIn,
+    request: Request,
+    principal: Writer,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     ctx = event_context(request, principal)
     return await execute(
-        request, principal,
+        request,
+        principal,
         lambda conn: handlers.withdraw_referral(
             conn, referral_id=referral_id, cmd=body, ctx=ctx, principal=principal
         ),
-        body=body, idempotency_key=idempotency_key,
+        body=body,
+        idempotency_key=idempotency_key,
     )
 
 

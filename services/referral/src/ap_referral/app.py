@@ -17,7 +17,9 @@ class Settings(ServiceSettings):
     http_port: int = 8001
 
 
-def create_app(settings: Settings | None = None, span_exporter: SpanExporter | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, span_exporter: SpanExporter | None = None
+) -> FastAPI:
     return build_app(
         settings or Settings(),
         title="AP Journey: referral",

@@ -80,7 +80,9 @@ def withdraw(referral: Referral, *, withdrawn_on: date, reason: str) -> Referral
         raise DomainError(f"a {referral.status} referral cannot be withdrawn")
     if withdrawn_on < referral.referred_on:
         raise InvalidCommandError("withdrawn_on cannot be before referred_on", field="withdrawn_on")
-    return replace(referral, status="withdrawn", withdrawn_on=withdrawn_on, withdrawal_reason=reason)
+    return replace(
+        referral, status="withdrawn", withdrawn_on=withdrawn_on, withdrawal_reason=reason
+    )
 
 
 def may_see(referral: Referral, *, role: str, urn: str | None) -> bool:

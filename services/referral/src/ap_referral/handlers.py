@@ -69,7 +69,9 @@ async def refer_pupil(conn: asyncpg.Connection, *, cmd: ReferralIn, ctx: EventCo
             sen_provision=cmd.sen_provision,
             home_school_urn=cmd.home_school_urn,
         ),
-        PupilIdentityRecordedV1(occurred_at=cmd.referred_on, pupil_id=pupil_id, upn=cmd.upn, **identity),
+        PupilIdentityRecordedV1(
+            occurred_at=cmd.referred_on, pupil_id=pupil_id, upn=cmd.upn, **identity
+        ),
     )
     return 201, {
         "referral_id": str(referral.referral_id),
@@ -99,7 +101,11 @@ async def _load_locked(
 
 
 async def decide_referral(
-    conn: asyncpg.Connection, *, referral_id: UUID, cmd: DecisionIn, ctx: EventContext,
+    conn: asyncpg.Connection,
+    *,
+    referral_id: UUID,
+    cmd: DecisionIn,
+    ctx: EventContext,
     principal: Principal,
 ) -> Answer:
     referral = await _load_locked(conn, referral_id, principal)
@@ -123,7 +129,11 @@ async def decide_referral(
 
 
 async def withdraw_referral(
-    conn: asyncpg.Connection, *, referral_id: UUID, cmd: WithdrawalIn, ctx: EventContext,
+    conn: asyncpg.Connection,
+    *,
+    referral_id: UUID,
+    cmd: WithdrawalIn,
+    ctx: EventContext,
     principal: Principal,
 ) -> Answer:
     referral = await _load_locked(conn, referral_id, principal)

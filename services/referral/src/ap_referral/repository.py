@@ -22,7 +22,9 @@ async def upsert_pupil(conn: asyncpg.Connection, upn: str, identity: dict[str, A
     pupil_id: UUID = await conn.fetchval(
         f"INSERT INTO pupils (pupil_id, upn, {cols}) VALUES ($1, $2, {params})"  # noqa: S608
         f" ON CONFLICT (upn) DO UPDATE SET {sets}, updated_at = now() RETURNING pupil_id",
-        uuid4(), upn, *values,
+        uuid4(),
+        upn,
+        *values,
     )
     return pupil_id
 
@@ -37,8 +39,17 @@ async def insert_referral(conn: asyncpg.Connection, r: Referral) -> None:
         "INSERT INTO referrals (referral_id, pupil_id, status, referrer_kind, referrer_urn, reason,"
         " tier_requested, referred_on, excluded_on, sen_provision, home_school_urn)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        r.referral_id, r.pupil_id, r.status, r.referrer_kind, r.referrer_urn, r.reason,
-        r.tier_requested, r.referred_on, r.excluded_on, r.sen_provision, r.home_school_urn,
+        r.referral_id,
+        r.pupil_id,
+        r.status,
+        r.referrer_kind,
+        r.referrer_urn,
+        r.reason,
+        r.tier_requested,
+        r.referred_on,
+        r.excluded_on,
+        r.sen_provision,
+        r.home_school_urn,
     )
 
 
@@ -46,8 +57,13 @@ async def save_referral(conn: asyncpg.Connection, r: Referral) -> None:
     await conn.execute(
         "UPDATE referrals SET status = $2, decision = $3, decided_on = $4, decision_reason = $5,"
         " withdrawn_on = $6, withdrawal_reason = $7 WHERE referral_id = $1",
-        r.referral_id, r.status, r.decision, r.decided_on, r.decision_reason,
-        r.withdrawn_on, r.withdrawal_reason,
+        r.referral_id,
+        r.status,
+        r.decision,
+        r.decided_on,
+        r.decision_reason,
+        r.withdrawn_on,
+        r.withdrawal_reason,
     )
 
 

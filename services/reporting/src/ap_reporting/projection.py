@@ -62,7 +62,9 @@ def project(events: Iterable[JourneyEvent]) -> PupilState:
         status = status_after(event) or status
         if event.type == "journey.pupil.referred.v1":
             tier = data.get("tier_requested", tier)
-            schools.update(u for u in (data.get("home_school_urn"), data["referrer"].get("urn")) if u)
+            schools.update(
+                u for u in (data.get("home_school_urn"), data["referrer"].get("urn")) if u
+            )
         elif event.type == "journey.pupil.placed.v1":
             tier = data.get("tier", tier)
             providers.add(str(data["provider_id"]))

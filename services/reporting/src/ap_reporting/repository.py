@@ -18,13 +18,26 @@ async def lock_pupil(conn: asyncpg.Connection, pupil_id: UUID) -> None:
 
 
 async def insert_event(
-    conn: asyncpg.Connection, *, event_id: UUID, pupil_id: UUID, type_: str,
-    occurred_at: Any, recorded_at: datetime, source: str, data: dict[str, Any],
+    conn: asyncpg.Connection,
+    *,
+    event_id: UUID,
+    pupil_id: UUID,
+    type_: str,
+    occurred_at: Any,
+    recorded_at: datetime,
+    source: str,
+    data: dict[str, Any],
 ) -> None:
     await conn.execute(
         "INSERT INTO journey_events (event_id, pupil_id, type, occurred_at, recorded_at, source,"
         " data) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
-        event_id, pupil_id, type_, occurred_at, recorded_at, source, data,
+        event_id,
+        pupil_id,
+        type_,
+        occurred_at,
+        recorded_at,
+        source,
+        data,
     )
 
 
@@ -44,7 +57,11 @@ async def save_state(conn: asyncpg.Connection, pupil_id: UUID, state: PupilState
     await conn.execute(
         "UPDATE pupil_state SET status = $2, tier = $3, school_urns = $4, provider_ids = $5,"
         " updated_at = now() WHERE pupil_id = $1",
-        pupil_id, state.status, state.tier, list(state.school_urns), list(state.provider_ids),
+        pupil_id,
+        state.status,
+        state.tier,
+        list(state.school_urns),
+        list(state.provider_ids),
     )
 
 
@@ -55,7 +72,9 @@ async def get_state(conn: asyncpg.Connection, pupil_id: UUID) -> PupilState | No
     )
     if row is None or row["status"] is None:
         return None
-    return PupilState(row["status"], row["tier"], tuple(row["school_urns"]), tuple(row["provider_ids"]))
+    return PupilState(
+        row["status"], row["tier"], tuple(row["school_urns"]), tuple(row["provider_ids"])
+    )
 
 
 async def upsert_identity(
@@ -65,22 +84,32 @@ async def upsert_identity(
     await conn.execute(
         "INSERT INTO pupil_identity (pupil_id, details, recorded_at) VALUES ($1, $2, $3)"
         " ON CONFLICT (pupil_id) DO UPDATE SET details = EXCLUDED.details,"
-        " recorded_at = EXCLUDED.recorded_at WHERE pupil_identity.recorded_at <= EXCLUDED.recorded_at",
-        pupil_id, details, recorded_at,
+        " recorded_at = EXCLUDED.recorded_at"
+        " WHERE pupil_identity.recorded_at <= EXCLUDED.recorded_at",
+        pupil_id,
+        details,
+        recorded_at,
     )
 
 
-async def upsert_provider(conn: asyncpg.Connection, provider_id: UUID, details: dict[str, Any]) -> None:
+async def upsert_provider(
+    conn: asyncpg.Connection, provider_id: UUID, details: dict[str, Any]
+) -> None:
     await conn.execute(
         "INSERT INTO providers (provider_id, details) VALUES ($1, $2)"
         " ON CONFLICT (provider_id) DO UPDATE SET details = EXCLUDED.details",
-        provider_id, details,
+        provider_id,
+        details,
     )
 
 
 async def caseload(
-    conn: asyncpg.Connection, *, status: str | None, tier: int | None,
-    school_urn: str | None, provider_id: str | None,
+    conn: asyncpg.Connection,
+    *,
+    status: str | None,
+    tier: int | None,
+    school_urn: str | None,
+    provider_id: str | None,
 ) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT status, tier, count(*) AS n FROM pupil_state WHERE status IS NOT NULL"
@@ -88,5 +117,8 @@ async def caseload(
         " AND ($3::text IS NULL OR $3 = ANY (school_urns))"
         " AND ($4::text IS NULL OR $4 = ANY (provider_ids))"
         " GROUP BY status, tier",
-        status, tier, school_urn, provider_id,
+        status,
+        tier,
+        school_urn,
+        provider_id,
     )

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Create the journey topics explicitly (auto-created ones get broker defaults). Idempotent:
+# an existing topic is left as it is (its configuration is not changed).
+# Compose runs it with the defaults; a real cluster needs REPLICATION_FACTOR=3 MIN_INSYNC_REPLICAS=2
+# (see deploy/README.md).
+set -euo pipefail
+
+BOOTSTRAP="${BOOTSTRAP:-kafka:9092}"
+PARTITIONS="${PARTITIONS:-3}"
+REPLICATION_FACTOR="${REPLICATION_FACTOR:-1}"
+MIN_INSYNC_REPLICAS="${MIN_INSYNC_REPLICAS:-}"
+KAFKA_TOPICS="${KAFKA_TOPICS:-/opt/kafka/bin/kafka-topics.sh}"
+
+create() {
+  local topic=$1
+  shift
+  local configs=("$@")
+  if [[ -n "$MIN_INSYNC_REPLICAS" ]]; then
+    configs+=(--config "min.insync.replicas=$MIN_INSYNC_REPLICAS")
+  fi
+  "$KAFKA_TOPICS" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
+    --topic "$topic" --partitions "$PARTITIONS" --replication-factor "$REPLICATION_FACTOR" \
+    ${configs[@]+"${configs[@]}"}
+}
+
+create journey.referrals
+create journey.identity --config cleanup.policy=compact
+create journey.providers
+create journey.placements
+create journey.outcomes
+create journey.deadletter
+
+"$KAFKA_TOPICS" --bootstrap-server "$BOOTSTRAP" --list

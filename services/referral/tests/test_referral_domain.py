@@ -1,0 +1,105 @@
+"""Referral rules: each shown rejecting and accepting. Pure."""
+
+from dataclasses import replace
+from datetime import date
+from uuid import uuid4
+
+import pytest
+from ap_chassis.errors import DomainError, InvalidCommandError
+from ap_referral import domain
+
+REFERRAL = domain.Referral(
+    referral_id=uuid4(),
+    pupil_id=uuid4(),
+    status="received",
+    referrer_kind="school",
+    referrer_urn="123456",
+    reason="suspension",
+    tier_requested=2,
+    referred_on=date(2026, 9, 7),
+    excluded_on=None,
+    sen_provision="K",
+    home_school_urn="123456",
+)
+
+
+def new(**kw):
+    args = {
+        "reason": "suspension",
+        "referred_on": date(2026, 9, 7),
+        "excluded_on": None,
+        "sen_provision": "K",
+    } | kw
+    domain.check_new_referral(**args)
+
+
+def test_permanent_exclusion_needs_the_exclusion_date():
+    with pytest.raises(InvalidCommandError) as err:
+        new(reason="permanent_exclusion")
+    assert err.value.field == "excluded_on"
+    new(reason="permanent_exclusion", excluded_on=date(2026, 9, 4))
+
+
+def test_exclusion_cannot_follow_the_referral():
+    with pytest.raises(InvalidCommandError):
+        new(excluded_on=date(2026, 9, 8))
+    new(excluded_on=date(2026, 9, 7))
+
+
+def test_ehc_plan_named_needs_sen_provision_e():
+    with pytest.raises(InvalidCommandError) as err:
+        new(reason="ehc_plan_named", sen_provision="K")
+    assert err.value.field == "sen_provision"
+    new(reason="ehc_plan_named", sen_provision="E")
+
+
+def test_sixth_school_day_skips_weekends():
+    # Friday 4 Sept 2026 -> Mon 7 (1) ... Fri 11 (5), Mon 14 (6)
+    assert domain.sixth_school_day(date(2026, 9, 4)) == date(2026, 9, 14)
+    # Monday -> Tue(1) ... Fri(4), Mon(5), Tue(6)
+    assert domain.sixth_school_day(date(2026, 9, 7)) == date(2026, 9, 15)
+
+
+def test_accepting_a_received_referral():
+    accepted = domain.decide(
+        REFERRAL, decision="accepted", decided_on=date(2026, 9, 8), reason=None
+    )
+    assert accepted.status == "accepted" and accepted.decided_on == date(2026, 9, 8)
+
+
+def test_a_second_decision_is_refused():
+    declined = domain.decide(REFERRAL, decision="declined", decided_on=date(2026, 9, 8), reason="x")
+    with pytest.raises(DomainError, match="already declined"):
+        domain.decide(declined, decision="accepted", decided_on=date(2026, 9, 9), reason=None)
+
+
+def test_decision_cannot_precede_the_referral():
+    with pytest.raises(InvalidCommandError):
+        domain.decide(REFERRAL, decision="accepted", decided_on=date(2026, 9, 6), reason=None)
+
+
+def test_withdrawal_from_received_or_accepted_only():
+    assert (
+        domain.withdraw(REFERRAL, withdrawn_on=date(2026, 9, 9), reason="r").status == "withdrawn"
+    )
+    accepted = replace(REFERRAL, status="accepted")
+    assert (
+        domain.withdraw(accepted, withdrawn_on=date(2026, 9, 9), reason="r").status == "withdrawn"
+    )
+    for status in ("declined", "withdrawn"):
+        with pytest.raises(DomainError):
+            domain.withdraw(
+                replace(REFERRAL, status=status), withdrawn_on=date(2026, 9, 9), reason="r"
+            )
+
+
+def test_withdrawal_cannot_precede_the_referral():
+    with pytest.raises(InvalidCommandError):
+        domain.withdraw(REFERRAL, withdrawn_on=date(2026, 9, 1), reason="r")
+
+
+def test_a_school_sees_only_its_own_referrals():
+    assert domain.may_see(REFERRAL, role="school", urn="123456")
+    assert not domain.may_see(REFERRAL, role="school", urn="654321")
+    assert domain.may_see(REFERRAL, role="la_officer", urn=None)
+    assert not domain.may_see(REFERRAL, role="analyst", urn=None)
