@@ -5,6 +5,7 @@ import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -77,3 +78,12 @@ async def migrate(pool: asyncpg.Pool, directories: Sequence[Path]) -> list[str]:
         finally:
             await conn.execute("SELECT pg_advisory_unlock(hashtext('ap_migrations'))")
     return applied
+
+
+async def insert_row(conn: asyncpg.Connection, table: str, row: dict[str, Any]) -> None:
+    """INSERT one row; `table` and the keys are the caller's own identifiers, never input."""
+    if not (_NAME.match(table) and all(_NAME.match(c) for c in row)):
+        raise ValueError("not a safe identifier")
+    cols = ", ".join(row)
+    params = ", ".join(f"${i}" for i in range(1, len(row) + 1))
+    await conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({params})", *row.values())  # noqa: S608

@@ -1,16 +1,22 @@
 """Helpers for HTTP routes: who and what an event records, and idempotent command execution."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+import asyncpg
+from ap_schemas import codec
 from ap_schemas.envelope import Actor
-from fastapi import Request
+from ap_schemas.events import EventData
+from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 from opentelemetry import trace
 from pydantic import BaseModel
 
+from . import outbox
 from .auth import Principal
 from .idempotency import Command, request_hash, run_command
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 @dataclass(frozen=True)
@@ -52,3 +58,12 @@ async def execute(
         fingerprint=request_hash(request.method, request.url.path, payload),
     )
     return JSONResponse(answer, status_code=status)
+
+
+async def record(conn: asyncpg.Connection, ctx: EventContext, *datas: EventData) -> list[str]:
+    """Wrap event data in envelopes for this request and add them to the outbox; return ids."""
+    events = [
+        codec.build(d, source=ctx.source, actor=ctx.actor, correlation_id=ctx.correlation_id)
+        for d in datas
+    ]
+    return await outbox.append(conn, *events)

@@ -7,6 +7,9 @@ from ap_chassis.settings import ServiceSettings
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
 
+from .api import router
+from .consumers import CONSUMERS
+
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -21,6 +24,8 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: outcomes",
+        routers=[router],
         migrations=MIGRATIONS,
+        consumers=CONSUMERS,
         span_exporter=span_exporter,
     )

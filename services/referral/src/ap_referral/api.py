@@ -4,16 +4,15 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from ap_chassis.auth import Principal, require
-from ap_chassis.http import event_context, execute
+from ap_chassis.http import IdempotencyKey, event_context, execute
 from ap_chassis.problems import ProblemError
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from . import domain, handlers
 from .models import DecisionIn, ReferralIn, WithdrawalIn
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 Writer = Annotated[Principal, Depends(require("la_officer", "school"))]
 
 

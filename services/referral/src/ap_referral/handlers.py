@@ -4,13 +4,10 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from ap_chassis import outbox
 from ap_chassis.auth import Principal
 from ap_chassis.errors import NotFoundError
-from ap_chassis.http import EventContext
-from ap_schemas import codec
+from ap_chassis.http import EventContext, record
 from ap_schemas.events import (
-    EventData,
     PupilIdentityRecordedV1,
     PupilReferredV1,
     ReferralDecidedV1,
@@ -21,14 +18,6 @@ from . import domain, repository
 from .models import DecisionIn, ReferralIn, WithdrawalIn
 
 Answer = tuple[int, dict[str, Any]]
-
-
-async def _record(conn: asyncpg.Connection, ctx: EventContext, *datas: EventData) -> list[str]:
-    events = [
-        codec.build(d, source=ctx.source, actor=ctx.actor, correlation_id=ctx.correlation_id)
-        for d in datas
-    ]
-    return await outbox.append(conn, *events)
 
 
 async def refer_pupil(conn: asyncpg.Connection, *, cmd: ReferralIn, ctx: EventContext) -> Answer:
@@ -54,7 +43,7 @@ async def refer_pupil(conn: asyncpg.Connection, *, cmd: ReferralIn, ctx: EventCo
         home_school_urn=cmd.home_school_urn,
     )
     await repository.insert_referral(conn, referral)
-    event_ids = await _record(
+    event_ids = await record(
         conn,
         ctx,
         PupilReferredV1(
@@ -113,7 +102,7 @@ async def decide_referral(
         referral, decision=cmd.decision, decided_on=cmd.decided_on, reason=cmd.reason
     )
     await repository.save_referral(conn, decided)
-    event_ids = await _record(
+    event_ids = await record(
         conn,
         ctx,
         ReferralDecidedV1(
@@ -139,7 +128,7 @@ async def withdraw_referral(
     referral = await _load_locked(conn, referral_id, principal)
     withdrawn = domain.withdraw(referral, withdrawn_on=cmd.withdrawn_on, reason=cmd.reason)
     await repository.save_referral(conn, withdrawn)
-    event_ids = await _record(
+    event_ids = await record(
         conn,
         ctx,
         ReferralWithdrawnV1(

@@ -1,0 +1,108 @@
+"""Outcome use cases: check with the domain, save with the outbox in one transaction."""
+
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+from ap_chassis.db import insert_row
+from ap_chassis.errors import NotFoundError
+from ap_chassis.http import EventContext, record
+from ap_schemas.events import (
+    DestinationConfirmedV1,
+    PlacementReviewedV1,
+    PupilReintegratedV1,
+    SustainmentCheckedV1,
+)
+
+from . import domain, repository
+from .models import DestinationIn, ReintegrationIn, ReviewIn, SustainmentIn
+
+Answer = tuple[int, dict[str, Any]]
+
+
+def _answer(key: str, value: UUID, pupil_id: UUID, event_ids: list[str]) -> dict[str, Any]:
+    return {key: str(value), "pupil_id": str(pupil_id), "event_ids": event_ids}
+
+
+async def record_review(conn: asyncpg.Connection, *, cmd: ReviewIn, ctx: EventContext) -> Answer:
+    placement = domain.check_review(
+        await repository.get_placement(conn, cmd.placement_id),
+        cmd.placement_id,
+        reviewed_on=cmd.reviewed_on,
+        next_review_on=cmd.next_review_on,
+        possible_sessions=cmd.attendance.possible_sessions,
+        attended_sessions=cmd.attendance.attended_sessions,
+    )
+    await repository.lock_pupil(conn, placement.pupil_id)
+    review_id = uuid4()
+    await insert_row(conn, "reviews", {
+        "review_id": review_id, "placement_id": cmd.placement_id,
+        "pupil_id": placement.pupil_id, "reviewed_on": cmd.reviewed_on,
+        "possible_sessions": cmd.attendance.possible_sessions,
+        "attended_sessions": cmd.attendance.attended_sessions,
+        "progress": cmd.progress, "outcome": cmd.outcome, "next_review_on": cmd.next_review_on,
+    })  # fmt: skip
+    event_ids = await record(conn, ctx, PlacementReviewedV1(
+        occurred_at=cmd.reviewed_on, pupil_id=placement.pupil_id, review_id=review_id,
+        **cmd.model_dump(),
+    ))  # fmt: skip
+    return 201, _answer("review_id", review_id, placement.pupil_id, event_ids)
+
+
+async def record_reintegration(
+    conn: asyncpg.Connection, *, cmd: ReintegrationIn, ctx: EventContext
+) -> Answer:
+    domain.check_reintegration(
+        await repository.pupil_placements(conn, cmd.pupil_id),
+        cmd.pupil_id,
+        placement_id=cmd.placement_id,
+        reintegrated_on=cmd.reintegrated_on,
+    )
+    await repository.lock_pupil(conn, cmd.pupil_id)
+    reintegration_id = uuid4()
+    await insert_row(conn, "reintegrations", {
+        "reintegration_id": reintegration_id, **cmd.model_dump(),
+    })  # fmt: skip
+    event_ids = await record(conn, ctx, PupilReintegratedV1(
+        occurred_at=cmd.reintegrated_on, reintegration_id=reintegration_id, **cmd.model_dump(),
+    ))  # fmt: skip
+    return 201, _answer("reintegration_id", reintegration_id, cmd.pupil_id, event_ids)
+
+
+async def check_sustainment(
+    conn: asyncpg.Connection, *, reintegration_id: UUID, cmd: SustainmentIn, ctx: EventContext
+) -> Answer:
+    reintegration = await repository.get_reintegration(conn, reintegration_id)
+    if reintegration is None:
+        raise NotFoundError(f"no reintegration {reintegration_id}")
+    domain.check_sustainment(reintegration, checked_on=cmd.checked_on)
+    await repository.lock_pupil(conn, reintegration.pupil_id)
+    await repository.save_sustainment(conn, reintegration_id, cmd.checked_on, cmd.sustained)
+    event_ids = await record(conn, ctx, SustainmentCheckedV1(
+        occurred_at=cmd.checked_on, pupil_id=reintegration.pupil_id,
+        reintegration_id=reintegration_id, **cmd.model_dump(),
+    ))  # fmt: skip
+    answer = _answer("reintegration_id", reintegration_id, reintegration.pupil_id, event_ids)
+    return 200, {**answer, "sustained": cmd.sustained}
+
+
+async def confirm_destination(
+    conn: asyncpg.Connection, *, cmd: DestinationIn, ctx: EventContext
+) -> Answer:
+    group = domain.destination_group_of(cmd.activity_code)
+    domain.check_destination(await repository.pupil_known(conn, cmd.pupil_id), cmd.pupil_id)
+    await repository.lock_pupil(conn, cmd.pupil_id)
+    destination_id = uuid4()
+    await insert_row(conn, "destinations", {
+        "destination_id": destination_id, "pupil_id": cmd.pupil_id,
+        "activity_code": cmd.activity_code, "activity_group": group,
+        "confirmed_on": cmd.confirmed_on,
+    })  # fmt: skip
+    event_ids = await record(conn, ctx, DestinationConfirmedV1(
+        occurred_at=cmd.confirmed_on, destination_id=destination_id, group=group,
+        **cmd.model_dump(),
+    ))  # fmt: skip
+    return 201, {
+        **_answer("destination_id", destination_id, cmd.pupil_id, event_ids),
+        "group": group,
+    }

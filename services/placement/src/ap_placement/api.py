@@ -1,0 +1,115 @@
+"""HTTP routes of the placement service: parse, authorise, delegate to a handler, answer."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from ap_chassis.auth import Principal, require
+from ap_chassis.http import IdempotencyKey, event_context, execute
+from ap_chassis.problems import ProblemError
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from . import handlers, repository
+from .models import PlacementEndIn, PlacementIn, ProviderIn
+
+router = APIRouter(prefix="/v1", tags=["placements"])
+Commissioner = Annotated[Principal, Depends(require("la_officer", "school"))]
+
+
+@router.post("/providers", status_code=201)
+async def register_provider(
+    body: ProviderIn,
+    request: Request,
+    principal: Annotated[Principal, Depends(require("la_officer"))],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Register an AP provider: by URN, UKPRN, or a setting type when it has neither."""
+    ctx = event_context(request, principal)
+    return await execute(
+        request,
+        principal,
+        lambda conn: handlers.register_provider(conn, cmd=body, ctx=ctx),
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+
+@router.get("/providers")
+async def list_providers(
+    request: Request,
+    _: Annotated[Principal, Depends(require("la_officer", "school", "provider", "analyst"))],
+) -> list[dict[str, Any]]:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        rows = await repository.list_providers(conn)
+    return [{**dict(r), "provider_id": str(r["provider_id"])} for r in rows]
+
+
+@router.post("/placements", status_code=201)
+async def place_pupil(
+    body: PlacementIn,
+    request: Request,
+    principal: Commissioner,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Place a pupil whose referral was accepted; 409 + Retry-After while that is not known yet."""
+    if principal.role == "school" and (
+        body.commissioner.kind != "school" or body.commissioner.urn != principal.urn
+    ):
+        raise ProblemError(403, "Forbidden", "a school may commission only as itself")
+    ctx = event_context(request, principal)
+    return await execute(
+        request,
+        principal,
+        lambda conn: handlers.place_pupil(conn, cmd=body, ctx=ctx),
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+
+@router.post("/placements/{placement_id}/end")
+async def end_placement(
+    placement_id: UUID,
+    body: PlacementEndIn,
+    request: Request,
+    principal: Commissioner,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    ctx = event_context(request, principal)
+    return await execute(
+        request,
+        principal,
+        lambda conn: handlers.end_placement(
+            conn, placement_id=placement_id, cmd=body, ctx=ctx, principal=principal
+        ),
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+
+@router.get("/placements/{placement_id}")
+async def get_placement(
+    placement_id: UUID,
+    request: Request,
+    principal: Annotated[Principal, Depends(require("la_officer", "school", "provider"))],
+) -> dict[str, Any]:
+    async with request.app.state.runtime.pool.acquire() as conn:
+        await handlers.find_placement(conn, placement_id, principal)
+        row = await repository.get_placement_details(conn, placement_id)
+    return {
+        "placement_id": str(row["placement_id"]),
+        "pupil_id": str(row["pupil_id"]),
+        "referral_id": str(row["referral_id"]),
+        "provider_id": str(row["provider_id"]),
+        "commissioner": {"kind": row["commissioner_kind"], "urn": row["commissioner_urn"]},
+        "tier": row["tier"],
+        "start_date": row["start_date"].isoformat(),
+        "planned_end_date": row["planned_end_date"] and row["planned_end_date"].isoformat(),
+        "sessions_per_week": row["sessions_per_week"],
+        "cost": {"amount_pence": row["cost_amount_pence"], "per": row["cost_per"]},
+        "annual_cost_pence": row["annual_cost_pence"],
+        "dual_registered": row["dual_registered"],
+        "reason": row["reason"],
+        "status": "open" if row["end_date"] is None else "ended",
+        "end_date": row["end_date"] and row["end_date"].isoformat(),
+        "end_reason": row["end_reason"],
+    }

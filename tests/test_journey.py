@@ -1,0 +1,287 @@
+"""The whole journey through the four HTTP APIs, eventual consistency, and many pupils at once."""
+
+import asyncio
+import uuid
+from collections import Counter
+from datetime import date
+
+from ap_schemas import topics
+from conftest import referral_body, token
+from test_delivery import accepted, produce, referred
+
+LA = token()
+
+
+async def retrying(call, *, attempts: int = 100):
+    """Call until the answer is not 409 + Retry-After (a prerequisite still travelling)."""
+    for _ in range(attempts):
+        answer = await call()
+        if answer.status_code == 409 and "retry-after" in answer.headers:
+            await asyncio.sleep(min(float(answer.headers["retry-after"]), 0.2))
+            continue
+        return answer
+    raise AssertionError(f"still 409 after {attempts} attempts: {answer.text}")
+
+
+async def new_provider(services) -> str:
+    answer = await services.placement.post(
+        "/v1/providers",
+        json={"name": "Riverside Tuition", "setting_type": "OOT", "registered": False},
+        headers=LA,
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()["provider_id"]
+
+
+def placement_body(referral_id: str, provider_id: str, **overrides) -> dict:
+    return {
+        "referral_id": referral_id,
+        "provider_id": provider_id,
+        "commissioner": {"kind": "local_authority"},
+        "tier": 2,
+        "start_date": "2026-09-14",
+        "planned_end_date": "2027-03-31",
+        "sessions_per_week": 8,
+        "cost": {"amount_pence": 6500, "per": "session"},
+        "dual_registered": True,
+        **overrides,
+    }
+
+
+async def accepted_referral(services, **overrides) -> dict:
+    created = await services.referral.post(
+        "/v1/referrals", json=referral_body(**overrides), headers=LA
+    )
+    assert created.status_code == 201, created.text
+    referral = created.json()
+    decided = await services.referral.post(
+        f"/v1/referrals/{referral['referral_id']}/decision",
+        json={"decision": "accepted", "decided_on": "2026-09-08"},
+        headers=LA,
+    )
+    assert decided.status_code == 200, decided.text
+    return referral
+
+
+async def test_the_whole_journey_end_to_end(services, wait):
+    provider_id = await new_provider(services)
+    referral = await accepted_referral(services)
+    pupil_id = referral["pupil_id"]
+
+    placed = await retrying(lambda: services.placement.post(
+        "/v1/placements", json=placement_body(referral["referral_id"], provider_id), headers=LA
+    ))  # fmt: skip
+    assert placed.status_code == 201, placed.text
+    placement_id = placed.json()["placement_id"]
+    assert placed.json()["annual_cost_pence"] == 6500 * 8 * 39
+
+    for reviewed_on, attended in (("2026-10-20", 40), ("2026-12-01", 50)):
+        review = await retrying(lambda d=reviewed_on, a=attended: services.outcomes.post(
+            "/v1/reviews",
+            json={"placement_id": placement_id, "reviewed_on": d,
+                  "attendance": {"possible_sessions": 56, "attended_sessions": a},
+                  "progress": "expected", "outcome": "continue"},
+            headers=LA,
+        ))  # fmt: skip
+        assert review.status_code == 201, review.text
+
+    ended = await services.placement.post(
+        f"/v1/placements/{placement_id}/end",
+        json={"end_date": "2027-03-31", "reason": "reintegrated"},
+        headers=LA,
+    )
+    assert ended.status_code == 200, ended.text
+    reintegrated = await retrying(lambda: services.outcomes.post(
+        "/v1/reintegrations",
+        json={"pupil_id": pupil_id, "placement_id": placement_id, "school_urn": "654321",
+              "reintegrated_on": "2027-04-12", "mode": "phased"},
+        headers=LA,
+    ))  # fmt: skip
+    assert reintegrated.status_code == 201, reintegrated.text
+    reintegration_id = reintegrated.json()["reintegration_id"]
+    sustained = await services.outcomes.post(
+        f"/v1/reintegrations/{reintegration_id}/sustainment",
+        json={"checked_on": "2027-07-12", "sustained": True},
+        headers=LA,
+    )
+    assert sustained.status_code == 200, sustained.text
+    destination = await retrying(lambda: services.outcomes.post(
+        "/v1/destinations",
+        json={"pupil_id": pupil_id, "activity_code": 130, "confirmed_on": "2028-09-30"},
+        headers=LA,
+    ))  # fmt: skip
+    assert destination.status_code == 201, destination.text
+    assert destination.json()["group"] == "education_training"
+
+    async def complete():
+        r = await services.reporting.get(f"/v1/pupils/{pupil_id}/timeline", headers=LA)
+        return r.status_code == 200 and len(r.json()["events"]) == 9 and r.json()
+
+    timeline = await wait(complete, timeout=30)
+    assert timeline["status"] == "destination_confirmed"
+    assert [e["type"] for e in timeline["events"]] == [
+        "journey.pupil.referred.v1",
+        "journey.referral.decided.v1",
+        "journey.pupil.placed.v1",
+        "journey.placement.reviewed.v1",
+        "journey.placement.reviewed.v1",
+        "journey.placement.ended.v1",
+        "journey.pupil.reintegrated.v1",
+        "journey.reintegration.sustainment_checked.v1",
+        "journey.destination.confirmed.v1",
+    ]
+    occurred = [e["occurred_at"] for e in timeline["events"]]
+    assert occurred == sorted(occurred)
+    placed_event = timeline["events"][2]["data"]
+    assert placed_event["commissioner"] == {"kind": "local_authority", "urn": None}
+    assert placed_event["provider_id"] == provider_id
+    assert placed_event["cost"] == {"amount_pence": 6500, "per": "session"}
+
+
+async def test_placement_waits_for_the_referral_decision_then_succeeds(services, infra):
+    """409 + Retry-After while placement has not heard of the referral; 201 once it has."""
+    provider_id = await new_provider(services)
+    pupil_id, referral_id = uuid.uuid4(), uuid.uuid4()
+    body = placement_body(str(referral_id), provider_id)
+
+    early = await services.placement.post("/v1/placements", json=body, headers=LA)
+    assert early.status_code == 409
+    assert early.headers["retry-after"] == "1"
+    assert early.json()["errors"][0]["field"] == "referral_id"
+
+    await produce(infra.kafka_bootstrap_servers, topics.REFERRALS, str(pupil_id),
+                  referred(pupil_id, referral_id, "111111"))
+    undecided = await services.placement.post("/v1/placements", json=body, headers=LA)
+    assert undecided.status_code == 409  # not heard of, or not yet decided: worth a retry
+    assert undecided.headers["retry-after"] == "1"
+
+    await produce(infra.kafka_bootstrap_servers, topics.REFERRALS, str(pupil_id),
+                  accepted(pupil_id, referral_id))
+    placed = await retrying(lambda: services.placement.post("/v1/placements", json=body, headers=LA))
+    assert placed.status_code == 201, placed.text
+    assert placed.json()["pupil_id"] == str(pupil_id)
+
+
+async def test_placement_rules_at_the_edge(services):
+    provider_id = await new_provider(services)
+    referral = await accepted_referral(services)
+    body = placement_body(referral["referral_id"], provider_id)
+    first = await retrying(lambda: services.placement.post("/v1/placements", json=body, headers=LA))
+    assert first.status_code == 201, first.text
+    second = await services.placement.post(
+        "/v1/placements", json={**body, "start_date": "2026-10-01"}, headers=LA
+    )
+    assert second.status_code == 409
+    assert "open placement" in second.json()["detail"]
+
+    invalid = await services.placement.post(
+        "/v1/placements",
+        json={**body, "tier": 4, "sessions_per_week": 11, "cost": {"amount_pence": 0, "per": "week"},
+              "commissioner": {"kind": "school"}},
+        headers=LA,
+    )  # fmt: skip
+    assert invalid.status_code == 422
+    fields = {e["field"] for e in invalid.json()["errors"]}
+    assert {"tier", "sessions_per_week", "cost.amount_pence", "commissioner"} <= fields
+
+    unknown_provider = await services.placement.post(
+        "/v1/placements", json={**body, "provider_id": str(uuid.uuid4())}, headers=LA
+    )
+    assert unknown_provider.status_code == 404
+
+    end_url = f"/v1/placements/{first.json()['placement_id']}/end"
+    early_end = await services.placement.post(
+        end_url, json={"end_date": "2026-09-01", "reason": "completed"}, headers=LA
+    )
+    assert early_end.status_code == 422
+    assert early_end.json()["errors"][0]["field"] == "end_date"
+    no_provider_id = await services.placement.post(
+        "/v1/providers", json={"name": "Nameless", "registered": False}, headers=LA
+    )
+    assert no_provider_id.status_code == 422
+    assert no_provider_id.json()["errors"][0]["field"] == "setting_type"
+
+
+async def test_declined_referral_cannot_be_placed(services, wait):
+    provider_id = await new_provider(services)
+    created = (
+        await services.referral.post("/v1/referrals", json=referral_body(), headers=LA)
+    ).json()
+    await services.referral.post(
+        f"/v1/referrals/{created['referral_id']}/decision",
+        json={"decision": "declined", "decided_on": "2026-09-08"},
+        headers=LA,
+    )
+    answer = await retrying(lambda: services.placement.post(
+        "/v1/placements", json=placement_body(created["referral_id"], provider_id), headers=LA
+    ))  # fmt: skip
+    assert answer.status_code == 409
+    assert "retry-after" not in answer.headers
+    assert "declined" in answer.json()["detail"]
+
+
+STAGES = ("accepted", "placed", "placement_ended", "reintegrated", "destination_confirmed")
+
+
+async def drive(services, provider_id: str, school: str, stage: str) -> str:
+    referral = await accepted_referral(services, home_school_urn=school)
+    pupil_id = referral["pupil_id"]
+    if stage == "accepted":
+        return pupil_id
+    placed = await retrying(lambda: services.placement.post(
+        "/v1/placements", json=placement_body(referral["referral_id"], provider_id), headers=LA
+    ))  # fmt: skip
+    assert placed.status_code == 201, placed.text
+    if stage == "placed":
+        return pupil_id
+    ended = await services.placement.post(
+        f"/v1/placements/{placed.json()['placement_id']}/end",
+        json={"end_date": "2027-02-01", "reason": "completed"}, headers=LA,
+    )  # fmt: skip
+    assert ended.status_code == 200, ended.text
+    if stage == "placement_ended":
+        return pupil_id
+    back = await retrying(lambda: services.outcomes.post(
+        "/v1/reintegrations",
+        json={"pupil_id": pupil_id, "school_urn": school, "reintegrated_on": "2027-02-08",
+              "mode": "full_time"},
+        headers=LA,
+    ))  # fmt: skip
+    assert back.status_code == 201, back.text
+    if stage == "reintegrated":
+        return pupil_id
+    destination = await retrying(lambda: services.outcomes.post(
+        "/v1/destinations",
+        json={"pupil_id": pupil_id, "activity_code": 540, "confirmed_on": "2028-10-01"},
+        headers=LA,
+    ))  # fmt: skip
+    assert destination.status_code == 201, destination.text
+    return pupil_id
+
+
+async def test_fifty_pupils_at_once_are_counted_exactly(services, helpers, wait):
+    provider_id = await new_provider(services)
+    school = helpers.random_urn()
+    stages = [STAGES[i % len(STAGES)] for i in range(50)]
+    await asyncio.gather(*(drive(services, provider_id, school, s) for s in stages))
+    expected = dict(Counter(stages))
+
+    async def exact():
+        r = await services.reporting.get(
+            "/v1/caseload", params={"school_urn": school}, headers=token("analyst")
+        )
+        return r.json()["by_status"] == expected and r.json()
+
+    caseload = await wait(exact, timeout=60)
+    assert caseload["total"] == 50
+    assert caseload["by_tier"] == {"2": 50}
+    only_placed = await services.reporting.get(
+        "/v1/caseload", params={"school_urn": school, "status": "placed"}, headers=LA
+    )
+    assert only_placed.json()["total"] == expected["placed"]
+    as_school = await services.reporting.get("/v1/caseload", headers=token("school", urn=school))
+    assert as_school.json()["total"] == 50
+
+
+def test_stage_dates_are_in_business_order():
+    assert date(2027, 2, 1) < date(2027, 2, 8) < date(2028, 10, 1)
