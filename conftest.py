@@ -22,6 +22,7 @@ from ap_chassis.db import database_dsn
 from ap_chassis.infra import Infrastructure, provision
 from ap_chassis.kafka import create_topics
 from ap_schemas.upn import check_letter
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 JWT_SECRET = "test-secret-" + "x" * 32
 RUN = secrets.token_hex(3)
@@ -120,10 +121,10 @@ def service_settings(infra: Infrastructure, name: str, **overrides: Any) -> dict
     }
 
 
-def build(name: str, infra: Infrastructure, **overrides: Any) -> Any:
+def build(name: str, infra: Infrastructure, span_exporter: Any = None, **overrides: Any) -> Any:
     module = __import__(f"ap_{name}.app", fromlist=["create_app", "Settings"])
     settings = module.Settings(**service_settings(infra, name, **overrides))
-    return module.create_app(settings)
+    return module.create_app(settings, span_exporter=span_exporter)
 
 
 @contextlib.asynccontextmanager
@@ -140,9 +141,13 @@ class Platform:
     def __init__(self) -> None:
         self.apps: dict[str, Any] = {}
         self.clients: dict[str, httpx.AsyncClient] = {}
+        self.spans = InMemorySpanExporter()  # every span of every service, for trace tests
 
     def __getattr__(self, name: str) -> httpx.AsyncClient:
-        return self.clients[name]
+        try:
+            return self.clients[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 @pytest.fixture(scope="session")
@@ -151,7 +156,7 @@ async def services(infra: Infrastructure) -> AsyncIterator[Platform]:
     platform = Platform()
     async with contextlib.AsyncExitStack() as stack:
         for name in ("referral", "placement", "outcomes", "reporting"):
-            app = build(name, infra)
+            app = build(name, infra, span_exporter=platform.spans)
             platform.apps[name] = app
             platform.clients[name] = await stack.enter_async_context(running(app))
         yield platform

@@ -189,3 +189,50 @@ async def test_poison_identity_event_is_parked_without_its_personal_data(
     record = await wait(parked)
     assert not record.value  # withheld: the original stays on journey.identity only
     assert secret_name not in str(record.headers)
+
+
+async def test_event_breaking_a_rule_is_dead_lettered_and_the_consumer_moves_on(
+    services, infra, topic_reader, wait
+):
+    """Outcomes cannot end a placement it never heard of: parked with the reason; next applied."""
+    from ap_schemas.events import PlacementEndedV1
+
+    pupil_id = uuid.uuid4()
+    orphan = PlacementEndedV1(
+        occurred_at=date(2026, 10, 1),
+        pupil_id=pupil_id,
+        placement_id=uuid.uuid4(),
+        end_date=date(2026, 10, 1),
+        reason="breakdown",
+    )
+    (offset,) = await produce(
+        infra.kafka_bootstrap_servers,
+        topics.PLACEMENTS,
+        str(pupil_id),
+        codec.encode(codec.build(orphan, source="test", actor=ACTOR, correlation_id="t")),
+    )
+
+    async def parked():
+        for record in await topic_reader(topics.DEADLETTER, key=str(pupil_id)):
+            headers = {k: v.decode() for k, v in record.headers}
+            if headers["dlq_consumer"] == "placements" and headers["dlq_original_offset"] == str(
+                offset
+            ):
+                return headers
+        return None
+
+    headers = await wait(parked)
+    assert headers["dlq_original_topic"] == topics.PLACEMENTS
+    assert "end of unknown placement" in headers["dlq_reason"]
+    # The consumer moved on: a later referral of another pupil still reaches outcomes.
+    other, referral = uuid.uuid4(), uuid.uuid4()
+    await produce(
+        infra.kafka_bootstrap_servers,
+        topics.REFERRALS,
+        str(other),
+        referred(other, referral, "222222"),
+    )
+    pool = services.apps["outcomes"].state.runtime.pool
+    await wait(
+        lambda: pool.fetchval("SELECT count(*) = 1 FROM known_pupils WHERE pupil_id = $1", other)
+    )

@@ -6,8 +6,9 @@ from collections import Counter
 from datetime import date
 
 from ap_schemas import topics
-from conftest import referral_body, token
 from test_delivery import accepted, produce, referred
+
+from conftest import referral_body, token
 
 LA = token()
 
@@ -149,15 +150,25 @@ async def test_placement_waits_for_the_referral_decision_then_succeeds(services,
     assert early.headers["retry-after"] == "1"
     assert early.json()["errors"][0]["field"] == "referral_id"
 
-    await produce(infra.kafka_bootstrap_servers, topics.REFERRALS, str(pupil_id),
-                  referred(pupil_id, referral_id, "111111"))
+    await produce(
+        infra.kafka_bootstrap_servers,
+        topics.REFERRALS,
+        str(pupil_id),
+        referred(pupil_id, referral_id, "111111"),
+    )
     undecided = await services.placement.post("/v1/placements", json=body, headers=LA)
     assert undecided.status_code == 409  # not heard of, or not yet decided: worth a retry
     assert undecided.headers["retry-after"] == "1"
 
-    await produce(infra.kafka_bootstrap_servers, topics.REFERRALS, str(pupil_id),
-                  accepted(pupil_id, referral_id))
-    placed = await retrying(lambda: services.placement.post("/v1/placements", json=body, headers=LA))
+    await produce(
+        infra.kafka_bootstrap_servers,
+        topics.REFERRALS,
+        str(pupil_id),
+        accepted(pupil_id, referral_id),
+    )
+    placed = await retrying(
+        lambda: services.placement.post("/v1/placements", json=body, headers=LA)
+    )
     assert placed.status_code == 201, placed.text
     assert placed.json()["pupil_id"] == str(pupil_id)
 
@@ -176,8 +187,8 @@ async def test_placement_rules_at_the_edge(services):
 
     invalid = await services.placement.post(
         "/v1/placements",
-        json={**body, "tier": 4, "sessions_per_week": 11, "cost": {"amount_pence": 0, "per": "week"},
-              "commissioner": {"kind": "school"}},
+        json={**body, "tier": 4, "sessions_per_week": 11, "commissioner": {"kind": "school"},
+              "cost": {"amount_pence": 0, "per": "week"}},
         headers=LA,
     )  # fmt: skip
     assert invalid.status_code == 422

@@ -66,7 +66,7 @@ class IdempotentConsumer:
             return
         for attempt in range(1, self.max_attempts + 1):
             try:
-                await self._apply_once(envelope, data)
+                await self.apply_event(envelope, data)
                 return
             except (PermanentEventError, *PERMANENT_DB) as exc:
                 await self.dead_letter(record, f"{envelope.type}: {_reason(exc)}")
@@ -86,7 +86,8 @@ class IdempotentConsumer:
                 raise
         raise RuntimeError(f"event {envelope.id} not applied after {self.max_attempts} attempts")
 
-    async def _apply_once(self, envelope: RawEvent, data: EventData) -> None:
+    async def apply_event(self, envelope: RawEvent, data: EventData) -> None:
+        """Apply one decoded event exactly once: inbox row and effect in one transaction."""
         async with self.pool.acquire() as conn, conn.transaction():
             if not await inbox.claim(conn, self.name, envelope.id):
                 self.metrics.duplicates.labels(self.name).inc()

@@ -18,6 +18,13 @@ class NotFoundError(DomainError):
     title = "Not found"
 
 
+class ForbiddenError(DomainError):
+    """The caller's role or scope does not cover this resource (403)."""
+
+    status = 403
+    title = "Forbidden"
+
+
 class NotYetKnownError(DomainError):
     """A prerequisite owned by another service has not reached this one yet: retry shortly."""
 

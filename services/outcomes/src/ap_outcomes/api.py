@@ -24,7 +24,7 @@ async def record_review(
     return await execute(
         request,
         principal,
-        lambda conn: handlers.record_review(conn, cmd=body, ctx=ctx),
+        lambda conn: handlers.record_review(conn, cmd=body, ctx=ctx, principal=principal),
         body=body,
         idempotency_key=idempotency_key,
     )
@@ -60,7 +60,7 @@ async def check_sustainment(
         request,
         principal,
         lambda conn: handlers.check_sustainment(
-            conn, reintegration_id=reintegration_id, cmd=body, ctx=ctx
+            conn, reintegration_id=reintegration_id, cmd=body, ctx=ctx, principal=principal
         ),
         body=body,
         idempotency_key=idempotency_key,

@@ -25,6 +25,8 @@ async def replicate_placement(
             placement_id=data.placement_id,
             pupil_id=data.pupil_id,
             start_date=data.start_date,
+            provider_id=data.provider_id,
+            commissioner_urn=data.commissioner.urn,
         )
     elif isinstance(data, PlacementEndedV1) and not await repository.record_placement_end(
         conn, placement_id=data.placement_id, pupil_id=data.pupil_id, end_date=data.end_date

@@ -4,8 +4,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
+from ap_chassis.auth import Principal
 from ap_chassis.db import insert_row
-from ap_chassis.errors import NotFoundError
+from ap_chassis.errors import ForbiddenError, NotFoundError
 from ap_chassis.http import EventContext, record
 from ap_schemas.events import (
     DestinationConfirmedV1,
@@ -24,7 +25,13 @@ def _answer(key: str, value: UUID, pupil_id: UUID, event_ids: list[str]) -> dict
     return {key: str(value), "pupil_id": str(pupil_id), "event_ids": event_ids}
 
 
-async def record_review(conn: asyncpg.Connection, *, cmd: ReviewIn, ctx: EventContext) -> Answer:
+def _scope(principal: Principal) -> dict[str, str | None]:
+    return {"role": principal.role, "urn": principal.urn, "provider_id": principal.provider_id}
+
+
+async def record_review(
+    conn: asyncpg.Connection, *, cmd: ReviewIn, ctx: EventContext, principal: Principal
+) -> Answer:
     placement = domain.check_review(
         await repository.get_placement(conn, cmd.placement_id),
         cmd.placement_id,
@@ -33,6 +40,8 @@ async def record_review(conn: asyncpg.Connection, *, cmd: ReviewIn, ctx: EventCo
         possible_sessions=cmd.attendance.possible_sessions,
         attended_sessions=cmd.attendance.attended_sessions,
     )
+    if not domain.may_record_for_placement(placement, **_scope(principal)):  # type: ignore[arg-type]
+        raise ForbiddenError(f"{principal.role} may not review placement {cmd.placement_id}")
     await repository.lock_pupil(conn, placement.pupil_id)
     review_id = uuid4()
     await insert_row(conn, "reviews", {
@@ -70,11 +79,18 @@ async def record_reintegration(
 
 
 async def check_sustainment(
-    conn: asyncpg.Connection, *, reintegration_id: UUID, cmd: SustainmentIn, ctx: EventContext
+    conn: asyncpg.Connection,
+    *,
+    reintegration_id: UUID,
+    cmd: SustainmentIn,
+    ctx: EventContext,
+    principal: Principal,
 ) -> Answer:
     reintegration = await repository.get_reintegration(conn, reintegration_id)
     if reintegration is None:
         raise NotFoundError(f"no reintegration {reintegration_id}")
+    if not domain.may_check_sustainment(reintegration, role=principal.role, urn=principal.urn):
+        raise ForbiddenError(f"{principal.role} may not check this reintegration")
     domain.check_sustainment(reintegration, checked_on=cmd.checked_on)
     await repository.lock_pupil(conn, reintegration.pupil_id)
     await repository.save_sustainment(conn, reintegration_id, cmd.checked_on, cmd.sustained)

@@ -25,15 +25,17 @@ async def pupil_known(conn: asyncpg.Connection, pupil_id: UUID) -> bool:
 
 
 async def record_placement(
-    conn: asyncpg.Connection, *, placement_id: UUID, pupil_id: UUID, start_date: Any
+    conn: asyncpg.Connection, *, placement_id: UUID, pupil_id: UUID, start_date: Any,
+    provider_id: UUID, commissioner_urn: str | None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO placement_replica (placement_id, pupil_id, start_date) VALUES ($1, $2, $3)"
-        " ON CONFLICT (placement_id) DO UPDATE SET start_date = EXCLUDED.start_date",
-        placement_id,
-        pupil_id,
-        start_date,
-    )
+        "INSERT INTO placement_replica"
+        " (placement_id, pupil_id, start_date, provider_id, commissioner_urn)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (placement_id) DO UPDATE SET"
+        " start_date = EXCLUDED.start_date, provider_id = EXCLUDED.provider_id,"
+        " commissioner_urn = EXCLUDED.commissioner_urn",
+        placement_id, pupil_id, start_date, provider_id, commissioner_urn,
+    )  # fmt: skip
 
 
 async def record_placement_end(
@@ -49,12 +51,13 @@ async def record_placement_end(
 
 
 def _fact(row: asyncpg.Record) -> PlacementFact:
-    return PlacementFact(row["placement_id"], row["pupil_id"], row["start_date"], row["end_date"])
+    return PlacementFact(**dict(row))
 
 
 async def get_placement(conn: asyncpg.Connection, placement_id: UUID) -> PlacementFact | None:
     row = await conn.fetchrow(
-        "SELECT placement_id, pupil_id, start_date, end_date FROM placement_replica"
+        "SELECT placement_id, pupil_id, start_date, end_date, provider_id, commissioner_urn"
+        " FROM placement_replica"
         " WHERE placement_id = $1",
         placement_id,
     )
@@ -63,7 +66,8 @@ async def get_placement(conn: asyncpg.Connection, placement_id: UUID) -> Placeme
 
 async def pupil_placements(conn: asyncpg.Connection, pupil_id: UUID) -> list[PlacementFact]:
     rows = await conn.fetch(
-        "SELECT placement_id, pupil_id, start_date, end_date FROM placement_replica"
+        "SELECT placement_id, pupil_id, start_date, end_date, provider_id, commissioner_urn"
+        " FROM placement_replica"
         " WHERE pupil_id = $1",
         pupil_id,
     )
@@ -74,7 +78,7 @@ async def get_reintegration(
     conn: asyncpg.Connection, reintegration_id: UUID
 ) -> Reintegration | None:
     row = await conn.fetchrow(
-        "SELECT reintegration_id, pupil_id, reintegrated_on FROM reintegrations"
+        "SELECT reintegration_id, pupil_id, reintegrated_on, school_urn FROM reintegrations"
         " WHERE reintegration_id = $1",
         reintegration_id,
     )

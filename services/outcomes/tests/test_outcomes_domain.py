@@ -1,0 +1,275 @@
+"""Outcome rules: each shown rejecting and accepting. Pure."""
+
+import json
+from datetime import date, timedelta
+from importlib import resources
+from uuid import uuid4
+
+import pytest
+from ap_chassis.errors import DomainError, InvalidCommandError, NotYetKnownError
+from ap_outcomes import domain
+
+PUPIL_ID = uuid4()
+START, END = date(2026, 9, 14), date(2027, 3, 31)
+PLACEMENT = domain.PlacementFact(
+    placement_id=uuid4(), pupil_id=PUPIL_ID, start_date=START, end_date=END
+)
+OPEN = domain.PlacementFact(
+    placement_id=uuid4(), pupil_id=PUPIL_ID, start_date=START, end_date=None
+)
+REINTEGRATION = domain.Reintegration(
+    reintegration_id=uuid4(),
+    pupil_id=PUPIL_ID,
+    reintegrated_on=date(2027, 4, 12),
+    school_urn="654321",
+)
+
+
+def review(placement=PLACEMENT, **kw):
+    args = {
+        "reviewed_on": date(2026, 10, 20),
+        "possible_sessions": 56,
+        "attended_sessions": 40,
+        "next_review_on": None,
+    } | kw
+    return domain.check_review(placement, placement.placement_id if placement else uuid4(), **args)
+
+
+def only_rule_violation(exc: DomainError) -> None:
+    """A plain DomainError: 409, no retry."""
+    assert not isinstance(exc, InvalidCommandError | NotYetKnownError)
+    assert exc.status == 409
+
+
+# check_review ---------------------------------------------------------------------------
+
+
+def test_attended_cannot_exceed_possible():
+    with pytest.raises(InvalidCommandError) as err:
+        review(possible_sessions=56, attended_sessions=57)
+    assert err.value.field == "attendance.attended_sessions"
+
+
+def test_attended_cannot_exceed_possible_even_for_an_unknown_placement():
+    """The inconsistent command is refused outright, not answered with 'retry later'."""
+    with pytest.raises(InvalidCommandError) as err:
+        domain.check_review(
+            None, uuid4(), reviewed_on=START, possible_sessions=0, attended_sessions=1
+        )
+    assert err.value.field == "attendance.attended_sessions"
+
+
+def test_attended_may_equal_possible():
+    assert review(possible_sessions=56, attended_sessions=56) is PLACEMENT
+    assert review(possible_sessions=0, attended_sessions=0) is PLACEMENT
+
+
+def test_a_review_of_an_unknown_placement_is_not_yet_known():
+    placement_id = uuid4()
+    with pytest.raises(NotYetKnownError) as err:
+        domain.check_review(
+            None, placement_id, reviewed_on=START, possible_sessions=10, attended_sessions=5
+        )
+    assert err.value.field == "placement_id"
+    assert str(placement_id) in err.value.detail
+
+
+def test_a_review_cannot_precede_the_placement():
+    with pytest.raises(DomainError) as err:
+        review(reviewed_on=START - timedelta(days=1))
+    only_rule_violation(err.value)
+    assert err.value.field == "reviewed_on"
+
+
+def test_a_review_cannot_follow_the_placement_end():
+    with pytest.raises(DomainError) as err:
+        review(reviewed_on=END + timedelta(days=1))
+    only_rule_violation(err.value)
+    assert err.value.field == "reviewed_on"
+
+
+def test_a_review_on_the_first_or_last_day_is_accepted():
+    assert review(reviewed_on=START) is PLACEMENT
+    assert review(reviewed_on=END) is PLACEMENT
+
+
+def test_an_open_placement_may_be_reviewed_any_day_after_its_start():
+    assert review(OPEN, reviewed_on=date(2030, 1, 1)) is OPEN
+    with pytest.raises(DomainError):
+        review(OPEN, reviewed_on=START - timedelta(days=1))
+
+
+@pytest.mark.parametrize("days", [0, -1])
+def test_the_next_review_comes_after_this_one(days):
+    reviewed_on = date(2026, 10, 20)
+    with pytest.raises(InvalidCommandError) as err:
+        review(reviewed_on=reviewed_on, next_review_on=reviewed_on + timedelta(days=days))
+    assert err.value.field == "next_review_on"
+
+
+def test_a_next_review_after_this_one_is_accepted():
+    assert review(reviewed_on=date(2026, 10, 20), next_review_on=date(2026, 10, 21)) is PLACEMENT
+
+
+# check_reintegration --------------------------------------------------------------------
+
+
+def test_a_reintegration_of_a_pupil_never_placed_here_is_not_yet_known():
+    with pytest.raises(NotYetKnownError) as err:
+        domain.check_reintegration(
+            [], PUPIL_ID, placement_id=None, reintegrated_on=date(2027, 4, 12)
+        )
+    assert err.value.field == "pupil_id"
+
+
+def test_a_named_placement_not_among_the_pupils_is_not_yet_known():
+    with pytest.raises(NotYetKnownError) as err:
+        domain.check_reintegration(
+            [PLACEMENT], PUPIL_ID, placement_id=uuid4(), reintegrated_on=date(2027, 4, 12)
+        )
+    assert err.value.field == "placement_id"
+
+
+def test_a_reintegration_cannot_precede_the_named_placement():
+    with pytest.raises(InvalidCommandError) as err:
+        domain.check_reintegration(
+            [PLACEMENT],
+            PUPIL_ID,
+            placement_id=PLACEMENT.placement_id,
+            reintegrated_on=START - timedelta(days=1),
+        )
+    assert err.value.field == "reintegrated_on"
+
+
+def test_a_reintegration_with_a_named_placement_is_accepted():
+    later = domain.PlacementFact(uuid4(), PUPIL_ID, date(2027, 9, 6), None)
+    domain.check_reintegration(
+        [later, PLACEMENT], PUPIL_ID, placement_id=PLACEMENT.placement_id, reintegrated_on=START
+    )
+    domain.check_reintegration(
+        [later, PLACEMENT],
+        PUPIL_ID,
+        placement_id=PLACEMENT.placement_id,
+        reintegrated_on=date(2027, 4, 12),
+    )
+
+
+def test_a_reintegration_without_a_named_placement_is_accepted():
+    domain.check_reintegration(
+        [PLACEMENT], PUPIL_ID, placement_id=None, reintegrated_on=date(2027, 4, 12)
+    )
+
+
+# check_sustainment ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("days", [0, -1, -30])
+def test_a_sustainment_check_must_follow_the_reintegration(days):
+    with pytest.raises(InvalidCommandError) as err:
+        domain.check_sustainment(
+            REINTEGRATION, checked_on=REINTEGRATION.reintegrated_on + timedelta(days=days)
+        )
+    assert err.value.field == "checked_on"
+
+
+def test_a_sustainment_check_after_the_reintegration_is_accepted():
+    day_after = REINTEGRATION.reintegrated_on + timedelta(days=1)
+    assert domain.check_sustainment(REINTEGRATION, checked_on=day_after) is None
+    assert domain.check_sustainment(REINTEGRATION, checked_on=date(2027, 7, 12)) is None
+
+
+# destination_group_of -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "group"),
+    [
+        (110, "education_training"),
+        (130, "education_training"),
+        (200, "education_training"),
+        (299, "education_training"),
+        (499, "education_training"),
+        (540, "neet"),
+        (550, "neet"),
+        (610, "neet"),
+        (670, "neet"),
+        (710, "other"),
+        (810, "not_known"),
+        (820, "not_known"),
+        (830, "not_known"),
+    ],
+)
+def test_a_code_in_the_set_gives_its_group(code, group):
+    assert domain.destination_group_of(code) == group
+
+
+def test_every_range_of_the_code_set_maps_to_its_group():
+    text = resources.files("ap_schemas").joinpath("codesets", "destinations.json").read_text()
+    ranges = json.loads(text)["ranges"]
+    assert ranges
+    for r in ranges:
+        for code in (r["from"], r["to"]):
+            assert domain.destination_group_of(code) == r["group"], code
+
+
+@pytest.mark.parametrize("code", [100, 111, 150, 199, 500, 539, 541, 600, 671, 800, 840, 999])
+def test_a_code_outside_every_range_is_refused(code):
+    with pytest.raises(InvalidCommandError) as err:
+        domain.destination_group_of(code)
+    assert err.value.field == "activity_code"
+    assert str(code) in err.value.detail
+
+
+# check_destination ----------------------------------------------------------------------
+
+
+def test_a_destination_for_an_unknown_pupil_is_not_yet_known():
+    pupil_id = uuid4()
+    with pytest.raises(NotYetKnownError) as err:
+        domain.check_destination(False, pupil_id)
+    assert err.value.field == "pupil_id"
+    assert str(pupil_id) in err.value.detail
+
+
+def test_a_destination_for_a_known_pupil_is_accepted():
+    assert domain.check_destination(True, PUPIL_ID) is None
+
+
+# who may record outcomes -------------------------------------------------------------------
+
+SCOPED = domain.PlacementFact(
+    uuid4(), uuid4(), date(2026, 9, 14), None, provider_id=uuid4(), commissioner_urn="123456"
+)
+
+
+def test_review_scope_follows_the_placement():
+    pid = str(SCOPED.provider_id)
+    assert domain.may_record_for_placement(SCOPED, role="la_officer", urn=None, provider_id=None)
+    assert domain.may_record_for_placement(SCOPED, role="provider", urn=None, provider_id=pid)
+    assert not domain.may_record_for_placement(
+        SCOPED, role="provider", urn=None, provider_id=str(uuid4())
+    )
+    assert domain.may_record_for_placement(SCOPED, role="school", urn="123456", provider_id=None)
+    assert not domain.may_record_for_placement(
+        SCOPED, role="school", urn="999999", provider_id=None
+    )
+
+
+def test_reintegration_scope():
+    kw = {"urn": "654321", "provider_id": None}
+    assert domain.may_record_reintegration(None, school_urn="654321", role="school", **kw)
+    assert not domain.may_record_reintegration(None, school_urn="111111", role="school", **kw)
+    assert domain.may_record_reintegration(
+        SCOPED, school_urn="111111", role="provider", urn=None, provider_id=str(SCOPED.provider_id)
+    )
+    assert not domain.may_record_reintegration(
+        None, school_urn="111111", role="provider", urn=None, provider_id=str(SCOPED.provider_id)
+    )
+
+
+def test_sustainment_scope():
+    back = domain.Reintegration(uuid4(), uuid4(), date(2027, 1, 4), "654321")
+    assert domain.may_check_sustainment(back, role="la_officer", urn=None)
+    assert domain.may_check_sustainment(back, role="school", urn="654321")
+    assert not domain.may_check_sustainment(back, role="school", urn="123456")
+    assert not domain.may_check_sustainment(back, role="provider", urn=None)

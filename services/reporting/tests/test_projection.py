@@ -1,0 +1,84 @@
+"""The reporting projection reaches the same read model whatever the cross-topic interleaving.
+
+Pure: the in-memory read model has the consumer's semantics (skip by event id, recompute the
+pupil from all their events). tests/test_projection_sql.py runs the same property on PostgreSQL.
+"""
+
+from datetime import date
+from uuid import uuid4
+
+from ap_reporting.projection import JourneyEvent, PupilState, ReadModel, project, visible_to
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from journeys import Journey, deliveries, journeys
+
+
+def as_journey_event(envelope) -> JourneyEvent:
+    return JourneyEvent(
+        envelope.id, envelope.type, envelope.data.occurred_at, envelope.data.model_dump(mode="json")
+    )
+
+
+def replay(delivered) -> ReadModel:
+    model = ReadModel()
+    for envelope in delivered:
+        model.apply(envelope.data.pupil_id, as_journey_event(envelope))
+    return model
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), pupils=st.lists(journeys(), min_size=1, max_size=4))
+def test_any_interleaving_with_redeliveries_gives_the_same_read_model(
+    data: st.DataObject, pupils: list[Journey]
+) -> None:
+    in_order = replay([e for j in pupils for e in j.events])
+    shuffled = replay(data.draw(deliveries(pupils)))
+    for journey in pupils:
+        assert shuffled.state(journey.pupil_id) == in_order.state(journey.pupil_id)
+        assert shuffled.timeline(journey.pupil_id) == in_order.timeline(journey.pupil_id)
+        assert shuffled.state(journey.pupil_id).status == journey.final_status
+        assert shuffled.timeline(journey.pupil_id) == [e.id for e in journey.events]
+
+
+def event(type_: str, day: int, **data) -> JourneyEvent:
+    return JourneyEvent(uuid4(), type_, date(2026, 9, day), data)
+
+
+REFERRED = {
+    "tier_requested": 2,
+    "home_school_urn": "111111",
+    "referrer": {"kind": "school", "urn": "222222"},
+}
+
+
+def test_status_follows_business_time_not_arrival():
+    placed = event("journey.pupil.placed.v1", 14, tier=3, provider_id="p1",
+                   commissioner={"kind": "school", "urn": "333333"})  # fmt: skip
+    referred = event("journey.pupil.referred.v1", 7, **REFERRED)
+    accepted = event("journey.referral.decided.v1", 8, decision="accepted")
+    state = project([placed, accepted, referred])
+    assert state == PupilState("placed", 3, ("111111", "222222", "333333"), ("p1",))
+
+
+def test_a_review_leaves_the_status_alone():
+    referred = event("journey.pupil.referred.v1", 7, **REFERRED)
+    review = event("journey.placement.reviewed.v1", 9)
+    assert project([referred, review]).status == "referred"
+
+
+def test_declined_and_withdrawn():
+    referred = event("journey.pupil.referred.v1", 7, **REFERRED)
+    declined = event("journey.referral.decided.v1", 8, decision="declined")
+    assert project([referred, declined]).status == "declined"
+    withdrawn = event("journey.referral.withdrawn.v1", 9)
+    assert project([withdrawn, referred]).status == "withdrawn"
+
+
+def test_who_may_read_a_timeline():
+    state = PupilState("placed", 2, ("111111",), ("p1",))
+    assert visible_to(state, role="auditor", urn=None, provider_id=None)
+    assert visible_to(state, role="school", urn="111111", provider_id=None)
+    assert not visible_to(state, role="school", urn="999999", provider_id=None)
+    assert visible_to(state, role="provider", urn=None, provider_id="p1")
+    assert not visible_to(state, role="provider", urn=None, provider_id="p2")
+    assert not visible_to(state, role="analyst", urn=None, provider_id=None)

@@ -1,0 +1,51 @@
+"""The same interleaving property as test_projection.py, through the real consumer code path on
+PostgreSQL: inbox claim + projection in one transaction, for each delivery."""
+
+import asyncio
+
+from ap_chassis import inbox
+from ap_chassis.db import create_pool
+from ap_reporting import consumers, repository
+from ap_reporting.projection import ReadModel
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from journeys import Journey, deliveries, journeys
+from test_projection import replay
+
+
+async def _deliver_and_read(dsn: str, delivered, pupils: list[Journey]):
+    pool = await create_pool(dsn, max_size=2)
+    try:
+        for envelope in delivered:
+            async with pool.acquire() as conn, conn.transaction():
+                if await inbox.claim(conn, "property-test", envelope.id):
+                    await consumers.project_journey_event(conn, envelope, envelope.data)
+        out = {}
+        async with pool.acquire() as conn:
+            for journey in pupils:
+                state = await repository.get_state(conn, journey.pupil_id)
+                rows = await repository.pupil_events(conn, journey.pupil_id)
+                out[journey.pupil_id] = (state, [r["event_id"] for r in rows])
+        return out
+    finally:
+        await pool.close()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data(), pupils=st.lists(journeys(), min_size=1, max_size=3))
+def test_sql_projection_is_the_same_for_any_interleaving(
+    services, data: st.DataObject, pupils: list[Journey]
+) -> None:
+    dsn = services.apps["reporting"].state.runtime.dsn
+    delivered = data.draw(deliveries(pupils))
+    expected: ReadModel = replay([e for j in pupils for e in j.events])
+    got = asyncio.run(_deliver_and_read(dsn, delivered, pupils))
+    for journey in pupils:
+        state, timeline = got[journey.pupil_id]
+        assert state == expected.state(journey.pupil_id)
+        assert state.status == journey.final_status
+        assert timeline == expected.timeline(journey.pupil_id)
