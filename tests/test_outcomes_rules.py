@@ -181,3 +181,21 @@ async def test_a_provider_reviews_only_its_own_placements(services):
     assert refused.status_code == 403
     accepted = await services.outcomes.post("/v1/reviews", json=review, headers=own)
     assert accepted.status_code == 201, accepted.text
+
+
+async def test_a_reintegration_is_recorded_by_the_la_the_receiving_school_or_the_provider(services):
+    placed = await placed_pupil(services)
+    body = {"pupil_id": placed["pupil_id"], "placement_id": placed["placement_id"],
+            "school_urn": "654321", "reintegrated_on": "2027-01-04", "mode": "phased"}  # fmt: skip
+    stranger = token("provider", provider_id=str(uuid.uuid4()))
+    refused = await retrying(
+        lambda: services.outcomes.post("/v1/reintegrations", json=body, headers=stranger)
+    )
+    assert refused.status_code == 403
+    other_school = token("school", urn="111111")
+    assert (
+        await services.outcomes.post("/v1/reintegrations", json=body, headers=other_school)
+    ).status_code == 403
+    receiving = token("school", urn="654321")
+    recorded = await services.outcomes.post("/v1/reintegrations", json=body, headers=receiving)
+    assert recorded.status_code == 201, recorded.text

@@ -1,5 +1,6 @@
 """Helpers for HTTP routes: who and what an event records, and idempotent command execution."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -14,7 +15,7 @@ from pydantic import BaseModel
 
 from . import outbox
 from .auth import Principal
-from .idempotency import Command, request_hash, run_command
+from .idempotency import request_hash, run_command
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
@@ -40,16 +41,28 @@ def event_context(request: Request, principal: Principal) -> EventContext:
     )
 
 
+UseCase = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
+"""A write use case: `(conn, *, cmd, ctx, principal, **ids) -> (status, answer)`."""
+
+
 async def execute(
+    use_case: UseCase,
     request: Request,
     principal: Principal,
-    command: Command,
-    *,
-    body: BaseModel | None,
+    body: BaseModel,
     idempotency_key: str | None,
+    **ids: Any,
 ) -> JSONResponse:
-    """Run a write command once per Idempotency-Key and answer with its (first) result."""
-    payload: Any = body.model_dump(mode="json") if body is not None else None
+    """Run a write use case in one transaction, once per Idempotency-Key; answer its result.
+
+    The route only translates: this builds the event context and hands the use case its command.
+    """
+    ctx = event_context(request, principal)
+
+    def command(conn: asyncpg.Connection) -> Awaitable[tuple[int, dict[str, Any]]]:
+        return use_case(conn, cmd=body, ctx=ctx, principal=principal, **ids)
+
+    payload = body.model_dump(mode="json")
     status, answer = await run_command(
         request.app.state.runtime.pool,
         command,

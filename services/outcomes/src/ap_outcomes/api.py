@@ -4,7 +4,7 @@ from typing import Annotated
 from uuid import UUID
 
 from ap_chassis.auth import Principal, require
-from ap_chassis.http import IdempotencyKey, event_context, execute
+from ap_chassis.http import IdempotencyKey, execute
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
@@ -20,14 +20,7 @@ async def record_review(
     body: ReviewIn, request: Request, principal: Recorder, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     """Record a placement review; the placement must be known here and open on the date."""
-    ctx = event_context(request, principal)
-    return await execute(
-        request,
-        principal,
-        lambda conn: handlers.record_review(conn, cmd=body, ctx=ctx, principal=principal),
-        body=body,
-        idempotency_key=idempotency_key,
-    )
+    return await execute(handlers.record_review, request, principal, body, idempotency_key)
 
 
 @router.post("/reintegrations", status_code=201)
@@ -37,14 +30,7 @@ async def record_reintegration(
     principal: Recorder,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    ctx = event_context(request, principal)
-    return await execute(
-        request,
-        principal,
-        lambda conn: handlers.record_reintegration(conn, cmd=body, ctx=ctx),
-        body=body,
-        idempotency_key=idempotency_key,
-    )
+    return await execute(handlers.record_reintegration, request, principal, body, idempotency_key)
 
 
 @router.post("/reintegrations/{reintegration_id}/sustainment")
@@ -55,15 +41,13 @@ async def check_sustainment(
     principal: Recorder,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    ctx = event_context(request, principal)
     return await execute(
+        handlers.check_sustainment,
         request,
         principal,
-        lambda conn: handlers.check_sustainment(
-            conn, reintegration_id=reintegration_id, cmd=body, ctx=ctx, principal=principal
-        ),
-        body=body,
-        idempotency_key=idempotency_key,
+        body,
+        idempotency_key,
+        reintegration_id=reintegration_id,
     )
 
 
@@ -75,11 +59,4 @@ async def confirm_destination(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Confirm a post-16 destination; the activity code comes from the destination code set."""
-    ctx = event_context(request, principal)
-    return await execute(
-        request,
-        principal,
-        lambda conn: handlers.confirm_destination(conn, cmd=body, ctx=ctx),
-        body=body,
-        idempotency_key=idempotency_key,
-    )
+    return await execute(handlers.confirm_destination, request, principal, body, idempotency_key)

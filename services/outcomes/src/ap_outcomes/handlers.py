@@ -59,14 +59,16 @@ async def record_review(
 
 
 async def record_reintegration(
-    conn: asyncpg.Connection, *, cmd: ReintegrationIn, ctx: EventContext
+    conn: asyncpg.Connection, *, cmd: ReintegrationIn, ctx: EventContext, principal: Principal
 ) -> Answer:
+    placements = await repository.pupil_placements(conn, cmd.pupil_id)
     domain.check_reintegration(
-        await repository.pupil_placements(conn, cmd.pupil_id),
-        cmd.pupil_id,
-        placement_id=cmd.placement_id,
+        placements, cmd.pupil_id, placement_id=cmd.placement_id,
         reintegrated_on=cmd.reintegrated_on,
-    )
+    )  # fmt: skip
+    named = next((p for p in placements if p.placement_id == cmd.placement_id), None)
+    if not domain.may_record_reintegration(named, school_urn=cmd.school_urn, **_scope(principal)):  # type: ignore[arg-type]
+        raise ForbiddenError(f"{principal.role} may not record this reintegration")
     await repository.lock_pupil(conn, cmd.pupil_id)
     reintegration_id = uuid4()
     await insert_row(conn, "reintegrations", {
@@ -103,7 +105,7 @@ async def check_sustainment(
 
 
 async def confirm_destination(
-    conn: asyncpg.Connection, *, cmd: DestinationIn, ctx: EventContext
+    conn: asyncpg.Connection, *, cmd: DestinationIn, ctx: EventContext, principal: Principal
 ) -> Answer:
     group = domain.destination_group_of(cmd.activity_code)
     domain.check_destination(await repository.pupil_known(conn, cmd.pupil_id), cmd.pupil_id)

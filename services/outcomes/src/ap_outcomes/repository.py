@@ -25,8 +25,13 @@ async def pupil_known(conn: asyncpg.Connection, pupil_id: UUID) -> bool:
 
 
 async def record_placement(
-    conn: asyncpg.Connection, *, placement_id: UUID, pupil_id: UUID, start_date: Any,
-    provider_id: UUID, commissioner_urn: str | None,
+    conn: asyncpg.Connection,
+    *,
+    placement_id: UUID,
+    pupil_id: UUID,
+    start_date: Any,
+    provider_id: UUID,
+    commissioner_urn: str | None,
 ) -> None:
     await conn.execute(
         "INSERT INTO placement_replica"

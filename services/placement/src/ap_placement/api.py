@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from ap_chassis.auth import Principal, require
-from ap_chassis.http import IdempotencyKey, event_context, execute
+from ap_chassis.http import IdempotencyKey, execute
 from ap_chassis.problems import ProblemError
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -24,14 +24,7 @@ async def register_provider(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register an AP provider: by URN, UKPRN, or a setting type when it has neither."""
-    ctx = event_context(request, principal)
-    return await execute(
-        request,
-        principal,
-        lambda conn: handlers.register_provider(conn, cmd=body, ctx=ctx),
-        body=body,
-        idempotency_key=idempotency_key,
-    )
+    return await execute(handlers.register_provider, request, principal, body, idempotency_key)
 
 
 @router.get("/providers")
@@ -56,14 +49,7 @@ async def place_pupil(
         body.commissioner.kind != "school" or body.commissioner.urn != principal.urn
     ):
         raise ProblemError(403, "Forbidden", "a school may commission only as itself")
-    ctx = event_context(request, principal)
-    return await execute(
-        request,
-        principal,
-        lambda conn: handlers.place_pupil(conn, cmd=body, ctx=ctx),
-        body=body,
-        idempotency_key=idempotency_key,
-    )
+    return await execute(handlers.place_pupil, request, principal, body, idempotency_key)
 
 
 @router.post("/placements/{placement_id}/end")
@@ -74,15 +60,13 @@ async def end_placement(
     principal: Commissioner,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    ctx = event_context(request, principal)
     return await execute(
+        handlers.end_placement,
         request,
         principal,
-        lambda conn: handlers.end_placement(
-            conn, placement_id=placement_id, cmd=body, ctx=ctx, principal=principal
-        ),
-        body=body,
-        idempotency_key=idempotency_key,
+        body,
+        idempotency_key,
+        placement_id=placement_id,
     )
 
 

@@ -17,7 +17,7 @@ Answer = tuple[int, dict[str, Any]]
 
 
 async def register_provider(
-    conn: asyncpg.Connection, *, cmd: ProviderIn, ctx: EventContext
+    conn: asyncpg.Connection, *, cmd: ProviderIn, ctx: EventContext, principal: Principal
 ) -> Answer:
     domain.check_provider(urn=cmd.urn, ukprn=cmd.ukprn, setting_type=cmd.setting_type)
     provider_id = uuid4()
@@ -32,7 +32,9 @@ async def register_provider(
     return 201, {"provider_id": str(provider_id), "event_ids": event_ids}
 
 
-async def place_pupil(conn: asyncpg.Connection, *, cmd: PlacementIn, ctx: EventContext) -> Answer:
+async def place_pupil(
+    conn: asyncpg.Connection, *, cmd: PlacementIn, ctx: EventContext, principal: Principal
+) -> Answer:
     referral = domain.check_referral_placeable(
         await repository.get_referral(conn, cmd.referral_id), cmd.referral_id
     )

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from ap_chassis.auth import Principal, require
-from ap_chassis.http import IdempotencyKey, event_context, execute
+from ap_chassis.http import IdempotencyKey, execute
 from ap_chassis.problems import ProblemError
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -25,14 +25,7 @@ async def create_referral(
         body.referrer.kind != "school" or body.referrer.urn != principal.urn
     ):
         raise ProblemError(403, "Forbidden", "a school may refer only as itself (referrer.urn)")
-    ctx = event_context(request, principal)
-    return await execute(
-        request,
-        principal,
-        lambda conn: handlers.refer_pupil(conn, cmd=body, ctx=ctx),
-        body=body,
-        idempotency_key=idempotency_key,
-    )
+    return await execute(handlers.refer_pupil, request, principal, body, idempotency_key)
 
 
 @router.post("/{referral_id}/decision")
@@ -44,15 +37,13 @@ async def decide_referral(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Accept or decline a referral; a second decision is 409."""
-    ctx = event_context(request, principal)
     return await execute(
+        handlers.decide_referral,
         request,
         principal,
-        lambda conn: handlers.decide_referral(
-            conn, referral_id=referral_id, cmd=body, ctx=ctx, principal=principal
-        ),
-        body=body,
-        idempotency_key=idempotency_key,
+        body,
+        idempotency_key,
+        referral_id=referral_id,
     )
 
 
@@ -64,15 +55,13 @@ async def withdraw_referral(
     principal: Writer,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    ctx = event_context(request, principal)
     return await execute(
+        handlers.withdraw_referral,
         request,
         principal,
-        lambda conn: handlers.withdraw_referral(
-            conn, referral_id=referral_id, cmd=body, ctx=ctx, principal=principal
-        ),
-        body=body,
-        idempotency_key=idempotency_key,
+        body,
+        idempotency_key,
+        referral_id=referral_id,
     )
 
 

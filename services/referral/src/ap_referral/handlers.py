@@ -20,7 +20,9 @@ from .models import DecisionIn, ReferralIn, WithdrawalIn
 Answer = tuple[int, dict[str, Any]]
 
 
-async def refer_pupil(conn: asyncpg.Connection, *, cmd: ReferralIn, ctx: EventContext) -> Answer:
+async def refer_pupil(
+    conn: asyncpg.Connection, *, cmd: ReferralIn, ctx: EventContext, principal: Principal
+) -> Answer:
     domain.check_new_referral(
         reason=cmd.reason,
         referred_on=cmd.referred_on,
