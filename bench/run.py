@@ -19,7 +19,7 @@ from ap_chassis.infra import provision
 from ap_chassis.kafka import create_topics
 from ap_schemas.upn import check_letter
 
-SECRET = "bench-secret-" + "x" * 32  # noqa: S105
+SECRET = "bench-secret-" + "x" * 32
 RUN = secrets.token_hex(3)
 COMMANDS = 400
 CONCURRENCY = 16
@@ -28,7 +28,8 @@ CONCURRENCY = 16
 def settings(module, name: str, infra) -> object:
     return module.Settings(
         JOURNEY_ENVIRONMENT="test", JOURNEY_JWT_SECRET=SECRET, database_url=infra.database_url,
-        database_name=f"ap_{name}_bench_{RUN}", kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        database_name=f"ap_{name}_bench_{RUN}",
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
         kafka_session_timeout_ms=2000, kafka_heartbeat_interval_ms=500, log_level="WARNING",
     )  # fmt: skip
 
@@ -58,7 +59,10 @@ async def main() -> None:
         ref_app = referral.create_app(settings(referral, "referral", infra))
         rep_app = reporting.create_app(settings(reporting, "reporting", infra))
         headers = {"Authorization": "Bearer " + issue_token(SECRET, sub="bench", role="la_officer")}
-        async with ref_app.router.lifespan_context(ref_app), rep_app.router.lifespan_context(rep_app):
+        async with (
+            ref_app.router.lifespan_context(ref_app),
+            rep_app.router.lifespan_context(rep_app),
+        ):
             for app in (ref_app, rep_app):
                 await asyncio.wait_for(app.state.runtime.broker_ready.wait(), 60)
             transport = httpx.ASGITransport(app=ref_app)
@@ -70,8 +74,10 @@ async def main() -> None:
                     r = await client.post("/v1/referrals", json=body(i), headers=headers)
                     latencies.append(time.perf_counter() - t)
                     assert r.status_code == 201, r.text
-                print(f"POST /v1/referrals sequential: n={len(latencies)} "
-                      f"p50={pct(latencies, 50):.1f} ms p95={pct(latencies, 95):.1f} ms")
+                print(
+                    f"POST /v1/referrals sequential: n={len(latencies)} "
+                    f"p50={pct(latencies, 50):.1f} ms p95={pct(latencies, 95):.1f} ms"
+                )
 
                 # 2. throughput with concurrent clients
                 sem = asyncio.Semaphore(CONCURRENCY)
@@ -93,8 +99,10 @@ async def main() -> None:
             while await pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"):
                 await asyncio.sleep(0.02)
             total = await pool.fetchval("SELECT count(*) FROM outbox")
-            print(f"outbox drained {time.perf_counter() - t:.2f}s after the last command "
-                  f"({total} events in all)")
+            print(
+                f"outbox drained {time.perf_counter() - t:.2f}s after the last command "
+                f"({total} events in all)"
+            )
 
             # 4. relay rate on a backlog written in one go
             backlog = 5000
@@ -103,7 +111,7 @@ async def main() -> None:
             )
             import uuid
 
-            ref_app.state.runtime.relay._poll = 3600  # noqa: SLF001 - measure the drain, not polls
+            ref_app.state.runtime.relay._poll = 3600
             async with pool.acquire() as conn, conn.transaction():
                 await conn.executemany(
                     "INSERT INTO outbox (event_id, topic, key, value, headers)"
@@ -115,7 +123,10 @@ async def main() -> None:
             t = time.perf_counter()
             while await pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"):
                 await asyncio.sleep(0.02)
-            print(f"relay: {backlog / (time.perf_counter() - t):.0f} events/s on a backlog of {backlog}")
+            print(
+                f"relay: {backlog / (time.perf_counter() - t):.0f} events/s"
+                f" on a backlog of {backlog}"
+            )
 
             # 5. projection: reporting applies each distinct event once; the backlog's copies
             # are redeliveries of the same event ids, skipped by the inbox
@@ -126,8 +137,10 @@ async def main() -> None:
             metrics = rep_app.state.runtime.metrics
             dupes = sum(m.value for m in metrics.duplicates.collect()[0].samples
                         if m.name.endswith("_total"))  # fmt: skip
-            print(f"reporting caught up {time.perf_counter() - t:.2f}s after the relay: "
-                  f"{2 * COMMANDS} events applied once, {dupes:.0f} redeliveries skipped so far")
+            print(
+                f"reporting caught up {time.perf_counter() - t:.2f}s after the relay: "
+                f"{2 * COMMANDS} events applied once, {dupes:.0f} redeliveries skipped so far"
+            )
     finally:
         infra.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

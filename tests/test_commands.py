@@ -171,3 +171,22 @@ async def test_withdrawal(services, helpers, wait):
         return r.status_code == 200 and r.json()["status"] == "withdrawn"
 
     await wait(withdrawn)
+
+
+async def test_metrics_report_outbox_events_and_consumer_lag(services, helpers, wait):
+    await services.referral.post(
+        "/v1/referrals", json=helpers.referral_body(), headers=helpers.token()
+    )
+
+    async def published():
+        text = (await services.referral.get("/metrics")).text
+        return "journey_outbox_published_total" in text and text
+
+    text = await wait(published)
+    assert "journey_outbox_backlog" in text
+    reporting = (await services.reporting.get("/metrics")).text
+    assert (
+        'journey_events_applied_total{consumer="journey",type="journey.pupil.referred.v1"}'
+        in reporting
+    )
+    assert 'journey_consumer_lag{consumer="journey",partition=' in reporting

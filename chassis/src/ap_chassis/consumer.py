@@ -9,7 +9,8 @@ applied is dead-lettered with its reason and the consumer moves on.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 from aiokafka import ConsumerRecord
@@ -57,6 +58,7 @@ class IdempotentConsumer:
     metrics: Metrics
     max_attempts: int = 5
     backoff_seconds: float = 0.2
+    subscribers: list[Any] = field(default_factory=list)
 
     async def process(self, record: ConsumerRecord) -> None:
         try:
@@ -134,7 +136,7 @@ def subscribe(
 ) -> None:
     """Register `consumer` on `topic`: its own group, ack after commit, from the earliest offset."""
 
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         topic,
         group_id=f"{settings.service_name}.{consumer.name}.{topic}",
         ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -144,5 +146,22 @@ def subscribe(
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         title=f"{consumer.name}:{topic}",
     )
+
+    @subscriber
     async def handle(msg: KafkaMessage) -> None:
         await consumer.process(msg.raw_message)  # type: ignore[arg-type]
+
+    consumer.subscribers.append(subscriber)
+
+
+async def sample_lag(consumer: IdempotentConsumer) -> None:
+    """Set the lag gauge: messages between each assigned partition's position and its end."""
+    for subscriber in consumer.subscribers:
+        kafka = getattr(subscriber, "consumer", None)
+        if kafka is None:
+            continue
+        for tp in kafka.assignment():
+            highwater = kafka.highwater(tp)
+            if highwater is not None:
+                lag = max(highwater - await kafka.position(tp), 0)
+                consumer.metrics.consumer_lag.labels(consumer.name, tp.topic, tp.partition).set(lag)

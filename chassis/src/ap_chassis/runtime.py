@@ -22,7 +22,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import problems
-from .consumer import Apply, IdempotentConsumer, subscribe
+from .consumer import Apply, IdempotentConsumer, sample_lag, subscribe
 from .db import create_pool, ensure_database, migrate
 from .kafka import create_broker, relay_publisher
 from .metrics import Metrics
@@ -187,6 +187,9 @@ def health_router() -> APIRouter:
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
+        for consumer in runtime.consumers:
+            with contextlib.suppress(Exception):  # a rebalance may be under way
+                await sample_lag(consumer)
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
