@@ -7,7 +7,7 @@ import pytest
 from ap_schemas import codec
 from ap_schemas.codes import destination_group
 from ap_schemas.events import BY_TYPE, SPECS
-from ap_schemas.export import HERE, render
+from ap_schemas.export import HERE, asyncapi, render
 
 EXAMPLES = HERE / "examples"
 
@@ -98,3 +98,9 @@ def test_destination_codes_come_from_the_code_set(code, group):
 
 def test_examples_directory_is_complete():
     assert {p.stem for p in Path(EXAMPLES).glob("*.json")} == {s.type for s in SPECS}
+
+
+def test_asyncapi_document_is_current():
+    assert (HERE / "asyncapi.json").read_text() == asyncapi(), "run `make schemas`"
+    doc = json.loads(asyncapi())
+    assert set(doc["channels"]) == {s.topic for s in SPECS}
