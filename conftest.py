@@ -102,6 +102,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:
     print(f"\ninfrastructure: {found.origin}")
     asyncio.run(create_topics(found.kafka_bootstrap_servers))
     yield found
+    asyncio.run(drop_databases(found.database_url))
     found.close()
 
 
@@ -160,7 +161,6 @@ async def services(infra: Infrastructure) -> AsyncIterator[Platform]:
             platform.apps[name] = app
             platform.clients[name] = await stack.enter_async_context(running(app))
         yield platform
-    await drop_databases(infra.database_url)
 
 
 async def drop_databases(server_url: str) -> None:
