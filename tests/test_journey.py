@@ -49,7 +49,7 @@ def placement_body(referral_id: str, provider_id: str, **overrides) -> dict:
     }
 
 
-async def accepted_referral(services, **overrides) -> dict:
+async def accepted_referral(services, decided_on: str = "2026-09-08", **overrides) -> dict:
     created = await services.referral.post(
         "/v1/referrals", json=referral_body(**overrides), headers=LA
     )
@@ -57,7 +57,7 @@ async def accepted_referral(services, **overrides) -> dict:
     referral = created.json()
     decided = await services.referral.post(
         f"/v1/referrals/{referral['referral_id']}/decision",
-        json={"decision": "accepted", "decided_on": "2026-09-08"},
+        json={"decision": "accepted", "decided_on": decided_on},
         headers=LA,
     )
     assert decided.status_code == 200, decided.text
@@ -137,6 +137,15 @@ async def test_the_whole_journey_end_to_end(services, wait):
     assert placed_event["commissioner"] == {"kind": "local_authority", "urn": None}
     assert placed_event["provider_id"] == provider_id
     assert placed_event["cost"] == {"amount_pence": 6500, "per": "session"}
+
+    # what it cost: 2,028,000 a year x 199 days (14 Sept to 31 March) / 365, to the penny
+    costs = await services.reporting.get(
+        "/v1/costs", params={"from": "2026-09-01", "to": "2027-08-31", "by": "provider"},
+        headers=token("analyst"),
+    )  # fmt: skip
+    assert costs.status_code == 200, costs.text
+    (row,) = [r for r in costs.json()["rows"] if r["key"] == provider_id]
+    assert row == {"key": provider_id, "placements": 1, "pupils": 1, "cost_pence": 1_105_677}
 
 
 async def test_placement_waits_for_the_referral_decision_then_succeeds(services, infra):
@@ -296,3 +305,70 @@ async def test_fifty_pupils_at_once_are_counted_exactly(services, helpers, wait)
 
 def test_stage_dates_are_in_business_order():
     assert date(2027, 2, 1) < date(2027, 2, 8) < date(2028, 10, 1)
+
+
+async def test_outcomes_report_counts_a_period_exactly(services, helpers, wait):
+    """A period no other test uses (2031/32), so the figures are this test's alone."""
+    provider_id = await new_provider(services)
+    pupils = []
+    for sustained in (True, False):
+        referral = await accepted_referral(
+            services, referred_on="2031-09-01", decided_on="2031-09-02"
+        )
+        placed = await retrying(lambda r=referral: services.placement.post(
+            "/v1/placements",
+            json=placement_body(r["referral_id"], provider_id, start_date="2031-09-08",
+                                planned_end_date=None),
+            headers=LA,
+        ))  # fmt: skip
+        assert placed.status_code == 201, placed.text
+        review = await retrying(lambda p=placed.json(): services.outcomes.post(
+            "/v1/reviews",
+            json={"placement_id": p["placement_id"], "reviewed_on": "2031-10-20",
+                  "attendance": {"possible_sessions": 50, "attended_sessions": 45},
+                  "progress": "expected", "outcome": "plan_reintegration"},
+            headers=LA,
+        ))  # fmt: skip
+        assert review.status_code == 201, review.text
+        back = await services.outcomes.post(
+            "/v1/reintegrations",
+            json={"pupil_id": referral["pupil_id"], "school_urn": "654321",
+                  "reintegrated_on": "2031-11-03", "mode": "full_time"},
+            headers=LA,
+        )  # fmt: skip
+        assert back.status_code == 201, back.text
+        check = await services.outcomes.post(
+            f"/v1/reintegrations/{back.json()['reintegration_id']}/sustainment",
+            json={"checked_on": "2032-02-02", "sustained": sustained}, headers=LA,
+        )  # fmt: skip
+        assert check.status_code == 200, check.text
+        pupils.append(referral["pupil_id"])
+    destination = await retrying(lambda: services.outcomes.post(
+        "/v1/destinations",
+        json={"pupil_id": pupils[0], "activity_code": 820, "confirmed_on": "2032-03-01"},
+        headers=LA,
+    ))  # fmt: skip
+    assert destination.status_code == 201, destination.text
+
+    async def report():
+        r = await services.reporting.get(
+            "/v1/outcomes", params={"from": "2031-09-01", "to": "2032-08-31"},
+            headers=token("analyst"),
+        )  # fmt: skip
+        body = r.json()
+        done = body["destinations"]["not_known"] == 1 and body["reintegration"]["count"] == 2
+        return done and body
+
+    body = await wait(report)
+    assert body["reintegration"] == {"count": 2, "sustained": 1}
+    assert body["attendance"]["rate"] == 0.9
+    assert body["destinations"] == {"education_training": 0, "neet": 0, "not_known": 1, "other": 0}
+    refused = await services.reporting.get(
+        "/v1/outcomes", params={"from": "2032-01-01", "to": "2031-01-01"}, headers=LA
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "to"
+    assert (await services.reporting.get(
+        "/v1/costs", params={"from": "2031-09-01", "to": "2032-08-31"},
+        headers=token("school", urn="123456"),
+    )).status_code == 403  # fmt: skip

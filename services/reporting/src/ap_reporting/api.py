@@ -1,14 +1,14 @@
 """HTTP routes of the reporting service: read models only."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ap_chassis.auth import Principal, require
-from ap_chassis.errors import NotFoundError
+from ap_chassis.errors import InvalidCommandError, NotFoundError
 from fastapi import APIRouter, Depends, Query, Request
 
-from . import projection, repository
+from . import projection, reports, repository
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 StatusFilter = Literal[projection.STATUSES]  # type: ignore[valid-type]
@@ -79,3 +79,39 @@ async def caseload(
         "by_status": by_status,
         "by_tier": by_tier,
     }
+
+
+Aggregates = Annotated[Principal, Depends(require("la_officer", "analyst"))]
+From = Annotated[date, Query(alias="from", description="first day of the period")]
+To = Annotated[date, Query(alias="to", description="last day of the period (inclusive)")]
+
+
+def _period(start: date, end: date) -> None:
+    if end < start:
+        raise InvalidCommandError("to cannot be before from", field="to")
+
+
+@router.get("/costs")
+async def costs(
+    request: Request,
+    _: Aggregates,
+    start: From,
+    end: To,
+    by: Annotated[reports.GroupBy, Query()] = "commissioner",
+) -> dict[str, Any]:
+    """What AP cost in the period, by commissioner, provider or tier (the api.md cost rule)."""
+    _period(start, end)
+    async with request.app.state.runtime.pool.acquire() as conn:
+        facts = await repository.placement_facts_between(conn, start, end)
+    return {"from": start.isoformat(), "to": end.isoformat(), "by": by,
+            "rows": reports.cost_rows(facts, start, end, by)}  # fmt: skip
+
+
+@router.get("/outcomes")
+async def outcomes(request: Request, _: Aggregates, start: From, end: To) -> dict[str, Any]:
+    """Reintegrations (and how many were sustained), attendance, destinations by group."""
+    _period(start, end)
+    async with request.app.state.runtime.pool.acquire() as conn:
+        events = await repository.outcome_events(conn, start, end)
+    return {"from": start.isoformat(), "to": end.isoformat(),
+            **reports.outcomes_summary(events, start, end)}  # fmt: skip

@@ -6,7 +6,9 @@ from ap_schemas import topics
 from ap_schemas.envelope import RawEvent
 from ap_schemas.events import EventData, ProviderRegisteredV1, PupilEventData
 
-from . import projection, repository
+from . import projection, reports, repository
+
+PLACEMENT_TYPES = frozenset({"journey.pupil.placed.v1", "journey.placement.ended.v1"})
 
 
 async def project_journey_event(
@@ -30,6 +32,9 @@ async def project_journey_event(
     )
     events = repository.as_journey_events(await repository.pupil_events(conn, data.pupil_id))
     await repository.save_state(conn, data.pupil_id, projection.project(events))
+    if envelope.type in PLACEMENT_TYPES:
+        facts = reports.placements_of(events, str(data.pupil_id))
+        await repository.replace_placement_facts(conn, data.pupil_id, facts)
 
 
 async def record_identity(conn: asyncpg.Connection, envelope: RawEvent, data: EventData) -> None:

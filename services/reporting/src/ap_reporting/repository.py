@@ -1,12 +1,13 @@
 """SQL for the reporting read models. Parameters are always bind parameters."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from .projection import JourneyEvent, PupilState
+from .reports import PlacementFact
 
 
 async def lock_pupil(conn: asyncpg.Connection, pupil_id: UUID) -> None:
@@ -122,3 +123,48 @@ async def caseload(
         school_urn,
         provider_id,
     )
+
+
+async def replace_placement_facts(
+    conn: asyncpg.Connection, pupil_id: UUID, facts: list[PlacementFact]
+) -> None:
+    await conn.execute("DELETE FROM placement_facts WHERE pupil_id = $1", pupil_id)
+    await conn.executemany(
+        "INSERT INTO placement_facts (placement_id, pupil_id, provider_id, commissioner, tier,"
+        " start_date, end_date, annual_cost_pence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [(UUID(f.placement_id), pupil_id, f.provider_id, f.commissioner, f.tier, f.start_date,
+          f.end_date, f.annual_cost_pence) for f in facts],
+    )  # fmt: skip
+
+
+async def placement_facts_between(
+    conn: asyncpg.Connection, start: date, end: date
+) -> list[PlacementFact]:
+    rows = await conn.fetch(
+        "SELECT placement_id, pupil_id, provider_id, commissioner, tier, start_date, end_date,"
+        " annual_cost_pence FROM placement_facts"
+        " WHERE start_date <= $2 AND (end_date IS NULL OR end_date >= $1)",
+        start, end,
+    )  # fmt: skip
+    return [
+        PlacementFact(**{**dict(r), "placement_id": str(r["placement_id"]),
+                         "pupil_id": str(r["pupil_id"])})
+        for r in rows
+    ]  # fmt: skip
+
+
+OUTCOME_TYPES = [
+    "journey.pupil.reintegrated.v1", "journey.reintegration.sustainment_checked.v1",
+    "journey.placement.reviewed.v1", "journey.destination.confirmed.v1",
+]  # fmt: skip
+
+
+async def outcome_events(conn: asyncpg.Connection, start: date, end: date) -> list[JourneyEvent]:
+    """Outcome events in the period, and every sustainment check (one may follow the period)."""
+    rows = await conn.fetch(
+        "SELECT event_id, type, occurred_at, data FROM journey_events WHERE type = ANY($1)"
+        " AND (type = 'journey.reintegration.sustainment_checked.v1'"
+        "      OR occurred_at BETWEEN $2 AND $3)",
+        OUTCOME_TYPES, start, end,
+    )  # fmt: skip
+    return [JourneyEvent(r["event_id"], r["type"], r["occurred_at"], r["data"]) for r in rows]

@@ -1,0 +1,129 @@
+"""Report arithmetic: the cost rule over a period, and the outcomes summary. Pure.
+
+The cost rule (api.md): the cost of a placement within a period is its annualised cost x the
+days of the placement inside the period (both ends inclusive) / 365, rounded to the nearest
+penny at the end. A placement runs from its start to its end date, or the period's end while open.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Any, Literal
+
+from .projection import JourneyEvent
+
+DAYS_PER_YEAR = 365
+GroupBy = Literal["commissioner", "provider", "tier"]
+
+
+@dataclass(frozen=True)
+class PlacementFact:
+    placement_id: str
+    pupil_id: str
+    provider_id: str
+    commissioner: str
+    tier: int
+    start_date: date
+    end_date: date | None
+    annual_cost_pence: int
+
+
+def placements_of(events: Iterable[JourneyEvent], pupil_id: str) -> list[PlacementFact]:
+    """A pupil's placements from their placed and ended events, whatever their arrival order."""
+    placed: dict[str, dict[str, Any]] = {}
+    ended: dict[str, date] = {}
+    for event in events:
+        if event.type == "journey.pupil.placed.v1":
+            placed[str(event.data["placement_id"])] = event.data
+        elif event.type == "journey.placement.ended.v1":
+            ended[str(event.data["placement_id"])] = date.fromisoformat(event.data["end_date"])
+    facts = []
+    for pid, d in placed.items():
+        commissioner = d["commissioner"]
+        facts.append(PlacementFact(
+            placement_id=pid, pupil_id=pupil_id, provider_id=str(d["provider_id"]),
+            commissioner=("school:" + commissioner["urn"]) if commissioner.get("urn")
+            else commissioner["kind"],
+            tier=int(d["tier"]), start_date=date.fromisoformat(d["start_date"]),
+            end_date=ended.get(pid), annual_cost_pence=int(d["annual_cost_pence"]),
+        ))  # fmt: skip
+    return facts
+
+
+def days_inside(fact: PlacementFact, start: date, end: date) -> int:
+    last = min(fact.end_date or end, end)
+    first = max(fact.start_date, start)
+    return max((last - first).days + 1, 0)
+
+
+def round_pence(value: Fraction) -> int:
+    """Nearest penny, halves away from zero (costs are never negative)."""
+    return int(value + Fraction(1, 2)) if value >= 0 else -int(-value + Fraction(1, 2))
+
+
+def cost_in_period(fact: PlacementFact, start: date, end: date) -> int:
+    return round_pence(
+        Fraction(fact.annual_cost_pence * days_inside(fact, start, end), DAYS_PER_YEAR)
+    )
+
+
+def cost_rows(
+    facts: Iterable[PlacementFact], start: date, end: date, by: GroupBy
+) -> list[dict[str, Any]]:
+    """Placements, pupils and cost within the period, grouped by commissioner, provider or tier."""
+    groups: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"placements": 0, "pupils": set(), "cost_pence": 0}
+    )
+    for fact in facts:
+        if days_inside(fact, start, end) == 0:
+            continue
+        key = {"commissioner": fact.commissioner, "provider": fact.provider_id,
+               "tier": str(fact.tier)}[by]  # fmt: skip
+        group = groups[key]
+        group["placements"] += 1
+        group["pupils"].add(fact.pupil_id)
+        group["cost_pence"] += cost_in_period(fact, start, end)
+    return [
+        {"key": key, "placements": g["placements"], "pupils": len(g["pupils"]),
+         "cost_pence": g["cost_pence"]}
+        for key, g in sorted(groups.items())
+    ]  # fmt: skip
+
+
+def outcomes_summary(events: Iterable[JourneyEvent], start: date, end: date) -> dict[str, Any]:
+    """Reintegrations in the period and how many were sustained (latest check), attendance at
+    reviews in the period, and destinations confirmed in the period by group."""
+    reintegrations: set[str] = set()
+    latest_check: dict[str, tuple[date, Any, bool]] = {}
+    possible = attended = 0
+    destinations: dict[str, int] = defaultdict(int)
+    for e in events:
+        inside = start <= e.occurred_at <= end
+        if e.type == "journey.pupil.reintegrated.v1" and inside:
+            reintegrations.add(str(e.data["reintegration_id"]))
+        elif e.type == "journey.reintegration.sustainment_checked.v1":
+            rid = str(e.data["reintegration_id"])
+            if rid not in latest_check or latest_check[rid][:2] < (e.occurred_at, e.event_id):
+                latest_check[rid] = (e.occurred_at, e.event_id, bool(e.data["sustained"]))
+        elif e.type == "journey.placement.reviewed.v1" and inside:
+            possible += int(e.data["attendance"]["possible_sessions"])
+            attended += int(e.data["attendance"]["attended_sessions"])
+        elif e.type == "journey.destination.confirmed.v1" and inside:
+            destinations[str(e.data["group"])] += 1
+    sustained = sum(1 for r in reintegrations if r in latest_check and latest_check[r][2])
+    return {
+        "reintegration": {"count": len(reintegrations), "sustained": sustained},
+        "attendance": {
+            "possible_sessions": possible,
+            "attended_sessions": attended,
+            "rate": round(attended / possible, 4) if possible else None,
+        },
+        "destinations": {
+            "education_training": destinations.get("education_training", 0),
+            "neet": destinations.get("neet", 0),
+            "not_known": destinations.get("not_known", 0),
+            "other": destinations.get("other", 0),
+        },
+    }
