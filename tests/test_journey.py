@@ -372,3 +372,53 @@ async def test_outcomes_report_counts_a_period_exactly(services, helpers, wait):
         "/v1/costs", params={"from": "2031-09-01", "to": "2032-08-31"},
         headers=token("school", urn="123456"),
     )).status_code == 403  # fmt: skip
+
+
+async def test_ap_census_lists_la_placements_open_on_the_day_and_records_the_read(
+    services, helpers, wait
+):
+    provider = await services.placement.post(
+        "/v1/providers", json={"name": "Hilltop AP", "ukprn": "10099999", "registered": True},
+        headers=LA,
+    )  # fmt: skip
+    body = referral_body(referred_on="2032-09-01", home_school_urn="135790", sex="F")
+    referral = await accepted_referral(services, decided_on="2032-09-02", **body)
+    placed = await retrying(lambda: services.placement.post(
+        "/v1/placements",
+        json=placement_body(referral["referral_id"], provider.json()["provider_id"],
+                            start_date="2032-09-06", planned_end_date=None,
+                            sessions_per_week=10),
+        headers=LA,
+    ))  # fmt: skip
+    assert placed.status_code == 201, placed.text
+
+    async def census_row():
+        r = await services.reporting.get(
+            "/v1/returns/ap-census", params={"census_date": "2033-01-20"}, headers=LA
+        )
+        lines = r.text.splitlines()
+        return r.status_code == 200 and len(lines) > 1 and body["upn"] in r.text and r
+
+    answer = await wait(census_row)
+    assert answer.headers["content-type"].startswith("text/csv")
+    import csv
+
+    (row,) = [r for r in csv.DictReader(answer.text.splitlines()) if r["upn"] == body["upn"]]
+    assert (row["surname"], row["sex"], row["date_of_birth"]) == ("Example", "F", "2012-03-04")
+    assert (row["provider_ukprn"], row["provider_urn"], row["setting_type"]) == ("10099999", "", "")
+    assert (row["entry_date"], row["leaving_date"], row["sessions_per_week"]) == (
+        "2032-09-06",
+        "",
+        "10",
+    )
+    assert row["previous_school_urn"] == "135790"
+    pool = services.apps["reporting"].state.runtime.pool
+    reads = await pool.fetchval(
+        "SELECT count(*) FROM identity_reads WHERE pupil_id = $1 AND purpose = $2",
+        uuid.UUID(referral["pupil_id"]), "ap-census 2033-01-20",
+    )  # fmt: skip
+    assert reads >= 1
+    analyst = await services.reporting.get(
+        "/v1/returns/ap-census", params={"census_date": "2033-01-20"}, headers=token("analyst")
+    )
+    assert analyst.status_code == 403

@@ -28,14 +28,20 @@ class PlacementFact:
     start_date: date
     end_date: date | None
     annual_cost_pence: int
+    sessions_per_week: int | None = None
+    reason: str | None = None
+    home_school_urn: str | None = None
 
 
 def placements_of(events: Iterable[JourneyEvent], pupil_id: str) -> list[PlacementFact]:
     """A pupil's placements from their placed and ended events, whatever their arrival order."""
     placed: dict[str, dict[str, Any]] = {}
     ended: dict[str, date] = {}
+    home_school: dict[str, str | None] = {}
     for event in events:
-        if event.type == "journey.pupil.placed.v1":
+        if event.type == "journey.pupil.referred.v1":
+            home_school[str(event.data["referral_id"])] = event.data.get("home_school_urn")
+        elif event.type == "journey.pupil.placed.v1":
             placed[str(event.data["placement_id"])] = event.data
         elif event.type == "journey.placement.ended.v1":
             ended[str(event.data["placement_id"])] = date.fromisoformat(event.data["end_date"])
@@ -48,6 +54,8 @@ def placements_of(events: Iterable[JourneyEvent], pupil_id: str) -> list[Placeme
             else commissioner["kind"],
             tier=int(d["tier"]), start_date=date.fromisoformat(d["start_date"]),
             end_date=ended.get(pid), annual_cost_pence=int(d["annual_cost_pence"]),
+            sessions_per_week=d.get("sessions_per_week"), reason=d.get("reason"),
+            home_school_urn=home_school.get(str(d.get("referral_id"))),
         ))  # fmt: skip
     return facts
 

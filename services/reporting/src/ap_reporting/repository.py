@@ -131,9 +131,11 @@ async def replace_placement_facts(
     await conn.execute("DELETE FROM placement_facts WHERE pupil_id = $1", pupil_id)
     await conn.executemany(
         "INSERT INTO placement_facts (placement_id, pupil_id, provider_id, commissioner, tier,"
-        " start_date, end_date, annual_cost_pence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        " start_date, end_date, annual_cost_pence, sessions_per_week, reason, home_school_urn)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         [(UUID(f.placement_id), pupil_id, f.provider_id, f.commissioner, f.tier, f.start_date,
-          f.end_date, f.annual_cost_pence) for f in facts],
+          f.end_date, f.annual_cost_pence, f.sessions_per_week, f.reason, f.home_school_urn)
+         for f in facts],
     )  # fmt: skip
 
 
@@ -142,7 +144,7 @@ async def placement_facts_between(
 ) -> list[PlacementFact]:
     rows = await conn.fetch(
         "SELECT placement_id, pupil_id, provider_id, commissioner, tier, start_date, end_date,"
-        " annual_cost_pence FROM placement_facts"
+        " annual_cost_pence, sessions_per_week, reason, home_school_urn FROM placement_facts"
         " WHERE start_date <= $2 AND (end_date IS NULL OR end_date >= $1)",
         start, end,
     )  # fmt: skip
@@ -168,3 +170,24 @@ async def outcome_events(conn: asyncpg.Connection, start: date, end: date) -> li
         OUTCOME_TYPES, start, end,
     )  # fmt: skip
     return [JourneyEvent(r["event_id"], r["type"], r["occurred_at"], r["data"]) for r in rows]
+
+
+async def identities(conn: asyncpg.Connection, pupil_ids: list[UUID]) -> dict[str, dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT pupil_id, details FROM pupil_identity WHERE pupil_id = ANY($1)", pupil_ids
+    )
+    return {str(r["pupil_id"]): r["details"] for r in rows}
+
+
+async def all_providers(conn: asyncpg.Connection) -> dict[str, dict[str, Any]]:
+    rows = await conn.fetch("SELECT provider_id, details FROM providers")
+    return {str(r["provider_id"]): r["details"] for r in rows}
+
+
+async def record_identity_reads(
+    conn: asyncpg.Connection, *, reader: str, role: str, pupil_ids: list[UUID], purpose: str
+) -> None:
+    await conn.executemany(
+        "INSERT INTO identity_reads (reader, role, pupil_id, purpose) VALUES ($1, $2, $3, $4)",
+        [(reader, role, pupil_id, purpose) for pupil_id in pupil_ids],
+    )
