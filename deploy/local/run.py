@@ -18,21 +18,28 @@ from ap_chassis.kafka import create_topics
 
 SERVICES = {"referral": 8001, "placement": 8002, "outcomes": 8003, "reporting": 8004}
 STATE = Path(__file__).resolve().parents[2] / ".run"
+# Tansu joins a group in about session_timeout / 2 (architecture.md 10): keep joins short locally.
+TANSU_TIMING = {"KAFKA_SESSION_TIMEOUT_MS": "2000", "KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
 
 
-def wait_healthy(port: int, timeout: float = 60.0) -> bool:
+def wait_ready(port: int, timeout: float = 90.0) -> bool:
+    """Until /readyz answers 200: the database is reachable and the broker (and consumers) up."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=3) as r:
                 if r.status == 200:
                     return True
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     return False
 
 
 def _interrupt(*_: object) -> None:
+    # Stop once: a second signal (uv forwards what the terminal also sends) must not cut cleanup.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -48,6 +55,7 @@ def main() -> int:
                 "DATABASE_URL": infra.database_url,
                 "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
                 "HTTP_PORT": str(port),
+                **(TANSU_TIMING if infra.origin["kafka"].startswith("embedded") else {}),
             }
             procs.append(
                 subprocess.Popen(  # noqa: S603
@@ -68,7 +76,7 @@ def main() -> int:
                 )
             )
         for name, port in SERVICES.items():
-            state = "up" if wait_healthy(port) else "NOT answering"
+            state = "ready" if wait_ready(port) else "NOT ready"
             print(f"  {name:<10} http://127.0.0.1:{port}  ({state}; docs at /docs)")
         print(f"\ninfrastructure: {infra.origin}")
         print(
