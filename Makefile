@@ -27,8 +27,11 @@ token: .venv/.synced
 schemas: .venv/.synced
 	$(UV) run python -m ap_schemas.export
 
+## lint: ruff and mypy --strict over every package
 lint: .venv/.synced
 	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy -p ap_schemas -p ap_chassis -p ap_referral -p ap_placement -p ap_outcomes -p ap_reporting
 
 bench: .venv/.synced
 	$(UV) run python bench/run.py

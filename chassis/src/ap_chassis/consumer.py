@@ -149,7 +149,7 @@ def subscribe(
 
     @subscriber
     async def handle(msg: KafkaMessage) -> None:
-        await consumer.process(msg.raw_message)  # type: ignore[arg-type]
+        await consumer.process(msg.raw_message)
 
     consumer.subscribers.append(subscriber)
 

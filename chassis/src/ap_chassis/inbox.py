@@ -12,4 +12,4 @@ async def claim(conn: asyncpg.Connection, consumer: str, event_id: UUID) -> bool
         consumer,
         event_id,
     )
-    return status.endswith(" 1")
+    return str(status).endswith(" 1")

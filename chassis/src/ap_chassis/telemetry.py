@@ -42,7 +42,8 @@ def instrument_asyncpg(provider: TracerProvider) -> None:
         return
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
-    AsyncPGInstrumentor(capture_parameters=False).instrument(tracer_provider=provider)
+    instrumentor = AsyncPGInstrumentor(capture_parameters=False)  # type: ignore[no-untyped-call]
+    instrumentor.instrument(tracer_provider=provider)
     _asyncpg_instrumented = True
 
 

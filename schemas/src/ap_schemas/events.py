@@ -5,6 +5,7 @@ General topics carry the pseudonymous `pupil_id` only; identifying details trave
 `journey.identity` alone (architecture.md 6).
 """
 
+import builtins
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
@@ -200,7 +201,7 @@ class DestinationConfirmedV1(PupilEventData):
 class EventSpec:
     type: str
     topic: str
-    model: type[EventData]
+    model: builtins.type[EventData]
 
     @property
     def schema_name(self) -> str:

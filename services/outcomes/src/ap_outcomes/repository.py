@@ -52,7 +52,7 @@ async def record_placement_end(
         end_date,
         pupil_id,
     )
-    return status.endswith(" 1")
+    return str(status).endswith(" 1")
 
 
 def _fact(row: asyncpg.Record) -> PlacementFact:

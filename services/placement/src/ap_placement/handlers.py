@@ -1,12 +1,13 @@
 """Placement use cases: load, decide with the domain, save with the outbox in one transaction."""
 
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 import asyncpg
 from ap_chassis.auth import Principal
 from ap_chassis.errors import NotFoundError
 from ap_chassis.http import EventContext, record
+from ap_schemas.codes import ReferralReason
 from ap_schemas.envelope import utcnow
 from ap_schemas.events import PlacementEndedV1, ProviderRegisteredV1, PupilPlacedV1
 
@@ -52,7 +53,7 @@ async def place_pupil(
         sessions_per_week=cmd.sessions_per_week,
     )
     placement_id = uuid4()
-    reason = referral.reason or "other"
+    reason = cast(ReferralReason, referral.reason or "other")
     await repository.insert_placement(conn, {
         "placement_id": placement_id, "pupil_id": referral.pupil_id,
         "referral_id": cmd.referral_id, "provider_id": cmd.provider_id,

@@ -27,10 +27,11 @@ async def provider_exists(conn: asyncpg.Connection, provider_id: UUID) -> bool:
 
 
 async def list_providers(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT provider_id, name, urn, ukprn, setting_type, registered FROM providers"
         " ORDER BY name"
     )
+    return rows
 
 
 async def lock_pupil(conn: asyncpg.Connection, pupil_id: UUID) -> None:

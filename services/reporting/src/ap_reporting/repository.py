@@ -43,11 +43,12 @@ async def insert_event(
 
 
 async def pupil_events(conn: asyncpg.Connection, pupil_id: UUID) -> list[asyncpg.Record]:
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT event_id, type, occurred_at, recorded_at, source, data FROM journey_events"
         " WHERE pupil_id = $1 ORDER BY occurred_at, event_id",
         pupil_id,
     )
+    return rows
 
 
 def as_journey_events(rows: list[asyncpg.Record]) -> list[JourneyEvent]:
@@ -112,7 +113,7 @@ async def caseload(
     school_urn: str | None,
     provider_id: str | None,
 ) -> list[asyncpg.Record]:
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT status, tier, count(*) AS n FROM pupil_state WHERE status IS NOT NULL"
         " AND ($1::text IS NULL OR status = $1) AND ($2::smallint IS NULL OR tier = $2)"
         " AND ($3::text IS NULL OR $3 = ANY (school_urns))"
@@ -123,6 +124,7 @@ async def caseload(
         school_urn,
         provider_id,
     )
+    return rows
 
 
 async def replace_placement_facts(
