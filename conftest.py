@@ -5,12 +5,9 @@ Tests use unique ids (random UPNs, URNs) instead of cleaning up, so they can sha
 
 import asyncio
 import contextlib
-import os
 import random
 import secrets
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import date
 from typing import Any
 
 import asyncpg
@@ -241,13 +238,6 @@ def topic_reader(infra: Infrastructure) -> Callable[..., Awaitable[list[Any]]]:
         return await read_topic(infra.kafka_bootstrap_servers, topic, **kw)
 
     return read
-
-
-def today() -> date:
-    return date.today()
-
-
-__all__ = ["build", "os", "running", "service_settings", "uuid"]
 
 
 class TcpProxy:

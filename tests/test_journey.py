@@ -3,7 +3,6 @@
 import asyncio
 import uuid
 from collections import Counter
-from datetime import date
 
 from ap_schemas import topics
 from test_delivery import accepted, produce, referred
@@ -301,10 +300,6 @@ async def test_fifty_pupils_at_once_are_counted_exactly(services, helpers, wait)
     assert only_placed.json()["total"] == expected["placed"]
     as_school = await services.reporting.get("/v1/caseload", headers=token("school", urn=school))
     assert as_school.json()["total"] == 50
-
-
-def test_stage_dates_are_in_business_order():
-    assert date(2027, 2, 1) < date(2027, 2, 8) < date(2028, 10, 1)
 
 
 async def test_outcomes_report_counts_a_period_exactly(services, helpers, wait):

@@ -54,7 +54,6 @@ def main() -> int:
                 **os.environ,
                 "DATABASE_URL": infra.database_url,
                 "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
-                "HTTP_PORT": str(port),
                 **(TANSU_TIMING if infra.origin["kafka"].startswith("embedded") else {}),
             }
             procs.append(

@@ -73,7 +73,6 @@ class OutboxRelay:
         self._on_backlog = on_backlog
         self._on_published = on_published
         self._wake = asyncio.Event()
-        self.published = 0
 
     def wake(self) -> None:
         self._wake.set()
@@ -130,7 +129,6 @@ class OutboxRelay:
                 sent.append(row.id)
         finally:
             await self._mark_sent(sent)
-        self.published += len(sent)
         self._on_published(len(sent))
         return len(rows)
 

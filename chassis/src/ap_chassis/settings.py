@@ -25,8 +25,6 @@ class ServiceSettings(BaseSettings):
     database_name: str = ""
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     jwt_secret: str = Field(default=LOCAL_JWT_SECRET, validation_alias="JOURNEY_JWT_SECRET")
-    http_host: str = "127.0.0.1"
-    http_port: int = 8000
 
     # Kafka consumer timing: Tansu needs short waits (architecture.md 10).
     kafka_fetch_max_wait_ms: int = 50

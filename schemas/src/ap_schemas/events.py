@@ -126,6 +126,12 @@ class Commissioner(BaseModel):
     kind: CommissionerKind
     urn: Urn | None = None
 
+    @model_validator(mode="after")
+    def _school_has_urn(self) -> "Commissioner":
+        if self.kind == "school" and self.urn is None:
+            raise ValueError("a school commissioner needs its urn")
+        return self
+
 
 class Cost(BaseModel):
     model_config = ConfigDict(frozen=True)

@@ -4,13 +4,39 @@ Pure: the in-memory read model has the consumer's semantics (skip by event id, r
 pupil from all their events). tests/test_projection_sql.py runs the same property on PostgreSQL.
 """
 
+from dataclasses import dataclass, field
 from datetime import date
-from uuid import uuid4
+from uuid import UUID, uuid4
 
-from ap_reporting.projection import JourneyEvent, PupilState, ReadModel, project, visible_to
+from ap_reporting.projection import JourneyEvent, PupilState, project, visible_to
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from journeys import Journey, deliveries, journeys
+
+
+@dataclass
+class ReadModel:
+    """The read model in memory, with the consumer's semantics: duplicates skipped by event id,
+    each pupil's state recomputed from all their events. The SQL projection must agree."""
+
+    events: dict[UUID, dict[UUID, JourneyEvent]] = field(default_factory=dict)
+
+    def apply(self, pupil_id: UUID, event: JourneyEvent) -> bool:
+        """Apply one delivery; False when that event was already applied."""
+        mine = self.events.setdefault(pupil_id, {})
+        if event.event_id in mine:
+            return False
+        mine[event.event_id] = event
+        return True
+
+    def state(self, pupil_id: UUID) -> PupilState:
+        return project(self.events.get(pupil_id, {}).values())
+
+    def timeline(self, pupil_id: UUID) -> list[UUID]:
+        return [
+            e.event_id
+            for e in sorted(self.events.get(pupil_id, {}).values(), key=lambda e: e.order)
+        ]
 
 
 def as_journey_event(envelope) -> JourneyEvent:

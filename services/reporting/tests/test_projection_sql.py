@@ -6,11 +6,10 @@ import asyncio
 from ap_chassis import inbox
 from ap_chassis.db import create_pool
 from ap_reporting import consumers, repository
-from ap_reporting.projection import ReadModel
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from journeys import Journey, deliveries, journeys
-from test_projection import replay
+from test_projection import ReadModel, replay
 
 
 async def _deliver_and_read(dsn: str, delivered, pupils: list[Journey]):

@@ -15,7 +15,6 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 class Settings(ServiceSettings):
     service_name: str = "outcomes"
-    http_port: int = 8003
 
 
 def create_app(

@@ -15,7 +15,6 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 class Settings(ServiceSettings):
     service_name: str = "placement"
-    http_port: int = 8002
 
 
 def create_app(

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from ap_schemas.codes import EndReason, SettingType, Tier, Ukprn, Urn
 from ap_schemas.events import Commissioner, Cost
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Body(BaseModel):
@@ -21,18 +21,10 @@ class ProviderIn(Body):
     registered: bool
 
 
-class SchoolCommissioner(Commissioner):
-    @model_validator(mode="after")
-    def _school_has_urn(self) -> "SchoolCommissioner":
-        if self.kind == "school" and self.urn is None:
-            raise ValueError("a school commissioner needs its urn")
-        return self
-
-
 class PlacementIn(Body):
     referral_id: UUID
     provider_id: UUID
-    commissioner: SchoolCommissioner
+    commissioner: Commissioner
     tier: Tier
     start_date: date
     planned_end_date: date | None = None

@@ -14,7 +14,6 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 class Settings(ServiceSettings):
     service_name: str = "referral"
-    http_port: int = 8001
 
 
 def create_app(

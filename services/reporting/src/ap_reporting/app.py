@@ -15,7 +15,6 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 class Settings(ServiceSettings):
     service_name: str = "reporting"
-    http_port: int = 8004
 
 
 def create_app(

@@ -6,7 +6,7 @@ then event id (time-ordered UUIDs, so same-day events keep the order they were r
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -84,28 +84,3 @@ def visible_to(state: PupilState, *, role: str, urn: str | None, provider_id: st
     if role == "provider":
         return provider_id is not None and provider_id in state.provider_ids
     return False
-
-
-@dataclass
-class ReadModel:
-    """The read model in memory, with the consumer's semantics: duplicates skipped by event id,
-    each pupil's state recomputed from all their events. The SQL projection does the same."""
-
-    events: dict[UUID, dict[UUID, JourneyEvent]] = field(default_factory=dict)
-
-    def apply(self, pupil_id: UUID, event: JourneyEvent) -> bool:
-        """Apply one delivery; False when that event was already applied."""
-        mine = self.events.setdefault(pupil_id, {})
-        if event.event_id in mine:
-            return False
-        mine[event.event_id] = event
-        return True
-
-    def state(self, pupil_id: UUID) -> PupilState:
-        return project(self.events.get(pupil_id, {}).values())
-
-    def timeline(self, pupil_id: UUID) -> list[UUID]:
-        return [
-            e.event_id
-            for e in sorted(self.events.get(pupil_id, {}).values(), key=lambda e: e.order)
-        ]

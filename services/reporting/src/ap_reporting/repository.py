@@ -171,7 +171,7 @@ async def outcome_events(conn: asyncpg.Connection, start: date, end: date) -> li
         "      OR occurred_at BETWEEN $2 AND $3)",
         OUTCOME_TYPES, start, end,
     )  # fmt: skip
-    return [JourneyEvent(r["event_id"], r["type"], r["occurred_at"], r["data"]) for r in rows]
+    return as_journey_events(rows)
 
 
 async def identities(conn: asyncpg.Connection, pupil_ids: list[UUID]) -> dict[str, dict[str, Any]]:
