@@ -107,7 +107,7 @@ async def test_the_whole_journey_end_to_end(services, wait):
     assert sustained.status_code == 200, sustained.text
     destination = await retrying(lambda: services.outcomes.post(
         "/v1/destinations",
-        json={"pupil_id": pupil_id, "activity_code": 130, "confirmed_on": "2028-09-30"},
+        json={"pupil_id": pupil_id, "activity_code": 210, "confirmed_on": "2028-09-30"},
         headers=LA,
     ))  # fmt: skip
     assert destination.status_code == 201, destination.text
@@ -357,7 +357,11 @@ async def test_outcomes_report_counts_a_period_exactly(services, helpers, wait):
     body = await wait(report)
     assert body["reintegration"] == {"count": 2, "sustained": 1}
     assert body["attendance"]["rate"] == 0.9
-    assert body["destinations"] == {"education_training": 0, "neet": 0, "not_known": 1, "other": 0}
+    assert body["destinations"] == {
+        "education_training": 0, "employment": 0, "other_activity": 0, "neet": 0, "not_known": 1,
+        "excluded": 0, "participation_rate": 0.0, "sustained": {"education_training": 0,
+        "employment": 0}, "unrecognised": 0, "other": 0,
+    }  # fmt: skip
     refused = await services.reporting.get(
         "/v1/outcomes", params={"from": "2032-01-01", "to": "2031-01-01"}, headers=LA
     )

@@ -98,9 +98,12 @@ def test_outcomes_summary():
            attendance={"possible_sessions": 40, "attended_sessions": 30}),
         ev("journey.placement.reviewed.v1", date(2027, 2, 10),
            attendance={"possible_sessions": 40, "attended_sessions": 35}),
-        ev("journey.destination.confirmed.v1", date(2027, 3, 1), group="education_training"),
-        ev("journey.destination.confirmed.v1", date(2027, 3, 2), group="neet"),
-        ev("journey.destination.confirmed.v1", date(2028, 3, 2), group="neet"),  # outside
+        ev("journey.destination.confirmed.v1", date(2027, 3, 1), pupil_id="a",
+           activity_code=210, group="education_training"),
+        ev("journey.destination.confirmed.v1", date(2027, 3, 2), pupil_id="b",
+           activity_code=619, group="neet"),
+        ev("journey.destination.confirmed.v1", date(2028, 3, 2), pupil_id="c",
+           activity_code=619, group="neet"),  # outside
     ]  # fmt: skip
     summary = outcomes_summary(events, date(2027, 1, 1), date(2027, 6, 30))
     assert summary["reintegration"] == {"count": 2, "sustained": 1}
@@ -111,8 +114,14 @@ def test_outcomes_summary():
     }
     assert summary["destinations"] == {
         "education_training": 1,
+        "employment": 0,
+        "other_activity": 0,
         "neet": 1,
         "not_known": 0,
+        "excluded": 0,
+        "participation_rate": 0.5,
+        "sustained": {"education_training": 0, "employment": 0},
+        "unrecognised": 0,
         "other": 0,
     }
 
