@@ -26,6 +26,7 @@ ReferralReason = Literal[
 Decision = Literal["accepted", "declined"]
 ReferrerKind = Literal["school", "local_authority"]
 CommissionerKind = Literal["local_authority", "school"]
+FundedBy = Literal["local_authority", "school", "other"]  # who pays for a placement
 CostPer = Literal["session", "week", "term", "year"]
 EndReason = Literal[
     "completed", "reintegrated", "moved_provider", "breakdown", "left_area", "other"
@@ -36,6 +37,8 @@ ReintegrationMode = Literal["full_time", "phased"]
 
 Urn = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 Ukprn = Annotated[str, StringConstraints(pattern=r"^1\d{7}$")]
+Uln = Annotated[str, StringConstraints(pattern=r"^\d{10}$")]  # unique learner number
+Uprn = Annotated[str, StringConstraints(pattern=r"^\d{1,12}$")]  # unique property reference
 
 
 @cache
