@@ -380,7 +380,9 @@ async def test_ap_census_lists_la_placements_open_on_the_day_and_records_the_rea
         "/v1/providers", json={"name": "Hilltop AP", "ukprn": "10099999", "registered": True},
         headers=LA,
     )  # fmt: skip
-    body = referral_body(referred_on="2032-09-01", home_school_urn="135790", sex="F")
+    # born 2018: inside the 2033 census's birth range (issue 6 added the age rule)
+    body = referral_body(referred_on="2032-09-01", home_school_urn="135790", sex="F",
+                         date_of_birth="2018-03-04")  # fmt: skip
     referral = await accepted_referral(services, decided_on="2032-09-02", **body)
     placed = await retrying(lambda: services.placement.post(
         "/v1/placements",
@@ -393,8 +395,10 @@ async def test_ap_census_lists_la_placements_open_on_the_day_and_records_the_rea
 
     async def census_row():
         r = await services.reporting.get(
-            "/v1/returns/ap-census", params={"census_date": "2033-01-20"}, headers=LA
-        )
+            "/v1/returns/ap-census",
+            params={"census_date": "2033-01-20", "format": "csv"},
+            headers=LA,
+        )  # the CSV working file (issue 6 made XML the default)
         lines = r.text.splitlines()
         return r.status_code == 200 and len(lines) > 1 and body["upn"] in r.text and r
 
@@ -403,7 +407,7 @@ async def test_ap_census_lists_la_placements_open_on_the_day_and_records_the_rea
     import csv
 
     (row,) = [r for r in csv.DictReader(answer.text.splitlines()) if r["upn"] == body["upn"]]
-    assert (row["surname"], row["sex"], row["date_of_birth"]) == ("Example", "F", "2012-03-04")
+    assert (row["surname"], row["sex"], row["date_of_birth"]) == ("Example", "F", "2018-03-04")
     assert (row["provider_ukprn"], row["provider_urn"], row["setting_type"]) == ("10099999", "", "")
     assert (row["entry_date"], row["leaving_date"], row["sessions_per_week"]) == (
         "2032-09-06",
