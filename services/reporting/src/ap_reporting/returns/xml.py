@@ -59,31 +59,36 @@ def _header(root: etree._Element, header: Header) -> None:
     _sub(source, "date_time", header.created_at.replace(microsecond=0, tzinfo=None).isoformat())
 
 
+# (item, mandatory) in the order of ap_census.xsd; an optional item is left out when empty.
+IDENTIFIERS = (
+    ("upn", True), ("uln", False), ("surname", True), ("forename", True),
+    ("middle_names", False), ("preferred_surname", False), ("date_of_birth", True), ("sex", True),
+)  # fmt: skip
+CHARACTERISTICS = (("ethnicity", False), ("fsm_eligible", False), ("service_child", False))
+PLACEMENT = (
+    ("provider_urn", False), ("provider_ukprn", False), ("setting_type", False),
+    ("primary_reason", True), ("entry_date", True), ("leaving_date", False),
+    ("attendance_pattern", True), ("sessions_per_week", False), ("previous_school_urn", False),
+)  # fmt: skip
+
+
+def _items(parent: etree._Element, r: dict[str, Any], items: tuple[tuple[str, bool], ...]) -> None:
+    for item, mandatory in items:
+        (_sub if mandatory else _optional)(parent, item, r.get(item))
+
+
 def _pupil(parent: etree._Element, r: dict[str, Any]) -> None:
     pupil = _sub(parent, "pupil")
-    ids = _sub(pupil, "identifiers")
-    _sub(ids, "upn", r["upn"])
-    _optional(ids, "uln", r["uln"])
-    _sub(ids, "surname", r["surname"])
-    _sub(ids, "forename", r["forename"])
-    _optional(ids, "middle_names", r["middle_names"])
-    _optional(ids, "preferred_surname", r["preferred_surname"])
-    _sub(ids, "date_of_birth", r["date_of_birth"])
-    _sub(ids, "sex", r["sex"])
-
+    _items(_sub(pupil, "identifiers"), r, IDENTIFIERS)
     traits = _sub(pupil, "characteristics")
-    _optional(traits, "ethnicity", r["ethnicity"])
-    _optional(traits, "fsm_eligible", r["fsm_eligible"])
-    _optional(traits, "service_child", r["service_child"])
+    _items(traits, r, CHARACTERISTICS)
     if r["fsm_periods"]:
         periods = _sub(traits, "fsm_list")
         for p in r["fsm_periods"]:
             period = _sub(periods, "fsm_period")
             _sub(period, "fsm_start_date", p["start_date"])
             _optional(period, "fsm_end_date", p["end_date"])
-
     _sub(_sub(pupil, "sen"), "sen_provision", r["sen_provision"])
-
     lines = r["address_lines"][:MAX_ADDRESS_LINES]
     if lines or r["postcode"] or r["uprn"]:
         home = _sub(pupil, "home_information")
@@ -93,16 +98,7 @@ def _pupil(parent: etree._Element, r: dict[str, Any]) -> None:
                 _sub(address, "address_line", line, n=n)
             _optional(address, "postcode", r["postcode"])
         _optional(home, "uprn", r["uprn"])
-
-    placement = _sub(pupil, "placement")
-    for item in ("provider_urn", "provider_ukprn", "setting_type"):
-        _optional(placement, item, r.get(item))
-    _sub(placement, "primary_reason", r["primary_reason"])
-    _sub(placement, "entry_date", r["entry_date"])
-    _optional(placement, "leaving_date", r["leaving_date"])
-    _sub(placement, "attendance_pattern", r["attendance_pattern"])
-    _optional(placement, "sessions_per_week", r["sessions_per_week"])
-    _optional(placement, "previous_school_urn", r["previous_school_urn"])
+    _items(_sub(pupil, "placement"), r, PLACEMENT)
 
 
 def build(records: Iterable[dict[str, Any]], header: Header) -> bytes:
