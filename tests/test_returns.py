@@ -102,6 +102,9 @@ async def test_ap_census_scope_items_and_school_census_through_the_api(services,
     assert wrong_day.status_code == 422
     assert wrong_day.json()["errors"][0]["field"] == "census_date"
     assert DAY in wrong_day.json()["detail"]
+    missing = await services.reporting.get("/v1/returns/ap-census", headers=LA)
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["field"] == "census_date"
     rehearsal = await services.reporting.get(
         "/v1/returns/ap-census",
         params={"census_date": "2041-01-18", "allow_any_date": "true"}, headers=LA,
