@@ -107,7 +107,7 @@ async def test_the_whole_journey_end_to_end(services, wait):
     assert sustained.status_code == 200, sustained.text
     destination = await retrying(lambda: services.outcomes.post(
         "/v1/destinations",
-        json={"pupil_id": pupil_id, "activity_code": 130, "confirmed_on": "2028-09-30"},
+        json={"pupil_id": pupil_id, "activity_code": 210, "confirmed_on": "2028-09-30"},
         headers=LA,
     ))  # fmt: skip
     assert destination.status_code == 201, destination.text
@@ -357,7 +357,11 @@ async def test_outcomes_report_counts_a_period_exactly(services, helpers, wait):
     body = await wait(report)
     assert body["reintegration"] == {"count": 2, "sustained": 1}
     assert body["attendance"]["rate"] == 0.9
-    assert body["destinations"] == {"education_training": 0, "neet": 0, "not_known": 1, "other": 0}
+    assert body["destinations"] == {
+        "education_training": 0, "employment": 0, "other_activity": 0, "neet": 0, "not_known": 1,
+        "excluded": 0, "participation_rate": 0.0, "sustained": {"education_training": 0,
+        "employment": 0}, "unrecognised": 0, "other": 0,
+    }  # fmt: skip
     refused = await services.reporting.get(
         "/v1/outcomes", params={"from": "2032-01-01", "to": "2031-01-01"}, headers=LA
     )
@@ -376,7 +380,9 @@ async def test_ap_census_lists_la_placements_open_on_the_day_and_records_the_rea
         "/v1/providers", json={"name": "Hilltop AP", "ukprn": "10099999", "registered": True},
         headers=LA,
     )  # fmt: skip
-    body = referral_body(referred_on="2032-09-01", home_school_urn="135790", sex="F")
+    # born 2018: inside the 2033 census's birth range (issue 6 added the age rule)
+    body = referral_body(referred_on="2032-09-01", home_school_urn="135790", sex="F",
+                         date_of_birth="2018-03-04")  # fmt: skip
     referral = await accepted_referral(services, decided_on="2032-09-02", **body)
     placed = await retrying(lambda: services.placement.post(
         "/v1/placements",
@@ -389,8 +395,10 @@ async def test_ap_census_lists_la_placements_open_on_the_day_and_records_the_rea
 
     async def census_row():
         r = await services.reporting.get(
-            "/v1/returns/ap-census", params={"census_date": "2033-01-20"}, headers=LA
-        )
+            "/v1/returns/ap-census",
+            params={"census_date": "2033-01-20", "format": "csv"},
+            headers=LA,
+        )  # the CSV working file (issue 6 made XML the default)
         lines = r.text.splitlines()
         return r.status_code == 200 and len(lines) > 1 and body["upn"] in r.text and r
 
@@ -399,7 +407,7 @@ async def test_ap_census_lists_la_placements_open_on_the_day_and_records_the_rea
     import csv
 
     (row,) = [r for r in csv.DictReader(answer.text.splitlines()) if r["upn"] == body["upn"]]
-    assert (row["surname"], row["sex"], row["date_of_birth"]) == ("Example", "F", "2012-03-04")
+    assert (row["surname"], row["sex"], row["date_of_birth"]) == ("Example", "F", "2018-03-04")
     assert (row["provider_ukprn"], row["provider_urn"], row["setting_type"]) == ("10099999", "", "")
     assert (row["entry_date"], row["leaving_date"], row["sessions_per_week"]) == (
         "2032-09-06",

@@ -124,10 +124,21 @@ async def test_a_destination_code_outside_the_code_set_is_refused(services):
     assert fields_of(answer) == {"activity_code"}
 
 
-async def test_a_destination_for_an_unknown_pupil_asks_for_a_retry(services):
+async def test_a_pre16_destination_code_is_refused_saying_why(services):
     answer = await services.outcomes.post(
         "/v1/destinations",
         json={"pupil_id": str(uuid.uuid4()), "activity_code": 130, "confirmed_on": "2028-09-30"},
+        headers=LA,
+    )
+    assert answer.status_code == 422, answer.text
+    assert fields_of(answer) == {"activity_code"}
+    assert "pre-16" in answer.text and "custodial sentence" in answer.text
+
+
+async def test_a_destination_for_an_unknown_pupil_asks_for_a_retry(services):
+    answer = await services.outcomes.post(
+        "/v1/destinations",
+        json={"pupil_id": str(uuid.uuid4()), "activity_code": 210, "confirmed_on": "2028-09-30"},
         headers=LA,
     )
     assert answer.status_code == 409, answer.text
@@ -139,13 +150,13 @@ async def test_a_provider_cannot_confirm_a_destination(services):
     provider = token("provider", provider_id=str(uuid.uuid4()))
     answer = await services.outcomes.post(
         "/v1/destinations",
-        json={"pupil_id": str(uuid.uuid4()), "activity_code": 130, "confirmed_on": "2028-09-30"},
+        json={"pupil_id": str(uuid.uuid4()), "activity_code": 210, "confirmed_on": "2028-09-30"},
         headers=provider,
     )
     assert answer.status_code == 403, answer.text
     school = await services.outcomes.post(
         "/v1/destinations",
-        json={"pupil_id": str(uuid.uuid4()), "activity_code": 130, "confirmed_on": "2028-09-30"},
+        json={"pupil_id": str(uuid.uuid4()), "activity_code": 210, "confirmed_on": "2028-09-30"},
         headers=token("school", urn="123456"),
     )
     assert school.status_code == 403, school.text

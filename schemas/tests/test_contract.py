@@ -83,7 +83,11 @@ def test_decode_rejects_subject_that_is_not_the_pupil():
 @pytest.mark.parametrize(
     ("code", "group"),
     [
-        (110, "education_training"),
+        (110, None),  # pre-16: not a destination
+        (130, None),
+        (210, "education_training"),
+        (330, "employment"),
+        (710, "excluded"),
         (540, "neet"),
         (650, "neet"),
         (810, "not_known"),

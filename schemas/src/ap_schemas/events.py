@@ -20,6 +20,7 @@ from .codes import (
     Decision,
     EndReason,
     Ethnicity,
+    FundedBy,
     Progress,
     ReferralReason,
     ReferrerKind,
@@ -30,12 +31,15 @@ from .codes import (
     Sex,
     Tier,
     Ukprn,
+    Uln,
+    Uprn,
     Urn,
 )
 from .upn import Upn
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
+AddressLine = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class EventData(BaseModel):
@@ -91,6 +95,20 @@ class ReferralWithdrawnV1(PupilEventData):
 # journey.identity (personal data: read by reporting only) -----------------------------------
 
 
+class FsmPeriod(BaseModel):
+    """A period of eligibility for free school meals; open while `end_date` is None."""
+
+    model_config = ConfigDict(frozen=True)
+    start_date: date
+    end_date: date | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> "FsmPeriod":
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("an FSM period cannot end before it starts")
+        return self
+
+
 class PupilIdentityRecordedV1(PupilEventData):
     upn: Upn
     former_upn: Upn | None = None
@@ -104,6 +122,13 @@ class PupilIdentityRecordedV1(PupilEventData):
     fsm_eligible: bool | None = None
     postcode: Annotated[str, Field(max_length=10)] | None = None
     sen_provision: SenProvision
+    # Items the AP census needs (returns.md), optional: added to v1 because a reader of the
+    # earlier fields is unaffected (pydantic and JSON Schema readers ignore unknown keys).
+    uln: Uln | None = None
+    address_lines: Annotated[list[AddressLine], Field(max_length=5)] | None = None
+    uprn: Uprn | None = None
+    service_child: bool | None = None
+    fsm_periods: Annotated[list[FsmPeriod], Field(max_length=20)] | None = None
 
 
 # journey.providers -----------------------------------------------------------------------
@@ -116,6 +141,9 @@ class ProviderRegisteredV1(EventData):
     ukprn: Ukprn | None = None
     setting_type: SettingType | None = None
     registered: bool
+    state_ap: bool | None = Field(
+        default=None, description="a PRU, AP academy or AP free school: out of the AP census"
+    )
 
 
 # journey.placements ----------------------------------------------------------------------
@@ -152,6 +180,9 @@ class PupilPlacedV1(PupilEventData):
     annual_cost_pence: int = Field(ge=0, description="the cost rule of api.md, annualised")
     dual_registered: bool
     reason: ReferralReason = Field(description="the primary reason: the referral's reason")
+    funded_by: FundedBy | None = Field(
+        default=None, description="who pays; when absent, the commissioner's kind"
+    )
 
 
 class PlacementEndedV1(PupilEventData):

@@ -181,38 +181,50 @@ def test_a_sustainment_check_after_the_reintegration_is_accepted():
 # destination_group_of -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("code", "group"),
-    [
-        (110, "education_training"),
-        (130, "education_training"),
-        (200, "education_training"),
-        (299, "education_training"),
-        (499, "education_training"),
-        (540, "neet"),
-        (550, "neet"),
-        (610, "neet"),
-        (670, "neet"),
-        (710, "other"),
-        (810, "not_known"),
-        (820, "not_known"),
-        (830, "not_known"),
-    ],
-)
-def test_a_code_in_the_set_gives_its_group(code, group):
+# The table of returns.md, code by code (issue 6): an independent copy, so a change to the data
+# file that departs from returns.md fails here.
+RETURNS_MD_TABLE = {
+    **dict.fromkeys((210, 220, 230, 240, 270, 280, 290, 250), "education_training"),
+    260: "other_activity",
+    310: "education_training",
+    320: "education_training",
+    381: "education_training",
+    **dict.fromkeys((330, 340, 350, 360, 380), "employment"),
+    **dict.fromkeys((410, 450, 460, 430, 440), "education_training"),
+    530: "other_activity",
+    **dict.fromkeys((540, 550, 610, 615, 616, 619), "neet"),
+    **dict.fromkeys((620, 630, 640, 650, 660, 670, 680), "neet"),
+    710: "excluded",
+    720: "excluded",
+    **dict.fromkeys((810, 820, 830), "not_known"),
+}
+
+
+@pytest.mark.parametrize(("code", "group"), sorted(RETURNS_MD_TABLE.items()))
+def test_each_code_of_the_returns_table_gives_its_group(code, group):
     assert domain.destination_group_of(code) == group
 
 
-def test_every_range_of_the_code_set_maps_to_its_group():
+def test_the_data_file_holds_exactly_the_returns_table_and_the_refused_pre16_codes():
     text = resources.files("ap_schemas").joinpath("codesets", "destinations.json").read_text()
-    ranges = json.loads(text)["ranges"]
-    assert ranges
-    for r in ranges:
-        for code in (r["from"], r["to"]):
-            assert domain.destination_group_of(code) == r["group"], code
+    rows = json.loads(text)["codes"]
+    accepted = {r["code"]: r["group"] for r in rows if r["group"] is not None}
+    assert accepted == RETURNS_MD_TABLE
+    assert {r["code"] for r in rows if r["group"] is None} == {110, 120, 130, 140, 150}
+    assert all(r["mark"] in ("V", "S", "I") and r["meaning"] for r in rows)
 
 
-@pytest.mark.parametrize("code", [100, 111, 150, 199, 500, 539, 541, 600, 671, 800, 840, 999])
+@pytest.mark.parametrize("code", [110, 120, 130, 140, 150])
+def test_a_pre16_code_is_refused_saying_why(code):
+    with pytest.raises(InvalidCommandError) as err:
+        domain.destination_group_of(code)
+    assert err.value.field == "activity_code"
+    assert str(code) in err.value.detail
+    assert "pre-16" in err.value.detail
+
+
+@pytest.mark.parametrize("code", [100, 111, 199, 200, 299, 370, 500, 539, 541, 600, 690, 700,
+                                  800, 840, 999])  # fmt: skip
 def test_a_code_outside_every_range_is_refused(code):
     with pytest.raises(InvalidCommandError) as err:
         domain.destination_group_of(code)

@@ -96,7 +96,7 @@ def journeys(draw: st.DrawFn) -> Journey:
     if order >= STAGES.index("destination_confirmed"):
         d = later()
         out.append(ev.DestinationConfirmedV1(
-            occurred_at=d, pupil_id=pupil, destination_id=uuid.uuid4(), activity_code=130,
+            occurred_at=d, pupil_id=pupil, destination_id=uuid.uuid4(), activity_code=210,
             group="education_training", confirmed_on=d,
         ))  # fmt: skip
         final = "destination_confirmed"

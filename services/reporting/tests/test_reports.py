@@ -98,9 +98,12 @@ def test_outcomes_summary():
            attendance={"possible_sessions": 40, "attended_sessions": 30}),
         ev("journey.placement.reviewed.v1", date(2027, 2, 10),
            attendance={"possible_sessions": 40, "attended_sessions": 35}),
-        ev("journey.destination.confirmed.v1", date(2027, 3, 1), group="education_training"),
-        ev("journey.destination.confirmed.v1", date(2027, 3, 2), group="neet"),
-        ev("journey.destination.confirmed.v1", date(2028, 3, 2), group="neet"),  # outside
+        ev("journey.destination.confirmed.v1", date(2027, 3, 1), pupil_id="a",
+           activity_code=210, group="education_training"),
+        ev("journey.destination.confirmed.v1", date(2027, 3, 2), pupil_id="b",
+           activity_code=619, group="neet"),
+        ev("journey.destination.confirmed.v1", date(2028, 3, 2), pupil_id="c",
+           activity_code=619, group="neet"),  # outside
     ]  # fmt: skip
     summary = outcomes_summary(events, date(2027, 1, 1), date(2027, 6, 30))
     assert summary["reintegration"] == {"count": 2, "sustained": 1}
@@ -111,57 +114,13 @@ def test_outcomes_summary():
     }
     assert summary["destinations"] == {
         "education_training": 1,
+        "employment": 0,
+        "other_activity": 0,
         "neet": 1,
         "not_known": 0,
+        "excluded": 0,
+        "participation_rate": 0.5,
+        "sustained": {"education_training": 0, "employment": 0},
+        "unrecognised": 0,
         "other": 0,
     }
-
-
-# the AP census return ------------------------------------------------------------------------
-
-
-def test_census_day_is_the_third_thursday_of_january():
-    from ap_reporting.census import census_day
-
-    assert census_day(2027) == date(2027, 1, 21)
-    assert census_day(2026) == date(2026, 1, 15)
-    assert census_day(2032) == date(2032, 1, 15)  # 1 January 2032 is a Thursday
-
-
-def test_census_rows_cover_la_placements_open_on_the_day_one_row_per_pupil():
-    from ap_reporting import census
-
-    day = date(2027, 1, 21)
-    facts = [
-        fact(date(2026, 9, 1), date(2026, 12, 18), pupil="a"),  # ended before: earlier placement
-        fact(date(2027, 1, 4), pupil="a", provider="v2"),  # the one open on the day
-        fact(date(2026, 9, 1), pupil="b", commissioner="school:123456"),  # school-arranged
-        fact(date(2027, 1, 22), pupil="c"),  # starts after the day
-        fact(date(2026, 9, 1), date(2027, 1, 21), pupil="d", provider="v3"),  # leaves on the day
-    ]
-    identities = {"a": {
-        "upn": "B801200005001", "surname": "Example", "forename": "Sam",
-        "date_of_birth": "2012-03-04", "sex": "U", "fsm_eligible": True,
-    }}  # fmt: skip
-    providers = {"v2": {"urn": "140000", "ukprn": "10000001"}, "v3": {"setting_type": "OOT"}}
-    rows = census.rows(facts, identities, providers, day)
-    assert [r["entry_date"] for r in rows] == ["2027-01-04", "2026-09-01"]
-    first, second = rows
-    assert (first["upn"], first["surname"], first["fsm_eligible"]) == (
-        "B801200005001",
-        "Example",
-        "1",
-    )
-    assert (first["provider_urn"], first["provider_ukprn"], first["setting_type"]) == (
-        "140000",
-        "",
-        "",
-    )
-    assert (second["provider_urn"], second["setting_type"], second["leaving_date"]) == (
-        "",
-        "OOT",
-        "2027-01-21",
-    )
-    text = census.to_csv(rows)
-    assert text.splitlines()[0].split(",") == list(census.COLUMNS)
-    assert len(text.splitlines()) == 3

@@ -5,7 +5,7 @@ from datetime import date
 from uuid import UUID
 
 from ap_chassis.errors import DomainError, InvalidCommandError, NotYetKnownError
-from ap_schemas.codes import destination_group
+from ap_schemas.codes import destination_group, destination_refusal
 
 
 @dataclass(frozen=True)
@@ -128,10 +128,12 @@ def check_sustainment(reintegration: Reintegration, *, checked_on: date) -> None
 
 
 def destination_group_of(activity_code: int) -> str:
+    """The code's reporting group; a pre-16 status or a code outside the set is refused."""
+    refusal = destination_refusal(activity_code)
     group = destination_group(activity_code)
-    if group is None:
+    if refusal is not None or group is None:
         raise InvalidCommandError(
-            f"{activity_code} is not in the destination code set", field="activity_code"
+            refusal or f"{activity_code} has no reporting group", field="activity_code"
         )
     return group
 

@@ -54,6 +54,7 @@ async def place_pupil(
     )
     placement_id = uuid4()
     reason = cast(ReferralReason, referral.reason or "other")
+    funded_by = cmd.funded_by or cmd.commissioner.kind  # who pays: the commissioner by default
     await repository.insert_placement(conn, {
         "placement_id": placement_id, "pupil_id": referral.pupil_id,
         "referral_id": cmd.referral_id, "provider_id": cmd.provider_id,
@@ -62,6 +63,7 @@ async def place_pupil(
         "sessions_per_week": cmd.sessions_per_week, "cost_amount_pence": cmd.cost.amount_pence,
         "cost_per": cmd.cost.per, "annual_cost_pence": annual,
         "dual_registered": cmd.dual_registered, "reason": reason,
+        "funded_by": funded_by,
     })  # fmt: skip
     event_ids = await record(
         conn,
@@ -81,6 +83,7 @@ async def place_pupil(
             annual_cost_pence=annual,
             dual_registered=cmd.dual_registered,
             reason=reason,
+            funded_by=funded_by,
         ),
     )
     return 201, {

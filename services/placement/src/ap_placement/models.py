@@ -4,7 +4,7 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from ap_schemas.codes import EndReason, SettingType, Tier, Ukprn, Urn
+from ap_schemas.codes import EndReason, FundedBy, SettingType, Tier, Ukprn, Urn
 from ap_schemas.events import Commissioner, Cost
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +19,7 @@ class ProviderIn(Body):
     ukprn: Ukprn | None = None
     setting_type: SettingType | None = None
     registered: bool
+    state_ap: bool = False  # a PRU, AP academy or AP free school: out of the AP census
 
 
 class PlacementIn(Body):
@@ -31,6 +32,7 @@ class PlacementIn(Body):
     sessions_per_week: Annotated[int, Field(ge=1, le=10)]
     cost: Cost
     dual_registered: bool
+    funded_by: FundedBy | None = None  # who pays; the commissioner's kind when absent
 
 
 class PlacementEndIn(Body):

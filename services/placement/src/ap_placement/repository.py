@@ -11,14 +11,15 @@ from .domain import Placement, ReferralFact
 
 async def insert_provider(conn: asyncpg.Connection, provider_id: UUID, p: dict[str, Any]) -> None:
     await conn.execute(
-        "INSERT INTO providers (provider_id, name, urn, ukprn, setting_type, registered)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO providers (provider_id, name, urn, ukprn, setting_type, registered, state_ap)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
         provider_id,
         p["name"],
         p["urn"],
         p["ukprn"],
         p["setting_type"],
         p["registered"],
+        p.get("state_ap", False),
     )
 
 

@@ -3,8 +3,8 @@
 from datetime import date
 from typing import Annotated, Literal
 
-from ap_schemas.codes import Ethnicity, ReferralReason, SenProvision, Sex, Tier, Urn
-from ap_schemas.events import Referrer
+from ap_schemas.codes import Ethnicity, ReferralReason, SenProvision, Sex, Tier, Uln, Uprn, Urn
+from ap_schemas.events import AddressLine, FsmPeriod, Referrer
 from ap_schemas.upn import Upn
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,12 @@ class ReferralIn(Body):
     tier_requested: Tier
     referred_on: date
     excluded_on: date | None = None
+    # for the AP census (returns.md); carried on journey.identity
+    uln: Uln | None = None
+    address_lines: Annotated[list[AddressLine], Field(max_length=5)] | None = None
+    uprn: Uprn | None = None
+    service_child: bool | None = None
+    fsm_periods: Annotated[list[FsmPeriod], Field(max_length=20)] | None = None
 
 
 class DecisionIn(Body):

@@ -10,12 +10,20 @@ from .domain import Referral
 _IDENTITY = (
     "forename", "surname", "middle_names", "preferred_surname", "date_of_birth", "sex",
     "ethnicity", "fsm_eligible", "postcode", "sen_provision",
+    "uln", "address_lines", "uprn", "service_child", "fsm_periods",  # 0004_returns_identity.sql
 )  # fmt: skip
+
+
+def _column(key: str, value: Any) -> Any:
+    """fsm_periods is jsonb: its dates as ISO text."""
+    if key == "fsm_periods" and value is not None:
+        return [{k: v.isoformat() if v else None for k, v in p.items()} for p in value]
+    return value
 
 
 async def upsert_pupil(conn: asyncpg.Connection, upn: str, identity: dict[str, Any]) -> UUID:
     """The pupil's id for this UPN (new on first sight); latest details kept; row locked."""
-    values = [identity[k] for k in _IDENTITY]
+    values = [_column(k, identity.get(k)) for k in _IDENTITY]
     sets = ", ".join(f"{k} = EXCLUDED.{k}" for k in _IDENTITY)
     cols = ", ".join(_IDENTITY)
     params = ", ".join(f"${i}" for i in range(3, 3 + len(_IDENTITY)))

@@ -7,9 +7,8 @@ from uuid import UUID
 from ap_chassis.auth import Principal, require
 from ap_chassis.errors import InvalidCommandError, NotFoundError
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import PlainTextResponse
 
-from . import census, projection, reports, repository
+from . import projection, reports, repository
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 StatusFilter = Literal[projection.STATUSES]  # type: ignore[valid-type]
@@ -116,28 +115,3 @@ async def outcomes(request: Request, _: Aggregates, start: From, end: To) -> dic
         events = await repository.outcome_events(conn, start, end)
     return {"from": start.isoformat(), "to": end.isoformat(),
             **reports.outcomes_summary(events, start, end)}  # fmt: skip
-
-
-@router.get("/returns/ap-census", response_class=PlainTextResponse)
-async def ap_census(
-    request: Request,
-    principal: Annotated[Principal, Depends(require("la_officer"))],
-    census_date: Annotated[date, Query(description="census day: third Thursday of January")],
-) -> PlainTextResponse:
-    """The AP census CSV. It holds identifying data: every pupil in it is recorded as read."""
-    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
-        facts = await repository.placement_facts_between(conn, census_date, census_date)
-        in_scope = sorted({UUID(f.pupil_id) for f in facts if census.in_scope(f, census_date)})
-        rows = census.rows(
-            facts, await repository.identities(conn, in_scope),
-            await repository.all_providers(conn), census_date,
-        )  # fmt: skip
-        await repository.record_identity_reads(
-            conn, reader=principal.sub, role=principal.role, pupil_ids=in_scope,
-            purpose=f"ap-census {census_date.isoformat()}",
-        )  # fmt: skip
-    filename = f"ap-census-{census_date.isoformat()}.csv"
-    return PlainTextResponse(
-        census.to_csv(rows), media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )  # fmt: skip

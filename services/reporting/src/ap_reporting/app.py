@@ -6,15 +6,21 @@ from ap_chassis.runtime import build_app
 from ap_chassis.settings import ServiceSettings
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
+from pydantic import Field
 
 from .api import router
 from .consumers import CONSUMERS
+from .returns.api import router as returns_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 class Settings(ServiceSettings):
     service_name: str = "reporting"
+    census_la_number: str | None = Field(
+        default=None, pattern=r"^\d{3}$",
+        description="this LA's 3-digit DfE number, for return headers (env CENSUS_LA_NUMBER)",
+    )  # fmt: skip
 
 
 def create_app(
@@ -23,7 +29,7 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: reporting",
-        routers=[router],
+        routers=[router, returns_router],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         publishes=False,  # reporting writes no events, only dead letters

@@ -12,6 +12,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
 
+from .destinations import destinations_summary
 from .projection import JourneyEvent
 
 DAYS_PER_YEAR = 365
@@ -102,11 +103,10 @@ def cost_rows(
 
 def outcomes_summary(events: Iterable[JourneyEvent], start: date, end: date) -> dict[str, Any]:
     """Reintegrations in the period and how many were sustained (latest check), attendance at
-    reviews in the period, and destinations confirmed in the period by group."""
+    reviews in the period, and destinations confirmed in the period (destinations.py)."""
     reintegrations: set[str] = set()
     latest_check: dict[str, tuple[date, Any, bool]] = {}
     possible = attended = 0
-    destinations: dict[str, int] = defaultdict(int)
     for e in events:
         inside = start <= e.occurred_at <= end
         if e.type == "journey.pupil.reintegrated.v1" and inside:
@@ -118,8 +118,6 @@ def outcomes_summary(events: Iterable[JourneyEvent], start: date, end: date) -> 
         elif e.type == "journey.placement.reviewed.v1" and inside:
             possible += int(e.data["attendance"]["possible_sessions"])
             attended += int(e.data["attendance"]["attended_sessions"])
-        elif e.type == "journey.destination.confirmed.v1" and inside:
-            destinations[str(e.data["group"])] += 1
     sustained = sum(1 for r in reintegrations if r in latest_check and latest_check[r][2])
     return {
         "reintegration": {"count": len(reintegrations), "sustained": sustained},
@@ -128,10 +126,5 @@ def outcomes_summary(events: Iterable[JourneyEvent], start: date, end: date) -> 
             "attended_sessions": attended,
             "rate": round(attended / possible, 4) if possible else None,
         },
-        "destinations": {
-            "education_training": destinations.get("education_training", 0),
-            "neet": destinations.get("neet", 0),
-            "not_known": destinations.get("not_known", 0),
-            "other": destinations.get("other", 0),
-        },
+        "destinations": destinations_summary(events, start, end),
     }

@@ -164,10 +164,12 @@ OUTCOME_TYPES = [
 
 
 async def outcome_events(conn: asyncpg.Connection, start: date, end: date) -> list[JourneyEvent]:
-    """Outcome events in the period, and every sustainment check (one may follow the period)."""
+    """Outcome events in the period, every sustainment check and every destination from the
+    period's start on (a later check or confirmation may follow the period)."""
     rows = await conn.fetch(
         "SELECT event_id, type, occurred_at, data FROM journey_events WHERE type = ANY($1)"
         " AND (type = 'journey.reintegration.sustainment_checked.v1'"
+        "      OR (type = 'journey.destination.confirmed.v1' AND occurred_at >= $2)"
         "      OR occurred_at BETWEEN $2 AND $3)",
         OUTCOME_TYPES, start, end,
     )  # fmt: skip

@@ -1,0 +1,6 @@
+-- Items the AP census needs (returns.md, issue 6): optional, carried on journey.identity.
+ALTER TABLE pupils ADD COLUMN IF NOT EXISTS uln text;
+ALTER TABLE pupils ADD COLUMN IF NOT EXISTS address_lines text[];
+ALTER TABLE pupils ADD COLUMN IF NOT EXISTS uprn text;
+ALTER TABLE pupils ADD COLUMN IF NOT EXISTS service_child boolean;
+ALTER TABLE pupils ADD COLUMN IF NOT EXISTS fsm_periods jsonb;

@@ -1,0 +1,101 @@
+"""Post-16 destinations in a period, grouped the DfE way. Pure.
+
+The group of a destination is derived from its activity code on every read (the code set of
+ap_schemas, codesets/destinations.json), never taken from the event: events recorded under an old
+grouping are re-grouped without rewriting history. Each pupil counts once, with their latest
+destination confirmed in the period.
+
+Participation rate (returns.md): education_training / (all confirmed - excluded), or None when
+nothing is left to divide by.
+
+Sustained (DfE destination measures: six months; education all of October-March; employment 5 of
+6 months; apprenticeship 6 months at any point). SIMPLIFIED, because NCCIS confirmations are points
+in time, not monthly activity: a destination is sustained when the same pupil has a LATER
+confirmation in the same group at least `months` calendar months after it (months per kind of
+activity in the code set: education 5, October to March; employment 5; apprenticeship 6), with no
+confirmation in another group in between. A confirmation after the period may sustain one inside it.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from ap_schemas.codes import destination_codes, destination_group, sustain_months
+
+from .projection import JourneyEvent
+
+GROUPS = ("education_training", "employment", "other_activity", "neet", "not_known", "excluded")
+DESTINATION = "journey.destination.confirmed.v1"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    confirmed_on: date
+    event_id: UUID
+    activity_code: int
+    group: str | None  # None: the code is not a post-16 destination (e.g. an old 1xx)
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def is_sustained(confirmation: Confirmation, later: Iterable[Confirmation]) -> bool:
+    """The simplified DfE rule of the module docstring; `later` in business-time order."""
+    row = destination_codes().get(confirmation.activity_code)
+    if row is None or row.sustain_as is None or confirmation.group is None:
+        return False
+    needed = add_months(confirmation.confirmed_on, sustain_months()[row.sustain_as])
+    for other in later:
+        if other.group is None:
+            continue
+        if other.group != confirmation.group:
+            return False
+        if other.confirmed_on >= needed:
+            return True
+    return False
+
+
+def confirmations_by_pupil(events: Iterable[JourneyEvent]) -> dict[str, list[Confirmation]]:
+    out: dict[str, list[Confirmation]] = {}
+    for e in sorted((e for e in events if e.type == DESTINATION), key=lambda e: e.order):
+        code = int(e.data["activity_code"])
+        out.setdefault(str(e.data.get("pupil_id")), []).append(
+            Confirmation(e.occurred_at, e.event_id, code, destination_group(code))
+        )
+    return out
+
+
+def destinations_summary(events: Iterable[JourneyEvent], start: date, end: date) -> dict[str, Any]:
+    """Counts per group (each pupil once, latest in the period), participation rate, sustained."""
+    counts = dict.fromkeys(GROUPS, 0)
+    sustained = {"education_training": 0, "employment": 0}
+    unrecognised = 0
+    for confirmations in confirmations_by_pupil(events).values():
+        inside = [(i, c) for i, c in enumerate(confirmations) if start <= c.confirmed_on <= end]
+        unrecognised += sum(1 for _, c in inside if c.group is None)
+        counted = [(i, c) for i, c in inside if c.group is not None]
+        if not counted:
+            continue
+        i, latest = counted[-1]
+        assert latest.group is not None
+        counts[latest.group] += 1
+        if latest.group in sustained and is_sustained(latest, confirmations[i + 1 :]):
+            sustained[latest.group] += 1
+    cohort = sum(counts.values()) - counts["excluded"]
+    return {
+        **counts,
+        "participation_rate": round(counts["education_training"] / cohort, 4) if cohort else None,
+        "sustained": sustained,
+        "unrecognised": unrecognised,
+        "other": counts["other_activity"],  # deprecated alias of other_activity
+    }

@@ -1,0 +1,1 @@
+"""Statutory returns: AP census (XML, CSV working file, validation) and school census AP."""
