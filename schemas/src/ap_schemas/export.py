@@ -1,13 +1,21 @@
 """Write the JSON Schema of every event type into jsonschema/ (run after changing a model).
 
-`python -m ap_schemas.export` regenerates; the tests fail while a file and its model differ.
+`python -m ap_schemas.export` (`make schemas`) first checks every model against its released
+schema (released/<type>.json, see compat.py) and refuses, naming the type, path and rule, when a
+change would break a reader. It then regenerates jsonschema/ and asyncapi.json, and RELEASES every
+event type that has no released file yet: writing released/<type>.json is the moment that version
+freezes. From then on only compatible changes (an optional field) are accepted; anything else is
+a new `.v2` model with its own schema and golden example. The tests fail while a file and its
+model differ, while a type is unreleased, and on any incompatible change.
 """
 
 import json
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import topics
+from . import compat, topics
 from .envelope import CONTENT_TYPE, CloudEvent
 from .events import SPECS, EventSpec
 
@@ -66,15 +74,46 @@ TOPIC_NOTES = {
 }
 
 
-def main() -> None:
-    out = HERE / "jsonschema"
+def released(root: Path = HERE) -> dict[str, dict[str, Any]]:
+    """The released schema of every frozen event type, by type."""
+    folder = root / "released"
+    return {p.name.removesuffix(".json"): json.loads(p.read_text()) for p in folder.glob("*.json")}
+
+
+def incompatible(specs: Iterable[EventSpec] = SPECS, root: Path = HERE) -> list[compat.Violation]:
+    """Every rule the current models break against the released schemas."""
+    return compat.check_all(released(root), {s.type: schema_of(s) for s in specs})
+
+
+def main(specs: Iterable[EventSpec] = SPECS, root: Path = HERE) -> int:
+    specs = tuple(specs)
+    broken = incompatible(specs, root)
+    if broken:
+        print("refused: these changes break readers of released event types:", file=sys.stderr)
+        for violation in broken:
+            print(f"  {violation}", file=sys.stderr)
+        print(
+            "keep the released version compatible (only add OPTIONAL fields), or add a new "
+            ".v2 model beside it with its own schema and golden example (rules: compat.py)",
+            file=sys.stderr,
+        )
+        return 1
+    out = root / "jsonschema"
     out.mkdir(exist_ok=True)
-    for spec in SPECS:
+    for spec in specs:
         (out / spec.schema_name).write_text(render(spec))
         print(f"wrote {spec.schema_name}")
-    (HERE / "asyncapi.json").write_text(asyncapi())
+    (root / "asyncapi.json").write_text(asyncapi())
     print("wrote asyncapi.json")
+    frozen = root / "released"
+    frozen.mkdir(exist_ok=True)
+    for spec in specs:
+        path = frozen / spec.schema_name
+        if not path.exists():
+            path.write_text(render(spec))
+            print(f"released {spec.type}: this version is now frozen (optional fields only)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
