@@ -16,15 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from . import compat, topics
-from .envelope import CONTENT_TYPE, CloudEvent
+from .envelope import CONTENT_TYPE, SCHEMA_BASE, CloudEvent
 from .events import SPECS, EventSpec
 
 HERE = Path(__file__).parent
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def schema_of(spec: EventSpec) -> dict[str, Any]:
     schema = CloudEvent[spec.model].model_json_schema()  # type: ignore[name-defined]
-    schema["$id"] = spec.schema_name
+    schema["$schema"] = DRAFT
+    schema["$id"] = SCHEMA_BASE + spec.schema_name  # = the `dataschema` its events carry
     schema["title"] = spec.type
     schema["x-topic"] = spec.topic
     return schema
