@@ -36,33 +36,107 @@ def render(spec: EventSpec) -> str:
     return json.dumps(schema_of(spec), indent=2, sort_keys=True) + "\n"
 
 
-def asyncapi() -> str:
-    """An AsyncAPI 2.6 document of every topic and the event types published on it."""
-    channels: dict[str, Any] = {}
-    for spec in SPECS:
-        channel = channels.setdefault(spec.topic, {
-            "description": TOPIC_NOTES.get(spec.topic, ""),
-            "bindings": {"kafka": {"key": {"type": "string", "format": "uuid"}}},
-            "subscribe": {"message": {"oneOf": []}},
-        })  # fmt: skip
-        channel["subscribe"]["message"]["oneOf"].append({
-            "name": spec.type,
-            "contentType": CONTENT_TYPE,
-            "headers": {"type": "object", "properties": {
-                "ce_type": {"const": spec.type}, "traceparent": {"type": "string"},
+KAFKA_BINDING = "0.4.0"
+TRACEPARENT = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+DELIVERY = {
+    "guarantee": "at-least-once",
+    "deduplicate-by": "the CloudEvents `id` (a redelivered or re-published event keeps its id)",
+    "ordering": "per Kafka key only: events of one pupil (or one provider) arrive in the order "
+    "they were written; there is no order across pupils, partitions or topics",
+    "identity": f"{topics.IDENTITY} is compacted: only the latest identity per pupil is kept",
+    "dead-letters": f"{topics.DEADLETTER} receives every message a consumer can never apply, "
+    "with dlq_* headers saying why; personal values are withheld",
+}
+DEADLETTER_HEADERS = {
+    "dlq_reason": "why the message can never be applied (field paths, never values)",
+    "dlq_consumer": "the consumer that gave up on it",
+    "dlq_original_topic": "the topic it was read from",
+    "dlq_original_partition": "its partition there",
+    "dlq_original_offset": "its offset there",
+    "dlq_value_withheld": "true when the original was on a personal topic and is not copied",
+}
+
+
+def _message(spec: EventSpec) -> dict[str, Any]:
+    key = "provider_id" if spec.topic == topics.PROVIDERS else "pupil_id"
+    return {
+        "name": spec.type,
+        "title": spec.type,
+        "summary": (spec.model.__doc__ or spec.type).strip().splitlines()[0],
+        "contentType": CONTENT_TYPE,
+        "headers": {
+            "type": "object",
+            "required": ["ce_type", "content-type"],
+            "properties": {
+                "ce_type": {"const": spec.type, "description": "the CloudEvents type"},
                 "content-type": {"const": CONTENT_TYPE},
-            }},
-            "payload": {"$ref": f"jsonschema/{spec.schema_name}"},
-        })  # fmt: skip
+                "traceparent": {"type": "string", "pattern": TRACEPARENT,
+                                "description": "W3C trace context of the write"},
+                "tracestate": {"type": "string", "description": "W3C trace context, vendor part"},
+            },
+        },
+        "payload": {"$ref": f"jsonschema/{spec.schema_name}"},
+        "bindings": {"kafka": {
+            "key": {"type": "string", "format": "uuid", "description": f"the {key} (= subject)"},
+            "bindingVersion": KAFKA_BINDING,
+        }},
+    }  # fmt: skip
+
+
+def _channel(topic: str, messages: list[str]) -> dict[str, Any]:
+    policy = "compact" if topic in topics.COMPACTED else "delete"
+    return {
+        "description": TOPIC_NOTES.get(topic, ""),
+        "bindings": {"kafka": {
+            "topic": topic,
+            "topicConfiguration": {"cleanup.policy": [policy]},
+            "bindingVersion": KAFKA_BINDING,
+        }},
+        "subscribe": {
+            "operationId": "read_" + topic.replace(".", "_"),
+            "summary": f"Read {topic}: at least once, deduplicate by id, ordered per key only.",
+            "message": {"oneOf": [{"$ref": f"#/components/messages/{m}"} for m in messages]},
+        },
+    }  # fmt: skip
+
+
+def asyncapi() -> str:
+    """An AsyncAPI 2.6 document: every topic, message, key, header and the delivery semantics."""
+    by_topic: dict[str, list[str]] = {topic: [] for topic in topics.ALL}
+    messages: dict[str, Any] = {}
+    for spec in SPECS:
+        by_topic.setdefault(spec.topic, []).append(spec.type)
+        messages[spec.type] = _message(spec)
+    by_topic[topics.DEADLETTER].append("deadletter")
+    messages["deadletter"] = {
+        "name": "deadletter",
+        "title": "A message no consumer can apply",
+        "summary": "The original value (null when withheld) and key, with why it was rejected.",
+        "headers": {
+            "type": "object",
+            "required": sorted(DEADLETTER_HEADERS),
+            "properties": {h: {"type": "string", "description": d}
+                           for h, d in DEADLETTER_HEADERS.items()},
+        },
+        "payload": {"description": "the original message bytes, or null when withheld"},
+        "bindings": {"kafka": {"key": {"type": ["string", "null"]},
+                               "bindingVersion": KAFKA_BINDING}},
+    }  # fmt: skip
     doc = {
         "asyncapi": "2.6.0",
+        "id": "urn:ap-journey:event-stream",
+        "defaultContentType": CONTENT_TYPE,
         "info": {
             "title": "AP Journey event stream",
             "version": "1",
             "description": "CloudEvents 1.0 structured JSON; key = pupil_id (provider_id on "
-            "journey.providers). A breaking change is a new .vN type, never an edit.",
+            f"{topics.PROVIDERS}). Delivery is at least once: deduplicate by the event id. "
+            "Ordering holds per key (per pupil) only. A breaking change is a new .vN type, "
+            "never an edit of a released one (released/, compat.py).",
         },
-        "channels": channels,
+        "channels": {topic: _channel(topic, by_topic[topic]) for topic in by_topic},
+        "components": {"messages": messages},
+        "x-delivery": DELIVERY,
     }
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
@@ -73,6 +147,7 @@ TOPIC_NOTES = {
     topics.PROVIDERS: "AP providers register (placement service); key = provider_id.",
     topics.PLACEMENTS: "Placements with commissioner, tier, sessions and cost (placement service).",
     topics.OUTCOMES: "Reviews, reintegrations, sustainment, destinations (outcomes service).",
+    topics.DEADLETTER: "Messages a consumer could never apply, with dlq_* headers saying why.",
 }
 
 
