@@ -78,7 +78,7 @@ class _Walk:
         self.found.append(Violation(self.type, path, rule, detail))
 
 
-def _resolve(root: Schema, schema: Schema, seen: int = 0) -> Schema:
+def resolve(root: Schema, schema: Schema, seen: int = 0) -> Schema:
     """Follow local `$ref`s (`#/$defs/X`), merging sibling keywords over the target."""
     while "$ref" in schema and seen < 32:
         ref = schema["$ref"]
@@ -108,14 +108,14 @@ def _json_type(value: Any) -> str:
     return "object"
 
 
-def _branches(root: Schema, schema: Schema) -> dict[str, Schema]:
+def branches(root: Schema, schema: Schema) -> dict[str, Schema]:
     """The alternatives of a schema keyed by JSON type (anyOf/oneOf/type lists flattened)."""
-    schema = _resolve(root, schema)
+    schema = resolve(root, schema)
     alternatives = schema.get("anyOf") or schema.get("oneOf")
     if alternatives:
         merged: dict[str, Schema] = {}
         for alt in alternatives:
-            for kind, sub in _branches(root, alt).items():
+            for kind, sub in branches(root, alt).items():
                 merged.setdefault(kind, sub)
         return merged
     declared = schema.get("type")
@@ -133,7 +133,7 @@ def _branches(root: Schema, schema: Schema) -> dict[str, Schema]:
 
 
 def _compare(walk: _Walk, old: Schema, new: Schema, path: str) -> None:
-    old_b, new_b = _branches(walk.old_root, old), _branches(walk.new_root, new)
+    old_b, new_b = branches(walk.old_root, old), branches(walk.new_root, new)
     if "any" in new_b and "any" not in old_b:
         walk.add(path, "type-widened", f"{sorted(old_b)} -> any")
         return
