@@ -45,19 +45,18 @@ def table(out):
     return ds.dataset(out, format="parquet", partitioning="hive").to_table()
 
 
-async def on_topics(topic_reader, before: dict, upto: dict) -> tuple[int, Counter]:
-    """Records of the exported topics between two manifests' offsets, and their types."""
-    count, types = 0, Counter()
+async def on_topics(topic_reader, before: dict, upto: dict) -> dict:
+    """Records of the exported topics between two manifests' offsets: where -> CloudEvents type."""
+    found = {}
     for topic in exported_topics():
         for r in await topic_reader(topic):
             low = before.get(topic, {}).get(str(r.partition), 0)
             if low <= r.offset < upto[topic][str(r.partition)]:
-                count += 1
                 try:
-                    types[json.loads(r.value)["type"]] += 1
+                    found[(topic, r.partition, r.offset)] = json.loads(r.value)["type"]
                 except (TypeError, ValueError, KeyError):
-                    types["<invalid>"] += 1
-    return count, types
+                    found[(topic, r.partition, r.offset)] = None
+    return found
 
 
 async def test_export_reads_back_counts_match_topics_and_rerun_appends_only_new(
@@ -74,11 +73,12 @@ async def test_export_reads_back_counts_match_topics_and_rerun_appends_only_new(
     assert not NEVER_READ & set(first.offsets), "identity is never read"
 
     # read back with pyarrow and count against the topics, type by type
-    on_topic, types = await on_topics(topic_reader, {}, first.offsets)
-    assert rows.num_rows + len(first.rejected) == on_topic
-    assert rows.num_rows == first.total == sum(v for t, v in types.items() if t != "<invalid>")
-    exported_types = Counter(rows.column("type").to_pylist())
-    assert {t: n for t, n in types.items() if t in exported_types} == dict(exported_types)
+    on_topic = await on_topics(topic_reader, {}, first.offsets)
+    rejected = {(r["topic"], r["partition"], r["offset"]) for r in first.rejected}
+    assert rows.num_rows + len(rejected) == len(on_topic) == first.total + len(rejected)
+    assert rejected <= set(on_topic) and all(r["reason"] for r in first.rejected)
+    valid = Counter(t for where, t in on_topic.items() if where not in rejected)
+    assert Counter(rows.column("type").to_pylist()) == valid
     ids = Counter(rows.column("event_id").to_pylist())
     for event in cohort:
         expected = 0 if event.type.startswith("journey.pupil.identity") else 1
@@ -95,8 +95,9 @@ async def test_export_reads_back_counts_match_topics_and_rerun_appends_only_new(
 
     # a re-run appends exactly what reached the topics since, nothing twice
     second = await export(bootstrap, out, progress=False)
-    new_on_topic, _ = await on_topics(topic_reader, first.offsets, second.offsets)
-    assert second.total - first.total + len(second.rejected) - len(first.rejected) == new_on_topic
+    new_on_topic = await on_topics(topic_reader, first.offsets, second.offsets)
+    added = second.total - first.total + len(second.rejected) - len(first.rejected)
+    assert added == len(new_on_topic)
     rows = table(out)
     columns = (rows.column(c).to_pylist() for c in ("topic", "partition", "offset"))
     where = list(zip(*columns, strict=True))
