@@ -47,6 +47,11 @@ DELIVERY = {
     "dead-letters": f"{topics.DEADLETTER} receives every message a consumer can never apply, "
     "with dlq_* headers saying why; personal values are withheld",
 }
+PUBLISHER_HEADER = {
+    "type": "string",
+    "description": "the publisher's (FastStream's) own message id: not the CloudEvents "
+    "correlationid, which is in the event",
+}
 DEADLETTER_HEADERS = {
     "dlq_reason": "why the message can never be applied (field paths, never values)",
     "dlq_consumer": "the consumer that gave up on it",
@@ -73,6 +78,7 @@ def _message(spec: EventSpec) -> dict[str, Any]:
                 "traceparent": {"type": "string", "pattern": TRACEPARENT,
                                 "description": "W3C trace context of the write"},
                 "tracestate": {"type": "string", "description": "W3C trace context, vendor part"},
+                "correlation_id": PUBLISHER_HEADER,
             },
         },
         "payload": {"$ref": f"jsonschema/{spec.schema_name}"},
@@ -115,8 +121,13 @@ def asyncapi() -> str:
         "headers": {
             "type": "object",
             "required": sorted(DEADLETTER_HEADERS),
-            "properties": {h: {"type": "string", "description": d}
-                           for h, d in DEADLETTER_HEADERS.items()},
+            "properties": {**{h: {"type": "string", "description": d}
+                              for h, d in DEADLETTER_HEADERS.items()},
+                           "content-type": {"type": "string",
+                                            "description": "empty: the value is raw bytes"},
+                           "traceparent": {"type": "string", "pattern": TRACEPARENT},
+                           "tracestate": {"type": "string"},
+                           "correlation_id": PUBLISHER_HEADER},
         },
         "payload": {"description": "the original message bytes, or null when withheld"},
         "bindings": {"kafka": {"key": {"type": ["string", "null"]},
