@@ -186,3 +186,16 @@ def test_make_schemas_releases_a_new_type_once(tmp_path, capsys):
     assert "released journey.pupil.referred.v2" in capsys.readouterr().out
     again = EventSpec("journey.pupil.referred.v2", "journey.referrals", PupilReferredV1)
     assert export.main([again], tmp_path) == 1, "the released v2 is now frozen"
+
+
+def test_a_field_added_after_the_release_cannot_be_removed_again(tmp_path, capsys):
+    (tmp_path / "released").mkdir()
+    name = "journey.pupil.referred.v1.json"
+    (tmp_path / "released" / name).write_text((export.HERE / "released" / name).read_text())
+    grown = EventSpec("journey.pupil.referred.v1", "journey.referrals", WithOptionalNote)
+    assert export.main([grown], tmp_path) == 0  # published with the optional `note`
+    shrunk = EventSpec("journey.pupil.referred.v1", "journey.referrals", PupilReferredV1)
+    assert export.main([shrunk], tmp_path) == 1
+    assert "data.note: field-removed" in capsys.readouterr().err
+    (tmp_path / "jsonschema" / name).write_text("<<<<<<< HEAD\n{}\n=======\n")  # a merge
+    assert export.main([grown], tmp_path) == 0, "a conflicted generated file is regenerated"

@@ -2,8 +2,9 @@
 
 A released version is frozen: its JSON Schema is kept in `released/<type>.json`, and every later
 schema of the same type must let old readers read new events (FORWARD) and new readers read every
-event ever published under that type (BACKWARD_TRANSITIVE: the released file is the first version,
-and every later one is checked against it, so compatibility with it holds for all of them).
+event ever published under that type (BACKWARD_TRANSITIVE). `make schemas` checks a model against
+the released file (the version as frozen) and against the checked-in jsonschema/ file (the version
+as last published, with the optional fields added since), so nothing published can be taken away.
 For each change the stricter of the two modes decides:
 
 | rule                 | example                                   | breaks       |
