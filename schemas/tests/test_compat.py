@@ -95,17 +95,31 @@ BREAKING = {
     ),
 }
 
+# the non-breaking neighbour of each rule: what may change near it
 COMPATIBLE = {
-    "optional-field-added": lambda s: s["properties"].update(d={"type": "string"}),
-    "optional-field-added-nested": lambda s: s["$defs"]["N"]["properties"].update(
-        e={"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
+    "field-removed: an optional field added instead": lambda s: s["properties"].update(
+        d={"type": "string"}
     ),
-    "same-enum-reordered": lambda s: s["properties"]["kind"].update(enum=["y", "x"]),
-    "same-type-other-spelling": lambda s: s["properties"]["b"].update(
+    "field-removed (nested): an optional nested field added": lambda s: s["$defs"]["N"][
+        "properties"
+    ].update(e={"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}),
+    "field-made-required: required listed in another order": lambda s: s["required"].reverse(),
+    "field-made-optional: a default documented": lambda s: s["properties"]["a"].update(
+        default="x", description="a default for writers"
+    ),
+    "type-narrowed: the same types in another spelling": lambda s: s["properties"]["b"].update(
         anyOf=[{"type": "null"}, {"type": "integer", "minimum": 0}]
     ),
-    "ref-inlined": lambda s: s["properties"].update(nested=s["$defs"]["N"]),
-    "bound-unchanged-default-added": lambda s: s["properties"]["a"].update(default="x"),
+    "type-narrowed (bound): the same bound, retitled": lambda s: s["properties"]["a"].update(
+        maxLength=10, title="A"
+    ),
+    "type-widened: a $ref inlined": lambda s: s["properties"].update(nested=s["$defs"]["N"]),
+    "enum-value-removed/added: the same codes reordered": lambda s: s["properties"]["kind"].update(
+        enum=["y", "x"]
+    ),
+    "const-changed: the same const, described": lambda s: s["properties"]["v"].update(
+        description="the version"
+    ),
 }
 
 
