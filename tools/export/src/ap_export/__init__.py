@@ -30,6 +30,7 @@ from .rows import COLUMNS, NEVER_READ, Rejected, Row, exported_topics, to_row, v
 
 __all__ = ["Manifest", "export"]
 
+TAIL_POLLS = 3
 MANIFEST = "_manifest.json"  # "_": readers of the Parquet dataset skip it
 
 
@@ -138,20 +139,24 @@ async def export(
         ends = await consumer.end_offsets(parts)
         for p in parts:
             consumer.seek(p, starts[p])
-        todo = {p for p in parts if starts[p] < ends[p]}
         bar = tqdm(
             total=sum(max(0, ends[p] - starts[p]) for p in parts),
             unit="msg",
             desc="export",
             disable=not progress,
         )
+        # Read past the end offsets taken now until a partition is quiet: a broker's reported
+        # end can lag the last batch it stored (embedded Tansu does), and stopping there would
+        # leave the tail for a later run. Past the end, a busy partition gets TAIL_POLLS polls.
+        nexts = dict(starts)
+        tail = dict.fromkeys(parts, 0)
+        todo = set(parts)
         while todo:
             batch = await consumer.getmany(*todo, timeout_ms=500)
             for tp, records in batch.items():
                 for record in records:
-                    if record.offset >= ends[tp]:
-                        break
                     bar.update(1)
+                    nexts[tp] = record.offset + 1
                     if record.timestamp < not_before.get(tp, 0):
                         continue
                     got = to_row(
@@ -167,16 +172,18 @@ async def export(
                     else:
                         rows[got.partition_key].append(got)
             for tp in list(todo):
-                if await consumer.position(tp) >= ends[tp]:
-                    todo.discard(tp)
+                nexts[tp] = max(nexts[tp], await consumer.position(tp))
+                if nexts[tp] >= ends[tp]:
+                    tail[tp] += 1
+                    if tp not in batch or tail[tp] > TAIL_POLLS:
+                        todo.discard(tp)
         bar.close()
     finally:
         await consumer.stop()
     _write(out, run, rows, manifest)
     for p in parts:
-        manifest.offsets.setdefault(p.topic, {})[str(p.partition)] = max(
-            ends[p], manifest.offsets.get(p.topic, {}).get(str(p.partition), 0)
-        )
+        known = manifest.offsets.get(p.topic, {}).get(str(p.partition), 0)
+        manifest.offsets.setdefault(p.topic, {})[str(p.partition)] = max(nexts.get(p, 0), known)
     manifest.rejected.extend(r.__dict__ for r in rejected)
     manifest.runs.append(
         {
