@@ -7,17 +7,17 @@ the released file (the version as frozen) and against the checked-in jsonschema/
 as last published, with the optional fields added since), so nothing published can be taken away.
 For each change the stricter of the two modes decides:
 
-| rule                 | example                                   | breaks       |
-|----------------------|-------------------------------------------|--------------|
-| field-removed        | a property disappears                     | backward     |
-| field-made-required  | a new or existing property becomes required | backward   |
-| field-made-optional  | a required property may now be missing    | forward      |
-| type-narrowed        | a JSON type or a looser bound is dropped  | backward     |
-| type-widened         | a new JSON type or a looser bound appears | forward      |
-| enum-value-removed   | a code (enum/Literal value) disappears    | backward     |
-| enum-value-added     | a new code appears                        | forward      |
-| const-changed        | a const (Literal with one value) changes  | both         |
-| type-removed         | a released event type has no model        | both         |
+| rule                | example                                      | breaks   |
+|---------------------|----------------------------------------------|----------|
+| field-removed       | a property disappears                        | backward |
+| field-made-required | a new or existing property becomes required  | backward |
+| field-made-optional | a required property may now be missing       | forward  |
+| type-narrowed       | a JSON type dropped, a bound/pattern tighter | backward |
+| type-widened        | a JSON type added, a bound/pattern looser    | forward  |
+| enum-value-removed  | a code (enum/Literal value) disappears       | backward |
+| enum-value-added    | a new code appears                           | forward  |
+| const-changed       | a const (Literal with one value) changes     | both     |
+| type-removed        | a released event type has no model          | both     |
 
 Adding an OPTIONAL property is allowed: readers ignore what they do not know (the models are
 open, `extra="ignore"`), and writers of old events simply never set it. Annotations (`title`,
@@ -30,7 +30,8 @@ from typing import Any
 
 Schema = dict[str, Any]
 
-# Keywords that bound a value: (keyword, which direction narrows) -- "up" = a larger value narrows.
+# Keywords that bound a value: raising a lower bound or lowering an upper one narrows; any change
+# of an exact keyword (pattern, format, multipleOf) can both reject old values and emit new ones.
 _LOWER_BOUNDS = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties")
 _UPPER_BOUNDS = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties")
 _EXACT = ("pattern", "format", "multipleOf")
