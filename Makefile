@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 .tools/bin/uv:
 	python3 -m venv .tools && .tools/bin/pip install --quiet "uv==0.13.9"
 
-.venv/.synced: uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproject.toml) | $(UV)
+.venv/.synced: uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml) | $(UV)
 	$(UV) sync --all-packages --locked
 	touch $@
 
@@ -31,7 +31,13 @@ schemas: .venv/.synced
 lint: .venv/.synced
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy -p ap_schemas -p ap_chassis -p ap_referral -p ap_placement -p ap_outcomes -p ap_reporting
+	$(UV) run mypy -p ap_schemas -p ap_chassis -p ap_referral -p ap_placement -p ap_outcomes -p ap_reporting -p ap_export
 
 bench: .venv/.synced
 	$(UV) run python bench/run.py
+
+## export: the journey topics as pseudonymised Parquet, e.g. make export OUT=export SINCE=2026-09-01
+## (re-running appends only what is new; journey.identity is never read; see tools/export)
+.PHONY: export
+export: .venv/.synced
+	$(UV) run python -m ap_export --out $(or $(OUT),export) $(if $(SINCE),--since $(SINCE))

@@ -11,6 +11,7 @@ from pydantic import Field
 from .api import router
 from .consumers import CONSUMERS
 from .returns.api import router as returns_router
+from .schemas_api import router as schemas_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -29,7 +30,7 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: reporting",
-        routers=[router, returns_router],
+        routers=[router, returns_router, schemas_router],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         publishes=False,  # reporting writes no events, only dead letters
