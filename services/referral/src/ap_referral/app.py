@@ -7,6 +7,7 @@ from ap_chassis.settings import ServiceSettings
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
 
+from . import privacy_api
 from .api import router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -22,7 +23,7 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: referral",
-        routers=[router],
+        routers=[router, privacy_api.router],
         migrations=MIGRATIONS,
         span_exporter=span_exporter,
     )
