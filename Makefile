@@ -35,3 +35,8 @@ lint: .venv/.synced
 
 bench: .venv/.synced
 	$(UV) run python bench/run.py
+
+## retention: erase identities past the LA's retention rule, expire idempotency keys, print counts
+.PHONY: retention
+retention: .venv/.synced
+	$(UV) run python deploy/retention.py $(if $(NOW),--now $(NOW))

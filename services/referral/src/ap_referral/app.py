@@ -2,28 +2,30 @@
 
 from pathlib import Path
 
+from ap_chassis.retention import RetentionSettings
 from ap_chassis.runtime import build_app
 from ap_chassis.settings import ServiceSettings
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
 
-from . import privacy_api
+from . import privacy_api, retention
 from .api import router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, RetentionSettings):
     service_name: str = "referral"
 
 
 def create_app(
     settings: Settings | None = None, span_exporter: SpanExporter | None = None
 ) -> FastAPI:
+    settings = settings or Settings()
     return build_app(
-        settings or Settings(),
+        settings,
         title="AP Journey: referral",
-        routers=[router, privacy_api.router],
+        routers=[router, privacy_api.router, retention.scheduler(settings)],
         migrations=MIGRATIONS,
         span_exporter=span_exporter,
     )
