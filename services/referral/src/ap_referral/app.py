@@ -16,6 +16,10 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 class Settings(ServiceSettings, RetentionSettings):
     service_name: str = "referral"
+    # Where subject access asks each service what it holds (subject_access.py).
+    placement_url: str = "http://127.0.0.1:8002"
+    outcomes_url: str = "http://127.0.0.1:8003"
+    reporting_url: str = "http://127.0.0.1:8004"
 
 
 def create_app(

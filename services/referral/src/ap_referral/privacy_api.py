@@ -1,6 +1,6 @@
 """Data-protection routes of the referral service (api.md "Data protection")."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from ap_chassis.auth import Principal, require
@@ -8,7 +8,7 @@ from ap_chassis.http import IdempotencyKey, execute
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from . import privacy
+from . import privacy, subject_access
 
 router = APIRouter(prefix="/v1/pupils", tags=["data protection"])
 LaOfficer = Annotated[Principal, Depends(require("la_officer"))]
@@ -26,3 +26,11 @@ async def erase(
     return await execute(
         privacy.request_erasure, request, principal, body, idempotency_key, pupil_id=pupil_id
     )
+
+
+@router.get("/{pupil_id}/subject-access")
+async def subject_access_request(
+    pupil_id: UUID, request: Request, principal: LaOfficer
+) -> dict[str, Any]:
+    """Everything held about the pupil across services, as one document (an identity read)."""
+    return await subject_access.gather(request, principal, pupil_id)

@@ -2,11 +2,13 @@
 
 from pathlib import Path
 
+from ap_chassis.held_data import held_data_router
 from ap_chassis.runtime import build_app
 from ap_chassis.settings import ServiceSettings
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
 
+from . import privacy
 from .api import router
 from .consumers import CONSUMERS
 
@@ -23,7 +25,7 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: reporting",
-        routers=[router],
+        routers=[router, held_data_router(privacy.record_held_data_read)],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         publishes=False,  # reporting writes no events, only dead letters

@@ -8,12 +8,16 @@ referral service (the register no longer holds the UPN), so nothing legitimate i
 """
 
 from typing import Any
+from uuid import UUID
 
 import asyncpg
+from ap_chassis.auth import Principal
 from ap_chassis.consumer import Apply
 from ap_chassis.erasure import forget_answers, pupil_key
 from ap_schemas.envelope import RawEvent
 from ap_schemas.events import EventData, PupilEventData
+
+from . import repository
 
 IDENTIFYING = ("upn", "former_upn", "forename", "surname", "middle_names", "preferred_surname",
                "date_of_birth", "postcode")  # fmt: skip
@@ -45,3 +49,14 @@ def unless_erased(apply: Apply) -> Apply:
         await apply(conn, envelope, data)
 
     return guarded
+
+
+async def record_held_data_read(
+    conn: asyncpg.Connection, principal: Principal, pupil_id: UUID
+) -> None:
+    """A subject-access read of the pupil's identity copy is an identity read like any other."""
+    if await conn.fetchval("SELECT 1 FROM pupil_identity WHERE pupil_id = $1", pupil_id):
+        await repository.record_identity_reads(
+            conn, reader=principal.sub, role=principal.role, pupil_ids=[pupil_id],
+            purpose="subject access",
+        )  # fmt: skip
