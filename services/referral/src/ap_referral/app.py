@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from ap_chassis.audit import audit_router
 from ap_chassis.retention import RetentionSettings
 from ap_chassis.runtime import build_app
 from ap_chassis.settings import ServiceSettings
@@ -29,7 +30,7 @@ def create_app(
     return build_app(
         settings,
         title="AP Journey: referral",
-        routers=[router, privacy_api.router, retention.scheduler(settings)],
+        routers=[audit_router(), router, privacy_api.router, retention.scheduler(settings)],
         migrations=MIGRATIONS,
         span_exporter=span_exporter,
     )
