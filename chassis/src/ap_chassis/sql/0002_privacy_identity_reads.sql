@@ -1,5 +1,7 @@
--- Every identity-to-pseudonym lookup and every read of identifying data at referral: who, when,
--- which pupil, why (the 201 of a referral maps a UPN to a pupil_id; subject access reads all).
+-- Every read of identifying data, and every identity-to-pseudonym lookup: who, when, which
+-- pupil, why (architecture.md 9). Written by the services that hold identifying data (referral:
+-- UPN lookups and subject access; reporting: returns and subject access) and served to auditors
+-- by ap_chassis.audit; empty elsewhere.
 CREATE TABLE IF NOT EXISTS identity_reads (
     id         bigserial PRIMARY KEY,
     read_at    timestamptz NOT NULL DEFAULT now(),
