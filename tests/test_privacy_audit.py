@@ -68,6 +68,11 @@ async def test_reporting_serves_its_identity_reads_by_pupil_and_period(services,
         headers=token(),
     )  # fmt: skip
     assert later.status_code == 200 and later.json()["reads"] == []
+    to_the_end = await services.reporting.get(
+        "/v1/audit/identity-reads", params={"pupil_id": pupil_id, "to": "9999-12-31"},
+        headers=AUDITOR,
+    )  # fmt: skip
+    assert to_the_end.status_code == 200 and to_the_end.json()["reads"] == reads
     backwards = await services.reporting.get(
         "/v1/audit/identity-reads", params={"from": tomorrow, "to": today.isoformat()},
         headers=AUDITOR,

@@ -43,7 +43,8 @@ def audit_router() -> APIRouter:
         if start and end and end < start:
             raise InvalidCommandError("to cannot be before from", field="to")
         since = datetime.combine(start, time(), UTC) if start else None
-        until = datetime.combine(end + timedelta(days=1), time(), UTC) if end else None
+        last = end if end is not None and end < date.max else None  # date.max: no upper bound
+        until = datetime.combine(last + timedelta(days=1), time(), UTC) if last else None
         rows = await request.app.state.runtime.pool.fetch(
             "SELECT read_at, reader, role, pupil_id, purpose FROM identity_reads"
             " WHERE ($1::uuid IS NULL OR pupil_id = $1)"
