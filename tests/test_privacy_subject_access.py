@@ -43,6 +43,9 @@ async def test_subject_access_gathers_every_service_and_is_recorded(services, mo
     assert (register["upn"], register["surname"]) == (body["upn"], body["surname"])
     assert register["date_of_birth"] == body["date_of_birth"]
     assert [r["referral_id"] for r in held["referral"]["referrals"]] == [referral["referral_id"]]
+    published = {e["value"]["type"] for e in held["referral"]["outbox"]}
+    assert published == {"journey.pupil.referred.v1", "journey.referral.decided.v1",
+                         "journey.pupil.identity.recorded.v1"}  # fmt: skip
     assert held["placement"]["placements"][0]["pupil_id"] == pupil_id
     assert held["reporting"]["pupil_identity"][0]["details"]["forename"] == body["forename"]
     assert {e["type"] for e in held["reporting"]["journey_events"]} >= {

@@ -1,12 +1,14 @@
 """What one service holds about one pupil, from its own tables only (subject access).
 
 Every table of the service's database with a `pupil_id` column is read for the pupil, so a table
-added later is covered without a change here. Each service serves this at
-`GET /v1/pupils/{pupil_id}/held-data` for LA officers; the referral service gathers the four
-answers into the subject-access document (services never read each other's databases).
+added later is covered without a change here, and so is the outbox (rows keyed by the pupil).
+Each service serves this at `GET /v1/pupils/{pupil_id}/held-data` for LA officers; the referral
+service gathers the four answers into the subject-access document (services never read each
+other's databases).
 """
 
 import base64
+import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -58,7 +60,24 @@ async def held_rows(conn: asyncpg.Connection, pupil_id: UUID) -> dict[str, list[
         rows = await conn.fetch(f'SELECT * FROM "{name}" WHERE pupil_id = $1', pupil_id)  # noqa: S608
         if rows:
             held[name] = [{k: _json(v) for k, v in r.items()} for r in rows]
+    events = await conn.fetch(
+        "SELECT event_id, topic, created_at, sent_at, value FROM outbox WHERE key = $1 ORDER BY id",
+        str(pupil_id),
+    )
+    if events:  # the service's durable log of what it published about the pupil
+        held["outbox"] = [{**{k: _json(v) for k, v in e.items()}, "value": _event(e["value"])}
+                          for e in events]  # fmt: skip
     return held
+
+
+def _event(value: bytes | None) -> Any:
+    """An outbox value as the event it is (None for a tombstone or an erased value)."""
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return _json(value)
 
 
 def held_data_router(on_read: OnRead | None = None) -> APIRouter:
