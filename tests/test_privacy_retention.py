@@ -1,7 +1,7 @@
 """The retention job with a fixed clock, on a real PostgreSQL database of its own (so the
 session's other pupils are never touched), and `make retention`'s runner over all services."""
 
-import sys
+import importlib.util
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,8 +15,12 @@ from ap_schemas import topics
 
 from conftest import RUN, random_upn, service_settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
-import retention as make_retention
+_spec = importlib.util.spec_from_file_location(
+    "make_retention", Path(__file__).resolve().parents[1] / "deploy" / "retention.py"
+)
+assert _spec is not None and _spec.loader is not None
+make_retention = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_retention)
 
 NOW = datetime(2040, 6, 15, 9, 0, tzinfo=UTC)
 
