@@ -5,6 +5,7 @@ import importlib.util
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from ap_chassis.db import create_pool, ensure_database, migrate
@@ -12,6 +13,7 @@ from ap_chassis.retention import RetentionSettings
 from ap_referral import retention
 from ap_referral.app import MIGRATIONS
 from ap_schemas import topics
+from fastapi import FastAPI
 
 from conftest import RUN, random_upn, service_settings
 
@@ -105,3 +107,22 @@ async def test_make_retention_runs_every_services_job(services, infra):
     assert [r["service"] for r in reports] == list(make_retention.SERVICES)
     assert all(r["idempotency_keys_expired"] == 0 for r in reports)
     assert reports[0]["identities_erased"] == 0
+
+
+async def test_the_referral_service_runs_the_job_on_its_interval(register, wait):
+    """The scheduler router's lifespan runs the job every interval while the service runs."""
+    pool = register
+    long_gone = await pupil(pool, "1990-01-01", "N")  # past 25 on today's real clock
+    app = FastAPI()
+    app.state.runtime = SimpleNamespace(pool=pool)
+    router = retention.scheduler(RetentionSettings(retention_interval_seconds=0.1))
+    async with router.lifespan_context(app):
+
+        async def erased():
+            return await pool.fetchval(
+                "SELECT erased_at IS NOT NULL FROM pupils WHERE pupil_id = $1", long_gone
+            )
+
+        await wait(erased)
+    basis = await pool.fetchval("SELECT basis FROM erasures WHERE pupil_id = $1", long_gone)
+    assert basis == "retention"
