@@ -10,16 +10,14 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 from ap_chassis.db import create_pool, database_dsn
-from ap_chassis.retention import RetentionSettings, run_shared
+from ap_chassis.retention import Job, RetentionSettings, shared_job
 from ap_chassis.settings import ServiceSettings
 
-Job = Callable[[asyncpg.Pool, RetentionSettings, datetime], Awaitable[dict[str, Any]]]
 SERVICES = ("referral", "placement", "outcomes", "reporting")
 
 
@@ -28,11 +26,7 @@ def job_of(service: str) -> Job:
     try:
         module = __import__(f"ap_{service}.retention", fromlist=["run"])
     except ModuleNotFoundError:
-
-        def shared(pool: asyncpg.Pool, rules: RetentionSettings, now: datetime) -> Any:
-            return run_shared(pool, service, rules, now)
-
-        return shared
+        return shared_job(service)
     job: Job = module.run
     return job
 

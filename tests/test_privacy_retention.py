@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from ap_chassis.db import create_pool, ensure_database, migrate
-from ap_chassis.retention import RetentionSettings
+from ap_chassis.retention import RetentionSettings, scheduler
 from ap_referral import retention
 from ap_referral.app import MIGRATIONS
 from ap_schemas import topics
@@ -115,7 +115,7 @@ async def test_the_referral_service_runs_the_job_on_its_interval(register, wait)
     long_gone = await pupil(pool, "1990-01-01", "N")  # past 25 on today's real clock
     app = FastAPI()
     app.state.runtime = SimpleNamespace(pool=pool)
-    router = retention.scheduler(RetentionSettings(retention_interval_seconds=0.1))
+    router = scheduler(retention.run, RetentionSettings(retention_interval_seconds=0.1))
     async with router.lifespan_context(app):
 
         async def erased():

@@ -2,14 +2,13 @@
 
 from pathlib import Path
 
-from ap_chassis.audit import audit_router
 from ap_chassis.retention import RetentionSettings
 from ap_chassis.runtime import build_app
 from ap_chassis.settings import ServiceSettings
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
 
-from . import privacy_api, retention
+from . import privacy_api
 from .api import router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -30,7 +29,7 @@ def create_app(
     return build_app(
         settings,
         title="AP Journey: referral",
-        routers=[audit_router(), router, privacy_api.router, retention.scheduler(settings)],
+        routers=[router, *privacy_api.routers(settings)],
         migrations=MIGRATIONS,
         span_exporter=span_exporter,
     )

@@ -20,6 +20,12 @@ async def record_read(
     )
 
 
+async def record_held_data_read(
+    conn: asyncpg.Connection, principal: Principal, pupil_id: UUID
+) -> None:
+    await record_read(conn, principal, pupil_id, "held data")
+
+
 def recorded(use_case: UseCase, purpose: str) -> UseCase:
     """Wrap a write use case that maps identity to a `pupil_id`: its answer's pupil is
     recorded as read by the caller, in the same transaction (an idempotent replay, which runs

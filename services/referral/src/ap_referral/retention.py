@@ -1,26 +1,18 @@
-"""The referral service's retention job, and its schedule inside the service.
+"""The referral service's retention job (scheduled by `ap_chassis.retention.scheduler`).
 
 `run` erases the identifying details of every pupil whose retention ended (`retention_rule`),
 each erasure exactly as an LA officer's (tombstone and all, basis `retention`), then expires old
-idempotency keys, and returns counts. `scheduler()` is a router whose lifespan runs the job every
-`retention_interval_seconds` (default daily; 0 disables) once the service is up.
+idempotency keys, and returns counts.
 """
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 from ap_chassis.retention import RetentionSettings, run_shared
-from fastapi import APIRouter, FastAPI
 
 from . import privacy
 from .retention_rule import anniversary, is_due
-
-log = logging.getLogger(__name__)
 
 
 async def _candidates(conn: asyncpg.Connection, born_by: Any) -> list[asyncpg.Record]:
@@ -58,31 +50,3 @@ async def run(pool: asyncpg.Pool, rules: RetentionSettings, now: datetime) -> di
             erased += done is not None
     report = await run_shared(pool, "referral", rules, now)
     return {**report, "identities_erased": erased}
-
-
-async def _every(app: FastAPI, rules: RetentionSettings) -> None:
-    while True:
-        await asyncio.sleep(rules.retention_interval_seconds)
-        try:
-            report = await run(app.state.runtime.pool, rules, datetime.now(UTC))
-            log.info("retention job done", extra={"report": report})
-        except Exception as exc:  # the next run tries again; the service stays up
-            log.warning("retention job failed: %s", type(exc).__name__)
-
-
-def scheduler(rules: RetentionSettings) -> APIRouter:
-    """A router whose lifespan runs the job on its interval while the service runs."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = None
-        if rules.retention_interval_seconds > 0:
-            task = asyncio.create_task(_every(app, rules))
-        try:
-            yield
-        finally:
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-
-    return APIRouter(lifespan=lifespan)

@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-from ap_chassis.audit import audit_router
-from ap_chassis.held_data import held_data_router
 from ap_chassis.runtime import build_app
 from ap_chassis.settings import ServiceSettings
 from fastapi import FastAPI
@@ -26,7 +24,7 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: reporting",
-        routers=[audit_router(), router, held_data_router(privacy.record_held_data_read)],
+        routers=[router, *privacy.routers()],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         publishes=False,  # reporting writes no events, only dead letters

@@ -13,9 +13,11 @@ from uuid import UUID
 import asyncpg
 from ap_chassis.auth import Principal
 from ap_chassis.consumer import Apply
+from ap_chassis.data_protection import data_protection_routers
 from ap_chassis.erasure import forget_answers, pupil_key
 from ap_schemas.envelope import RawEvent
 from ap_schemas.events import EventData, PupilEventData
+from fastapi import APIRouter
 
 from . import repository
 
@@ -60,3 +62,8 @@ async def record_held_data_read(
             conn, reader=principal.sub, role=principal.role, pupil_ids=[pupil_id],
             purpose="subject access",
         )  # fmt: skip
+
+
+def routers() -> list[APIRouter]:
+    """Everything data protection adds to the reporting service, for its composition root."""
+    return data_protection_routers("reporting", on_read=record_held_data_read, audit=True)
