@@ -91,7 +91,9 @@ def held_data_router(on_read: OnRead | None = None) -> APIRouter:
     ) -> dict[str, Any]:
         """Everything this service holds about the pupil (internal: for subject access)."""
         settings = request.app.state.settings
-        async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
+        # one snapshot for every table, so the answer is consistent with itself
+        pool = request.app.state.runtime.pool
+        async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
             tables = await held_rows(conn, pupil_id)
             if on_read is not None and tables:
                 await on_read(conn, principal, pupil_id)

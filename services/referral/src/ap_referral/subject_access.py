@@ -68,7 +68,7 @@ async def gather(request: Request, principal: Principal, pupil_id: UUID) -> dict
         remote = await asyncio.gather(
             *(_held_by(client, name, url, pupil_id, auth) for name, url in services.items())
         )
-    async with pool.acquire() as conn, conn.transaction():
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
         local = await held_rows(conn, pupil_id)
         await audit_sql.record_read(conn, principal, pupil_id, PURPOSE)
     return {
