@@ -41,3 +41,8 @@ bench: .venv/.synced
 .PHONY: export
 export: .venv/.synced
 	$(UV) run python -m ap_export --out $(or $(OUT),export) $(if $(SINCE),--since $(SINCE))
+
+## retention: erase identities past the LA's retention rule, expire idempotency keys, print counts
+.PHONY: retention
+retention: .venv/.synced
+	$(UV) run python deploy/retention.py $(if $(NOW),--now $(NOW))

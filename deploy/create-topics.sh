@@ -10,6 +10,12 @@ PARTITIONS="${PARTITIONS:-3}"
 REPLICATION_FACTOR="${REPLICATION_FACTOR:-1}"
 MIN_INSYNC_REPLICAS="${MIN_INSYNC_REPLICAS:-}"
 KAFKA_TOPICS="${KAFKA_TOPICS:-/opt/kafka/bin/kafka-topics.sh}"
+# client properties for a secured cluster (SASL_SSL admin: compose passes its admin.properties)
+COMMAND_CONFIG="${COMMAND_CONFIG:-}"
+CLIENT=(--bootstrap-server "$BOOTSTRAP")
+if [[ -n "$COMMAND_CONFIG" ]]; then
+  CLIENT+=(--command-config "$COMMAND_CONFIG")
+fi
 
 create() {
   local topic=$1
@@ -18,7 +24,7 @@ create() {
   if [[ -n "$MIN_INSYNC_REPLICAS" ]]; then
     configs+=(--config "min.insync.replicas=$MIN_INSYNC_REPLICAS")
   fi
-  "$KAFKA_TOPICS" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
+  "$KAFKA_TOPICS" "${CLIENT[@]}" --create --if-not-exists \
     --topic "$topic" --partitions "$PARTITIONS" --replication-factor "$REPLICATION_FACTOR" \
     ${configs[@]+"${configs[@]}"}
 }
@@ -30,4 +36,4 @@ create journey.placements
 create journey.outcomes
 create journey.deadletter
 
-"$KAFKA_TOPICS" --bootstrap-server "$BOOTSTRAP" --list
+"$KAFKA_TOPICS" "${CLIENT[@]}" --list

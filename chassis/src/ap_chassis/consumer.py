@@ -24,6 +24,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from . import inbox
+from .erasure import OnTombstone, apply_tombstone
 from .errors import PermanentEventError
 from .metrics import Metrics
 from .settings import ServiceSettings
@@ -59,8 +60,12 @@ class IdempotentConsumer:
     max_attempts: int = 5
     backoff_seconds: float = 0.2
     subscribers: list[Any] = field(default_factory=list)
+    on_tombstone: OnTombstone | None = None
 
     async def process(self, record: ConsumerRecord) -> None:
+        if record.value is None and self.on_tombstone is not None:
+            await apply_tombstone(self.pool, self.on_tombstone, record)  # an erasure, not poison
+            return
         try:
             envelope, data = decode(record.value)
         except InvalidEventError as exc:

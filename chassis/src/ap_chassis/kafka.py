@@ -10,6 +10,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 
+from .kafka_security import broker_security
 from .outbox import OutboxRow
 from .settings import ServiceSettings
 
@@ -24,6 +25,7 @@ def create_broker(settings: ServiceSettings, tracer_provider: TracerProvider) ->
         enable_idempotence=False,
         request_timeout_ms=settings.kafka_request_timeout_ms,
         client_id=settings.service_name,
+        security=broker_security(),  # SASL over TLS outside local runs (kafka_security.py)
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
         logger=None,
     )

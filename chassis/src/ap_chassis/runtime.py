@@ -24,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from . import problems
 from .consumer import Apply, IdempotentConsumer, sample_lag, subscribe
 from .db import create_pool, ensure_database, migrate
+from .erasure import OnTombstone
 from .kafka import create_broker, relay_publisher
 from .metrics import Metrics
 from .outbox import OutboxRelay
@@ -40,6 +41,7 @@ class ConsumerSpec:
     name: str
     topic: str
     apply: Apply
+    on_tombstone: OnTombstone | None = None  # a NULL value is the key's erasure (erasure.py)
 
 
 @dataclass
@@ -113,6 +115,7 @@ def build_app(
                     metrics=metrics,
                     max_attempts=settings.consumer_max_attempts,
                     backoff_seconds=settings.consumer_backoff_seconds,
+                    on_tombstone=spec.on_tombstone,
                 )
                 subscribe(runtime.broker, settings, consumer, spec.topic)
                 runtime.consumers.append(consumer)

@@ -9,7 +9,7 @@ from ap_chassis.problems import ProblemError
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from . import domain, handlers
+from . import audit_sql, domain, handlers
 from .models import DecisionIn, ReferralIn, WithdrawalIn
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
@@ -25,7 +25,8 @@ async def create_referral(
         body.referrer.kind != "school" or body.referrer.urn != principal.urn
     ):
         raise ProblemError(403, "Forbidden", "a school may refer only as itself (referrer.urn)")
-    return await execute(handlers.refer_pupil, request, principal, body, idempotency_key)
+    refer = audit_sql.recorded(handlers.refer_pupil, "referral: UPN mapped to pupil_id")
+    return await execute(refer, request, principal, body, idempotency_key)
 
 
 @router.post("/{referral_id}/decision")

@@ -8,7 +8,7 @@ from ap_chassis.auth import Principal, require
 from ap_chassis.errors import InvalidCommandError, NotFoundError
 from fastapi import APIRouter, Depends, Query, Request
 
-from . import projection, reports, repository
+from . import disclosure, projection, reports, repository
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 StatusFilter = Literal[projection.STATUSES]  # type: ignore[valid-type]
@@ -73,12 +73,13 @@ async def caseload(
         by_status[r["status"]] = by_status.get(r["status"], 0) + r["n"]
         key = str(r["tier"]) if r["tier"] is not None else "unknown"
         by_tier[key] = by_tier.get(key, 0) + r["n"]
-    return {
+    answer = {
         "as_of": datetime.now(UTC).isoformat(),
         "total": sum(by_status.values()),
         "by_status": by_status,
         "by_tier": by_tier,
     }
+    return disclosure.for_role(principal.role, "caseload", answer)
 
 
 Aggregates = Annotated[Principal, Depends(require("la_officer", "analyst"))]
@@ -94,7 +95,7 @@ def _period(start: date, end: date) -> None:
 @router.get("/costs")
 async def costs(
     request: Request,
-    _: Aggregates,
+    principal: Aggregates,
     start: From,
     end: To,
     by: Annotated[reports.GroupBy, Query()] = "commissioner",
@@ -103,15 +104,17 @@ async def costs(
     _period(start, end)
     async with request.app.state.runtime.pool.acquire() as conn:
         facts = await repository.placement_facts_between(conn, start, end)
-    return {"from": start.isoformat(), "to": end.isoformat(), "by": by,
-            "rows": reports.cost_rows(facts, start, end, by)}  # fmt: skip
+    answer = {"from": start.isoformat(), "to": end.isoformat(), "by": by,
+              "rows": reports.cost_rows(facts, start, end, by)}  # fmt: skip
+    return disclosure.for_role(principal.role, "costs", answer)
 
 
 @router.get("/outcomes")
-async def outcomes(request: Request, _: Aggregates, start: From, end: To) -> dict[str, Any]:
+async def outcomes(request: Request, principal: Aggregates, start: From, end: To) -> dict[str, Any]:
     """Reintegrations (and how many were sustained), attendance, destinations by group."""
     _period(start, end)
     async with request.app.state.runtime.pool.acquire() as conn:
         events = await repository.outcome_events(conn, start, end)
-    return {"from": start.isoformat(), "to": end.isoformat(),
-            **reports.outcomes_summary(events, start, end)}  # fmt: skip
+    answer = {"from": start.isoformat(), "to": end.isoformat(),
+              **reports.outcomes_summary(events, start, end)}  # fmt: skip
+    return disclosure.for_role(principal.role, "outcomes", answer)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
 from pydantic import Field
 
+from . import privacy
 from .api import router
 from .consumers import CONSUMERS
 from .returns.api import router as returns_router
@@ -30,7 +31,7 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: reporting",
-        routers=[router, returns_router, schemas_router],
+        routers=[router, returns_router, schemas_router, *privacy.routers()],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         publishes=False,  # reporting writes no events, only dead letters

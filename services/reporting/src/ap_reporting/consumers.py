@@ -6,7 +6,7 @@ from ap_schemas import topics
 from ap_schemas.envelope import RawEvent
 from ap_schemas.events import EventData, ProviderRegisteredV1, PupilEventData
 
-from . import projection, reports, repository
+from . import privacy, projection, reports, repository
 
 # Events that change a pupil's placement facts (the referral gives the placement's home school).
 PLACEMENT_TYPES = frozenset(
@@ -51,5 +51,10 @@ CONSUMERS = [
     ConsumerSpec("journey", topics.PROVIDERS, project_journey_event),
     ConsumerSpec("journey", topics.PLACEMENTS, project_journey_event),
     ConsumerSpec("journey", topics.OUTCOMES, project_journey_event),
-    ConsumerSpec("identity", topics.IDENTITY, record_identity),
+    ConsumerSpec(
+        "identity",
+        topics.IDENTITY,
+        privacy.unless_erased(record_identity),
+        on_tombstone=privacy.forget_identity,
+    ),
 ]
