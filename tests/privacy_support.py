@@ -13,7 +13,8 @@ from conftest import referral_body
 
 def unique_identity(**overrides: Any) -> dict[str, Any]:
     """A referral body whose name and date of birth occur nowhere else in the session."""
-    born = date(2010, 1, 1) + timedelta(days=random.randint(0, 364))
+    # Inside the 2035 census birth range (1 Sep 2015 - 31 Dec 2032), so the pupil is in scope.
+    born = date(2020, 1, 1) + timedelta(days=random.randint(0, 364))
     return referral_body(
         forename="Fen" + secrets.token_hex(4),
         surname="Quill" + secrets.token_hex(4),
