@@ -14,6 +14,7 @@ from opentelemetry import trace
 from pydantic import BaseModel
 
 from . import outbox
+from .access import tenant
 from .auth import Principal
 from .idempotency import request_hash, run_command
 
@@ -44,6 +45,9 @@ def event_context(request: Request, principal: Principal) -> EventContext:
 UseCase = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 """A write use case: `(conn, *, cmd, ctx, principal, **ids) -> (status, answer)`."""
 
+Authorize = Callable[..., Awaitable[None]]
+"""An access check: `(conn, *, cmd, principal, **ids) -> None`, raising 403/404 problems."""
+
 
 async def execute(
     use_case: UseCase,
@@ -51,22 +55,29 @@ async def execute(
     principal: Principal,
     body: BaseModel,
     idempotency_key: str | None,
+    authorize: Authorize | None = None,
     **ids: Any,
 ) -> JSONResponse:
     """Run a write use case in one transaction, once per Idempotency-Key; answer its result.
 
     The route only translates: this builds the event context and hands the use case its command.
+    `authorize` runs first in the transaction, before a stored answer could be replayed.
     """
     ctx = event_context(request, principal)
 
     def command(conn: asyncpg.Connection) -> Awaitable[tuple[int, dict[str, Any]]]:
         return use_case(conn, cmd=body, ctx=ctx, principal=principal, **ids)
 
+    async def check(conn: asyncpg.Connection) -> None:
+        if authorize is not None:
+            await authorize(conn, cmd=body, principal=principal, **ids)
+
     payload = body.model_dump(mode="json")
     status, answer = await run_command(
         request.app.state.runtime.pool,
         command,
-        principal=principal.sub,
+        authorize=check,
+        principal=f"{tenant(principal)}:{principal.sub}",
         key=idempotency_key,
         fingerprint=request_hash(request.method, request.url.path, payload),
     )

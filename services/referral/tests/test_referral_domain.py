@@ -96,10 +96,3 @@ def test_withdrawal_from_received_or_accepted_only():
 def test_withdrawal_cannot_precede_the_referral():
     with pytest.raises(InvalidCommandError):
         domain.withdraw(REFERRAL, withdrawn_on=date(2026, 9, 1), reason="r")
-
-
-def test_a_school_sees_only_its_own_referrals():
-    assert domain.may_see(REFERRAL, role="school", urn="123456")
-    assert not domain.may_see(REFERRAL, role="school", urn="654321")
-    assert domain.may_see(REFERRAL, role="la_officer", urn=None)
-    assert not domain.may_see(REFERRAL, role="analyst", urn=None)

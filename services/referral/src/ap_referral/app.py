@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from .api import router
+from .identity_api import router as identity_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -22,7 +23,7 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: referral",
-        routers=[router],
+        routers=[router, identity_router],
         migrations=MIGRATIONS,
         span_exporter=span_exporter,
     )

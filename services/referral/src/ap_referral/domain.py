@@ -85,8 +85,28 @@ def withdraw(referral: Referral, *, withdrawn_on: date, reason: str) -> Referral
     )
 
 
-def may_see(referral: Referral, *, role: str, urn: str | None) -> bool:
-    """A school sees only the referrals it made; the LA sees all."""
-    if role == "la_officer":
-        return True
-    return role == "school" and referral.referrer_urn is not None and referral.referrer_urn == urn
+def identity_difference(
+    current: dict[str, object], proposed: dict[str, object]
+) -> tuple[dict[str, object], dict[str, object]]:
+    """The fields a later referral would change in the register: (old values, new values).
+
+    A known pupil's identity is never overwritten by a referral (last writer would win): the
+    difference becomes a proposed change that an LA officer applies. Values are JSON-ready.
+    """
+
+    def plain(value: object) -> object:
+        return value.isoformat() if isinstance(value, date) else value
+
+    changed = [k for k in proposed if k in current and plain(current[k]) != plain(proposed[k])]
+    return {k: plain(current[k]) for k in changed}, {k: plain(proposed[k]) for k in changed}
+
+
+def check_identity_change_applicable(
+    *, status: str, old: dict[str, object], current: dict[str, object]
+) -> None:
+    """A change applies once, and only to the register it was proposed against."""
+    if status != "proposed":
+        raise DomainError(f"this identity change was already {status}")
+    plain = {k: v.isoformat() if isinstance(v, date) else v for k, v in current.items()}
+    if any(plain.get(k) != v for k, v in old.items()):
+        raise DomainError("the register changed since this change was proposed; propose it again")

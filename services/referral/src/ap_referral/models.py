@@ -45,3 +45,7 @@ class DecisionIn(Body):
 class WithdrawalIn(Body):
     withdrawn_on: date
     reason: Text
+
+
+class IdentityChangeApplyIn(Body):
+    """Applying a proposed identity change takes no fields: the change itself is the content."""
