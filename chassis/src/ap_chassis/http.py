@@ -1,5 +1,8 @@
 """Helpers for HTTP routes: who and what an event records, and idempotent command execution."""
 
+import hashlib
+import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -30,15 +33,34 @@ class EventContext:
     correlation_id: str
 
 
-def event_context(request: Request, principal: Principal) -> EventContext:
+_OPAQUE_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+
+def actor_id(principal: Principal) -> str:
+    """The actor recorded on events: a pseudonym of (tenant, sub), never the token's subject.
+
+    The identity provider's subject may be an e-mail address; the same caller always gets the
+    same pseudonym, so an auditor holding the subject can find its events and nobody else can.
+    """
+    digest = hashlib.sha256(f"{tenant(principal)}:{principal.sub}".encode()).hexdigest()
+    return "u-" + digest[:24]
+
+
+def correlation_id(request: Request) -> str:
+    """The caller's `x-correlation-id` when it is an opaque id (8-64 of A-Z a-z 0-9 -), else
+    the trace id: free text never reaches a general topic through it."""
+    given = request.headers.get("x-correlation-id", "")
+    if _OPAQUE_ID.match(given):
+        return given
     span = trace.get_current_span().get_span_context()
-    correlation = request.headers.get("x-correlation-id") or (
-        format(span.trace_id, "032x") if span.is_valid else "none"
-    )
+    return format(span.trace_id, "032x") if span.is_valid else uuid.uuid4().hex
+
+
+def event_context(request: Request, principal: Principal) -> EventContext:
     return EventContext(
         source=request.app.state.settings.service_name,
-        actor=Actor(system=principal.role, user_id=principal.sub),
-        correlation_id=correlation[:200],
+        actor=Actor(system=principal.role, user_id=actor_id(principal)),
+        correlation_id=correlation_id(request),
     )
 
 

@@ -24,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from . import problems
 from .consumer import Apply, IdempotentConsumer, sample_lag, subscribe
 from .db import create_pool, ensure_database, migrate
+from .guards import RequestGuard
 from .kafka import create_broker, relay_publisher
 from .metrics import Metrics
 from .outbox import OutboxRelay
@@ -157,6 +158,7 @@ def build_app(
         ).observe(time.perf_counter() - started)
         return response
 
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics"
     )

@@ -37,6 +37,9 @@ class ServiceSettings(BaseSettings):
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 500
 
+    # Request guards (ap_chassis.guards) and rate limits (ap_chassis.ratelimit).
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+
     otel_exporter: Literal["none", "otlp", "console"] = "none"
     otel_exporter_otlp_endpoint: str = "http://127.0.0.1:4318"
     log_level: str = "INFO"

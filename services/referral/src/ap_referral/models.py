@@ -1,15 +1,14 @@
 """HTTP request bodies of the referral API (api.md). Field names are the contract."""
 
-from datetime import date
 from typing import Annotated, Literal
 
+from ap_chassis.bounds import Day, FreeText
 from ap_schemas.codes import Ethnicity, ReferralReason, SenProvision, Sex, Tier, Urn
 from ap_schemas.events import Referrer
 from ap_schemas.upn import Upn
 from pydantic import BaseModel, ConfigDict, Field
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
-Text = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class Body(BaseModel):
@@ -22,7 +21,7 @@ class ReferralIn(Body):
     surname: Name
     middle_names: Name | None = None
     preferred_surname: Name | None = None
-    date_of_birth: date
+    date_of_birth: Day
     sex: Sex
     ethnicity: Ethnicity | None = None
     sen_provision: SenProvision
@@ -32,19 +31,19 @@ class ReferralIn(Body):
     referrer: Referrer
     reason: ReferralReason
     tier_requested: Tier
-    referred_on: date
-    excluded_on: date | None = None
+    referred_on: Day
+    excluded_on: Day | None = None
 
 
 class DecisionIn(Body):
     decision: Literal["accepted", "declined"]
-    decided_on: date
-    reason: Text | None = None
+    decided_on: Day
+    reason: FreeText | None = None
 
 
 class WithdrawalIn(Body):
-    withdrawn_on: date
-    reason: Text
+    withdrawn_on: Day
+    reason: FreeText
 
 
 class IdentityChangeApplyIn(Body):

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from ap_chassis.access import NOT_FOUND, enforce
 from ap_chassis.auth import ROLES, Principal, require
+from ap_chassis.bounds import Day
 from ap_chassis.errors import InvalidCommandError
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
@@ -89,8 +90,8 @@ async def caseload(
 
 
 Aggregates = Annotated[Principal, Depends(access.POLICY.requires("read_aggregates"))]
-From = Annotated[date, Query(alias="from", description="first day of the period")]
-To = Annotated[date, Query(alias="to", description="last day of the period (inclusive)")]
+From = Annotated[Day, Query(alias="from", description="first day of the period")]
+To = Annotated[Day, Query(alias="to", description="last day of the period (inclusive)")]
 
 
 def _period(start: date, end: date) -> None:
@@ -128,7 +129,7 @@ async def outcomes(request: Request, _: Aggregates, start: From, end: To) -> dic
 async def ap_census(
     request: Request,
     principal: Annotated[Principal, Depends(access.POLICY.requires("read_census"))],
-    census_date: Annotated[date, Query(description="census day: third Thursday of January")],
+    census_date: Annotated[Day, Query(description="census day: third Thursday of January")],
 ) -> PlainTextResponse:
     """The AP census CSV. It holds identifying data: every pupil in it is recorded as read."""
     async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
