@@ -16,7 +16,7 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = "ap-service"
     environment: Literal["local", "test", "production"] = Field(
-        default="local", validation_alias="JOURNEY_ENVIRONMENT"
+        default="production", validation_alias="JOURNEY_ENVIRONMENT"
     )
     database_url: str = Field(
         default="postgresql://postgres@127.0.0.1:5432/postgres",
@@ -24,7 +24,16 @@ class ServiceSettings(BaseSettings):
     )
     database_name: str = ""
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    jwt_secret: str = Field(default=LOCAL_JWT_SECRET, validation_alias="JOURNEY_JWT_SECRET")
+    # HS256 with a shared secret: local runs and tests only (whoever holds it can mint tokens).
+    jwt_secret: str | None = Field(default=None, validation_alias="JOURNEY_JWT_SECRET")
+    # RS256/ES256 tokens of the LA's identity provider, verified against its JWKS (URL or file).
+    jwks_url: str | None = Field(default=None, validation_alias="JOURNEY_JWKS_URL")
+    jwt_issuer: str | None = Field(default=None, validation_alias="JOURNEY_JWT_ISSUER")
+    jwt_audience: str | None = Field(default=None, validation_alias="JOURNEY_JWT_AUDIENCE")
+    jwt_max_lifetime_seconds: int = Field(
+        default=12 * 3600, ge=60, le=7 * 24 * 3600, validation_alias="JOURNEY_JWT_MAX_LIFETIME"
+    )
+    jwks_refresh_seconds: float = Field(default=300.0, ge=1.0)
 
     # Kafka consumer timing: Tansu needs short waits (architecture.md 10).
     kafka_fetch_max_wait_ms: int = 50
@@ -45,13 +54,30 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
 
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> "ServiceSettings":
-        if self.environment == "production" and (
-            self.jwt_secret == LOCAL_JWT_SECRET or len(self.jwt_secret) < 32
-        ):
+    def _tokens_fit_the_environment(self) -> "ServiceSettings":
+        if self.environment in ("local", "test"):
+            if self.jwt_secret is None and self.jwks_url is None:
+                object.__setattr__(self, "jwt_secret", LOCAL_JWT_SECRET)
+            return self
+        if self.jwt_secret is not None:
+            weak = self.jwt_secret == LOCAL_JWT_SECRET or len(self.jwt_secret) < 32
             raise ValueError(
-                "JOURNEY_JWT_SECRET must be set to a secret of at least 32 characters in production"
+                "JOURNEY_JWT_SECRET is for local runs and tests only"
+                + (" (and this one is built in or shorter than 32 characters)" if weak else "")
+                + ": in production the service holds no key that can mint tokens;"
+                " set JOURNEY_JWKS_URL, JOURNEY_JWT_ISSUER and JOURNEY_JWT_AUDIENCE"
             )
+        missing = [
+            name
+            for name, value in (
+                ("JOURNEY_JWKS_URL", self.jwks_url),
+                ("JOURNEY_JWT_ISSUER", self.jwt_issuer),
+                ("JOURNEY_JWT_AUDIENCE", self.jwt_audience),
+            )
+            if not value
+        ]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} must be set in production")
         return self
 
     @property
