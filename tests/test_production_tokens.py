@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
-from conftest import JWT_SECRET, build, running, token
+from conftest import JWT_SECRET, RUN, build, running, token
 
 
 async def test_a_production_service_accepts_idp_tokens_only(infra, tmp_path):
@@ -19,7 +19,7 @@ async def test_a_production_service_accepts_idp_tokens_only(infra, tmp_path):
     app = build(
         "reporting", infra, JOURNEY_ENVIRONMENT="production", JOURNEY_JWT_SECRET=None,
         JOURNEY_JWKS_URL=str(jwks), JOURNEY_JWT_ISSUER="https://idp.example/",
-        JOURNEY_JWT_AUDIENCE="ap-journey", database_name=f"ap_reporting_prod_{int(time.time())}",
+        JOURNEY_JWT_AUDIENCE="ap-journey", database_name=f"ap_reporting_prod_{RUN}",
     )  # fmt: skip
     now = int(time.time())
     idp_token = jwt.encode(

@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .problems import ProblemError
+from .ratelimit import limits_of, too_many
 
 Role = Literal["la_officer", "school", "provider", "analyst", "auditor"]
 ROLES: frozenset[str] = frozenset({"la_officer", "school", "provider", "analyst", "auditor"})
@@ -234,16 +235,25 @@ def require(*roles: Role) -> Callable[..., Principal]:
     def dependency(
         request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
     ) -> Principal:
-        if credentials is None:
-            raise ProblemError(
-                401,
-                "Unauthorized",
-                "a bearer token is required",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        principal = verifier_of(request.app).verify(credentials.credentials)
+        limits = limits_of(request.app)
+        address = request.client.host if request.client else "unknown"
+        if (wait := limits.auth_failures.retry_after(address)) is not None:
+            raise too_many(wait, "failed authentications from this address")
+        try:
+            if credentials is None:
+                raise _unauthorized("a bearer token is required")
+            principal = verifier_of(request.app).verify(credentials.credentials)
+        except ProblemError:
+            limits.auth_failures.spend(address)
+            raise
         if principal.role not in roles:
             raise ProblemError(403, "Forbidden", f"role {principal.role} may not do this")
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            who = (
+                f"{principal.role}:{principal.urn or principal.provider_id or '-'}:{principal.sub}"
+            )
+            if (wait := limits.writes.spend(who)) is not None:
+                raise too_many(wait, "writes by this caller")
         return principal
 
     return dependency

@@ -48,6 +48,10 @@ class ServiceSettings(BaseSettings):
 
     # Request guards (ap_chassis.guards) and rate limits (ap_chassis.ratelimit).
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    rate_limit_auth_failures_per_minute: float = Field(default=30, ge=0)
+    rate_limit_auth_failures_burst: float = Field(default=30, ge=0)
+    rate_limit_writes_per_minute: float = Field(default=6_000, ge=0)  # 0 turns a limit off
+    rate_limit_writes_burst: float = Field(default=1_000, ge=0)
 
     otel_exporter: Literal["none", "otlp", "console"] = "none"
     otel_exporter_otlp_endpoint: str = "http://127.0.0.1:4318"
