@@ -122,9 +122,9 @@ async def test_a_school_commissions_only_on_referrals_it_made(services, wait):
         lambda: services.placement.post("/v1/placements", json=as_b, headers=school(b))
     )
     assert refused.status_code == 404, refused.text
-    by_la = await services.placement.post(
+    by_la = await retrying(lambda: services.placement.post(
         "/v1/placements", json=placement_body(referral["referral_id"], provider_id), headers=LA
-    )
+    ))  # fmt: skip
     assert by_la.status_code == 201, by_la.text
     # the LA's open placement is not named to another commissioner in a 409
     as_a = placement_body(
