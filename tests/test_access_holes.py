@@ -5,6 +5,7 @@ import uuid
 
 from ap_schemas import topics
 from test_journey import LA, accepted_referral, new_provider, placement_body, retrying
+from test_outcomes_rules import placed_pupil
 
 from conftest import random_urn, referral_body, token
 
@@ -84,14 +85,9 @@ async def test_a_second_referral_by_upn_neither_widens_the_view_nor_overwrites_i
 async def test_only_the_la_or_the_placement_s_commissioner_or_provider_records_a_reintegration(
     services, wait
 ):
-    provider_id = await new_provider(services)
-    referral = await accepted_referral(services)
-    placed = await retrying(lambda: services.placement.post(
-        "/v1/placements", json=placement_body(referral["referral_id"], provider_id), headers=LA
-    ))  # fmt: skip
-    assert placed.status_code == 201, placed.text
+    referral = placed = await placed_pupil(services)
     receiving = random_urn()
-    body = {"pupil_id": referral["pupil_id"], "placement_id": placed.json()["placement_id"],
+    body = {"pupil_id": referral["pupil_id"], "placement_id": placed["placement_id"],
             "school_urn": receiving, "reintegrated_on": "2027-01-04", "mode": "phased"}  # fmt: skip
     refused = await retrying(
         lambda: services.outcomes.post("/v1/reintegrations", json=body, headers=school(receiving))

@@ -7,7 +7,8 @@ One rule decides 403 against 404 everywhere:
   (it already knows it exists) but may not do this to it.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 from .auth import Principal, require
@@ -18,6 +19,17 @@ ALLOW: Outcome = "allow"
 FORBIDDEN: Outcome = "403"
 NOT_FOUND: Outcome = "404"
 OUTCOMES: tuple[Outcome, ...] = (ALLOW, FORBIDDEN, NOT_FOUND)
+
+
+@dataclass(frozen=True)
+class NamedParty:
+    """The party a new command names for itself: a referrer or a commissioner (kind, urn)."""
+
+    kind: str
+    urn: str | None
+
+    def is_school(self, urn: str | None) -> bool:
+        return self.kind == "school" and urn is not None and self.urn == urn
 
 
 def enforce(outcome: Outcome, *, action: str, what: str) -> None:
@@ -74,3 +86,16 @@ def read_grid(text: str) -> list[tuple[str, str, str, Outcome]]:
         for role, outcome in zip(ROLE_COLUMNS, outcomes, strict=True):
             cells.append((role, relation, action, outcome))  # type: ignore[arg-type]
     return cells
+
+
+def uncovered(
+    policy: Policy, actions: Iterable[str], cells: list[tuple[str, str, str, Outcome]]
+) -> list[str]:
+    """What a specification grid misses: actions without a row, and policy entries whose
+    (role, action, outcome) no cell states. Empty when the grid covers the whole policy."""
+    missing = [f"action {a}" for a in actions if a not in {c[2] for c in cells}]
+    stated = {(r, a, o) for r, _, a, o in cells}
+    missing += [
+        f"{r} {rel} {a}" for (r, rel, a), o in policy.table.items() if (r, a, o) not in stated
+    ]
+    return missing

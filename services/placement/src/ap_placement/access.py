@@ -12,7 +12,7 @@ Relations of a caller to a resource:
 from dataclasses import dataclass
 from typing import Literal
 
-from ap_chassis.access import ALLOW, FORBIDDEN, NOT_FOUND, Outcome, Policy
+from ap_chassis.access import ALLOW, FORBIDDEN, NOT_FOUND, NamedParty, Outcome, Policy
 from ap_chassis.auth import Principal
 
 Action = Literal["register_provider", "list_providers", "commission", "place_on", "read", "end"]
@@ -22,12 +22,7 @@ ACTIONS: tuple[Action, ...] = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class CommissionerRef:
-    """The commissioner a new placement names."""
-
-    kind: str
-    urn: str | None
+CommissionerRef = NamedParty  # the commissioner a new command names
 
 
 @dataclass(frozen=True)
@@ -69,9 +64,8 @@ POLICY = Policy({
 def relation(principal: Principal, resource: Resource) -> Relation:
     if principal.role == "la_officer" or resource is None:
         return "any"
-    if isinstance(resource, CommissionerRef):
-        mine = resource.kind == "school" and resource.urn == principal.urn
-        return "self" if mine else "other"
+    if isinstance(resource, NamedParty):
+        return "self" if resource.is_school(principal.urn) else "other"
     if isinstance(resource, ReferralRef):
         mine = resource.referrer_urn is not None and resource.referrer_urn == principal.urn
         return "referrer" if mine and principal.role == "school" else "stranger"

@@ -10,7 +10,7 @@ Relations of a caller to a resource:
 from dataclasses import dataclass
 from typing import Literal
 
-from ap_chassis.access import ALLOW, FORBIDDEN, NOT_FOUND, Outcome, Policy
+from ap_chassis.access import ALLOW, FORBIDDEN, NOT_FOUND, NamedParty, Outcome, Policy
 from ap_chassis.auth import Principal
 
 Action = Literal["refer", "read", "decide", "withdraw", "review_identity"]
@@ -18,12 +18,7 @@ Relation = Literal["any", "self", "other", "referrer", "stranger"]
 ACTIONS: tuple[Action, ...] = ("refer", "read", "decide", "withdraw", "review_identity")
 
 
-@dataclass(frozen=True)
-class ReferrerRef:
-    """The referrer a new referral names."""
-
-    kind: str
-    urn: str | None
+ReferrerRef = NamedParty  # the referrer a new command names
 
 
 @dataclass(frozen=True)
@@ -56,8 +51,8 @@ POLICY = Policy(
 def relation(principal: Principal, resource: Resource) -> Relation:
     if principal.role == "la_officer" or resource is None:
         return "any"
-    if isinstance(resource, ReferrerRef):
-        return "self" if resource.kind == "school" and resource.urn == principal.urn else "other"
+    if isinstance(resource, NamedParty):
+        return "self" if resource.is_school(principal.urn) else "other"
     if resource.referrer_urn is not None and resource.referrer_urn == principal.urn:
         return "referrer"
     return "stranger"

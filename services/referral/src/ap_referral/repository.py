@@ -13,23 +13,22 @@ _IDENTITY = (
 )  # fmt: skip
 
 
-async def pupil_by_upn(conn: asyncpg.Connection, upn: str) -> asyncpg.Record | None:
-    """The register row of this UPN, locked for the rest of the transaction, or None."""
+async def _pupil_where(conn: asyncpg.Connection, column: str, value: Any) -> asyncpg.Record | None:
     cols = ", ".join(_IDENTITY)
     row: asyncpg.Record | None = await conn.fetchrow(
-        f"SELECT pupil_id, upn, {cols} FROM pupils WHERE upn = $1 FOR UPDATE",  # noqa: S608
-        upn,
+        f"SELECT pupil_id, upn, {cols} FROM pupils WHERE {column} = $1 FOR UPDATE",  # noqa: S608
+        value,
     )
     return row
+
+
+async def pupil_by_upn(conn: asyncpg.Connection, upn: str) -> asyncpg.Record | None:
+    """The register row of this UPN, locked for the rest of the transaction, or None."""
+    return await _pupil_where(conn, "upn", upn)
 
 
 async def pupil_by_id(conn: asyncpg.Connection, pupil_id: UUID) -> asyncpg.Record | None:
-    cols = ", ".join(_IDENTITY)
-    row: asyncpg.Record | None = await conn.fetchrow(
-        f"SELECT pupil_id, upn, {cols} FROM pupils WHERE pupil_id = $1 FOR UPDATE",  # noqa: S608
-        pupil_id,
-    )
-    return row
+    return await _pupil_where(conn, "pupil_id", pupil_id)
 
 
 async def insert_pupil(conn: asyncpg.Connection, upn: str, identity: dict[str, Any]) -> UUID:
