@@ -27,7 +27,11 @@ async def create_referral(
     """
     referrer = access.ReferrerRef(body.referrer.kind, body.referrer.urn)
     enforce(access.can(principal, "refer", referrer), action="refer", what="as this referrer")
-    return await execute(handlers.refer_pupil, request, principal, body, idempotency_key)
+    rule = getattr(request.app.state.settings, "identity_auto_apply", "")
+    auto_apply = frozenset(f.strip() for f in rule.split(",") if f.strip())
+    return await execute(
+        handlers.refer_pupil, request, principal, body, idempotency_key, auto_apply=auto_apply
+    )
 
 
 @router.post("/{referral_id}/decision")

@@ -6,6 +6,7 @@ from ap_chassis.runtime import build_app
 from ap_chassis.settings import ServiceSettings
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
+from pydantic import Field
 
 from .api import router
 from .identity_api import router as identity_router
@@ -15,6 +16,10 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 class Settings(ServiceSettings):
     service_name: str = "referral"
+    # The LA's rule for identity changes: the register fields a later referral may change at
+    # once (comma-separated, e.g. "postcode,fsm_eligible"); every other change waits for an
+    # LA officer. Empty (the default): every change waits.
+    identity_auto_apply: str = Field(default="", validation_alias="JOURNEY_IDENTITY_AUTO_APPLY")
 
 
 def create_app(

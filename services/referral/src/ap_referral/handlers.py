@@ -24,8 +24,15 @@ Answer = tuple[int, dict[str, Any]]
 
 
 async def refer_pupil(
-    conn: asyncpg.Connection, *, cmd: ReferralIn, ctx: EventContext, principal: Principal
+    conn: asyncpg.Connection,
+    *,
+    cmd: ReferralIn,
+    ctx: EventContext,
+    principal: Principal,
+    auto_apply: frozenset[str] = frozenset(),
 ) -> Answer:
+    """Refer a pupil. A known UPN keeps its identity: differences become a proposed change,
+    applied at once only when every changed field is one the LA lets apply without review."""
     domain.check_new_referral(
         reason=cmd.reason,
         referred_on=cmd.referred_on,
@@ -34,11 +41,10 @@ async def refer_pupil(
     )
     identity = cmd.model_dump(include=set(PupilIdentityRecordedV1.model_fields) - {"upn"})
     known = await repository.pupil_by_upn(conn, cmd.upn)
-    pupil_id = (
-        UUID(str(known["pupil_id"]))
-        if known is not None
-        else await repository.insert_pupil(conn, cmd.upn, identity)
-    )
+    inserted = None if known else await repository.insert_pupil(conn, cmd.upn, identity)
+    if known is None and inserted is None:  # a concurrent referral saw the UPN first
+        known = await repository.pupil_by_upn(conn, cmd.upn)
+    pupil_id = inserted or UUID(str(known["pupil_id"]))  # type: ignore[index]
     referral = domain.Referral(
         referral_id=uuid4(),
         pupil_id=pupil_id,
@@ -54,7 +60,7 @@ async def refer_pupil(
     )
     await repository.insert_referral(conn, referral)
     identity_events: list[PupilIdentityRecordedV1] = []
-    change_id = None
+    change: dict[str, str] = {}
     if known is None:
         identity_events.append(
             PupilIdentityRecordedV1(
@@ -68,6 +74,12 @@ async def refer_pupil(
                 conn, pupil_id=pupil_id, referral_id=referral.referral_id,
                 proposed_by=_who(principal), old=old, new=new,
             )  # fmt: skip
+            change = {"identity_change_id": str(change_id), "identity_change": "proposed"}
+            if set(new) <= auto_apply:
+                identity_events.append(
+                    await _apply(conn, known, change_id, new, applied_by="rule:auto-apply")
+                )
+                change["identity_change"] = "applied"
     event_ids = await record(
         conn,
         ctx,
@@ -85,19 +97,40 @@ async def refer_pupil(
         ),
         *identity_events,
     )
-    answer = {
+    return 201, {
         "referral_id": str(referral.referral_id),
         "pupil_id": str(pupil_id),
         "status": referral.status,
         "event_ids": event_ids,
+        **change,
     }
-    if change_id is not None:
-        answer["identity_change_id"] = str(change_id)
-    return 201, answer
 
 
 def _who(principal: Principal) -> str:
     return f"{tenant(principal)}:{principal.sub}"
+
+
+async def _apply(
+    conn: asyncpg.Connection,
+    pupil: asyncpg.Record,
+    change_id: UUID,
+    values: dict[str, Any],
+    *,
+    applied_by: str,
+) -> PupilIdentityRecordedV1:
+    """Write a change's new values into the register; the pupil's identity event to publish."""
+    current = repository.identity_of(pupil)
+    new = {
+        k: date.fromisoformat(v) if isinstance(current.get(k), date) and v else v
+        for k, v in values.items()
+    }
+    await repository.apply_identity_change(
+        conn, pupil_id=pupil["pupil_id"], change_id=change_id, values=new, applied_by=applied_by
+    )
+    return PupilIdentityRecordedV1(
+        occurred_at=utcnow().date(), pupil_id=pupil["pupil_id"], upn=pupil["upn"],
+        **(current | new),
+    )  # fmt: skip
 
 
 async def apply_identity_change(
@@ -114,24 +147,13 @@ async def apply_identity_change(
     change = pupil and await repository.identity_change(conn, pupil_id, change_id)
     if pupil is None or change is None:
         raise NotFoundError(f"no identity change {change_id} of pupil {pupil_id}")
-    current = repository.identity_of(pupil)
     domain.check_identity_change_applicable(
-        status=change["status"], old=change["old_values"], current=current
+        status=change["status"], old=change["old_values"], current=repository.identity_of(pupil)
     )
-    new = {
-        k: date.fromisoformat(v) if isinstance(current.get(k), date) and v else v
-        for k, v in change["new_values"].items()
-    }
-    await repository.apply_identity_change(
-        conn, pupil_id=pupil_id, change_id=change_id, values=new, applied_by=_who(principal)
+    recorded = await _apply(
+        conn, pupil, change_id, change["new_values"], applied_by=_who(principal)
     )
-    event_ids = await record(
-        conn,
-        ctx,
-        PupilIdentityRecordedV1(
-            occurred_at=utcnow().date(), pupil_id=pupil_id, upn=pupil["upn"], **(current | new)
-        ),
-    )
+    event_ids = await record(conn, ctx, recorded)
     return 200, {
         "change_id": str(change_id),
         "pupil_id": str(pupil_id),

@@ -31,8 +31,8 @@ async def pupil_by_id(conn: asyncpg.Connection, pupil_id: UUID) -> asyncpg.Recor
     return await _pupil_where(conn, "pupil_id", pupil_id)
 
 
-async def insert_pupil(conn: asyncpg.Connection, upn: str, identity: dict[str, Any]) -> UUID:
-    """A new pupil for a UPN first seen; a concurrent first sight of it wins and is returned."""
+async def insert_pupil(conn: asyncpg.Connection, upn: str, identity: dict[str, Any]) -> UUID | None:
+    """A new pupil for a UPN first seen; None when a concurrent first sight of it won."""
     values = [identity[k] for k in _IDENTITY]
     cols = ", ".join(_IDENTITY)
     params = ", ".join(f"${i}" for i in range(3, 3 + len(_IDENTITY)))
@@ -43,10 +43,6 @@ async def insert_pupil(conn: asyncpg.Connection, upn: str, identity: dict[str, A
         upn,
         *values,
     )
-    if pupil_id is None:
-        row = await pupil_by_upn(conn, upn)
-        assert row is not None
-        return UUID(str(row["pupil_id"]))
     return pupil_id
 
 
