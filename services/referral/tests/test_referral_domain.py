@@ -96,3 +96,30 @@ def test_withdrawal_from_received_or_accepted_only():
 def test_withdrawal_cannot_precede_the_referral():
     with pytest.raises(InvalidCommandError):
         domain.withdraw(REFERRAL, withdrawn_on=date(2026, 9, 1), reason="r")
+
+
+def test_an_identity_difference_names_only_changed_fields_as_json():
+    current = {"surname": "Original", "date_of_birth": date(2012, 3, 4), "postcode": "YO1 7HH",
+               "periods": [{"start": "2025-09-01"}]}  # fmt: skip
+    proposed = {"surname": "Changed", "date_of_birth": date(2012, 3, 4), "postcode": "YO1 7HH",
+                "periods": [{"start": date(2025, 9, 1)}]}  # fmt: skip
+    assert domain.identity_difference(current, proposed) == (
+        {"surname": "Original"},
+        {"surname": "Changed"},
+    )
+    assert domain.identity_difference(current, current) == ({}, {})
+
+
+def test_an_identity_change_applies_once_and_only_to_the_register_it_was_proposed_against():
+    current = {"surname": "Original", "date_of_birth": date(2012, 3, 4)}
+    domain.check_identity_change_applicable(
+        status="proposed", old={"surname": "Original"}, current=current
+    )
+    with pytest.raises(DomainError):
+        domain.check_identity_change_applicable(
+            status="applied", old={"surname": "Original"}, current=current
+        )
+    with pytest.raises(DomainError):
+        domain.check_identity_change_applicable(
+            status="proposed", old={"surname": "Someone"}, current=current
+        )

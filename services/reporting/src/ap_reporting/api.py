@@ -128,8 +128,8 @@ async def outcomes(request: Request, _: Aggregates, start: From, end: To) -> dic
 @router.get("/returns/ap-census", response_class=PlainTextResponse)
 async def ap_census(
     request: Request,
-    principal: Annotated[Principal, Depends(access.POLICY.requires("read_census"))],
-    census_date: Annotated[Day, Query(description="census day: third Thursday of January")],
+    principal: Annotated[Principal, Depends(require("la_officer"))],
+    census_date: Annotated[date, Query(description="census day: third Thursday of January")],
 ) -> PlainTextResponse:
     """The AP census CSV. It holds identifying data: every pupil in it is recorded as read."""
     async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
