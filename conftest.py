@@ -5,6 +5,7 @@ Tests use unique ids (random UPNs, URNs) instead of cleaning up, so they can sha
 
 import asyncio
 import contextlib
+import os
 import random
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -21,6 +22,8 @@ from ap_chassis.kafka import create_topics
 from ap_schemas.upn import check_letter
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+# Settings default to production; the suite runs as a test environment (HS256 tokens allowed).
+os.environ.setdefault("JOURNEY_ENVIRONMENT", "test")
 JWT_SECRET = "test-secret-" + "x" * 32
 RUN = secrets.token_hex(3)
 

@@ -31,6 +31,7 @@ def settings(module, name: str, infra) -> object:
         database_name=f"ap_{name}_bench_{RUN}",
         kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
         kafka_session_timeout_ms=2000, kafka_heartbeat_interval_ms=500, log_level="WARNING",
+        rate_limit_writes_per_minute=0,  # the bench measures throughput, not the limit
     )  # fmt: skip
 
 

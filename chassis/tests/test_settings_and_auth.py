@@ -12,10 +12,19 @@ from pydantic import ValidationError
 SECRET = "s" * 40
 
 
+JWKS_SETTINGS = {
+    "JOURNEY_JWKS_URL": "https://idp.example/jwks.json",
+    "JOURNEY_JWT_ISSUER": "https://idp.example/",
+    "JOURNEY_JWT_AUDIENCE": "ap-journey",
+}
+
+
 def test_production_refuses_the_default_secret(monkeypatch):
     monkeypatch.delenv("JOURNEY_JWT_SECRET", raising=False)
     with pytest.raises(ValidationError, match="JOURNEY_JWT_SECRET"):
-        ServiceSettings(JOURNEY_ENVIRONMENT="production")
+        ServiceSettings(
+            JOURNEY_ENVIRONMENT="production", JOURNEY_JWT_SECRET=LOCAL_JWT_SECRET, **JWKS_SETTINGS
+        )
 
 
 def test_production_refuses_a_short_secret():
@@ -23,14 +32,33 @@ def test_production_refuses_a_short_secret():
         ServiceSettings(JOURNEY_ENVIRONMENT="production", JOURNEY_JWT_SECRET="short")
 
 
-def test_production_accepts_a_real_secret_and_local_runs_the_default():
-    assert ServiceSettings(JOURNEY_ENVIRONMENT="production", JOURNEY_JWT_SECRET=SECRET).jwt_secret
+def test_production_holds_no_secret_that_can_mint_tokens_and_needs_the_idp():
+    """Issue 13 changed this: a real secret was accepted in production; now none is."""
+    with pytest.raises(ValidationError, match="local runs and tests only"):
+        ServiceSettings(
+            JOURNEY_ENVIRONMENT="production", JOURNEY_JWT_SECRET=SECRET, **JWKS_SETTINGS
+        )
+    with pytest.raises(ValidationError, match="JOURNEY_JWT_AUDIENCE"):
+        ServiceSettings(JOURNEY_ENVIRONMENT="production", JOURNEY_JWKS_URL="file:///k.json")
+    production = ServiceSettings(JOURNEY_ENVIRONMENT="production", **JWKS_SETTINGS)
+    assert production.jwt_secret is None
     assert ServiceSettings(JOURNEY_ENVIRONMENT="local").jwt_secret == LOCAL_JWT_SECRET
 
 
+def test_the_default_environment_is_production(monkeypatch):
+    monkeypatch.delenv("JOURNEY_ENVIRONMENT", raising=False)
+    monkeypatch.delenv("JOURNEY_JWT_SECRET", raising=False)
+    with pytest.raises(ValidationError, match="must be set in production"):
+        ServiceSettings()
+    assert ServiceSettings(**JWKS_SETTINGS).environment == "production"
+
+
 def test_each_service_gets_its_own_database_name():
-    assert ServiceSettings(service_name="referral").db_name == "referral"
-    assert ServiceSettings(service_name="referral", database_name="x_1").db_name == "x_1"
+    settings = {"JOURNEY_ENVIRONMENT": "test"}
+    assert ServiceSettings(service_name="referral", **settings).db_name == "referral"
+    assert ServiceSettings(service_name="referral", database_name="x_1", **settings).db_name == (
+        "x_1"
+    )
 
 
 def test_a_valid_token_gives_the_principal():

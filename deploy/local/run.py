@@ -51,6 +51,7 @@ def main() -> int:
         asyncio.run(create_topics(infra.kafka_bootstrap_servers))
         for name, port in SERVICES.items():
             env = {
+                "JOURNEY_ENVIRONMENT": "local",  # HS256 dev tokens; overridable from outside
                 **os.environ,
                 "DATABASE_URL": infra.database_url,
                 "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,

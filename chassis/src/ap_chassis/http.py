@@ -1,5 +1,8 @@
 """Helpers for HTTP routes: who and what an event records, and idempotent command execution."""
 
+import hashlib
+import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -14,6 +17,7 @@ from opentelemetry import trace
 from pydantic import BaseModel
 
 from . import outbox
+from .access import tenant
 from .auth import Principal
 from .idempotency import request_hash, run_command
 
@@ -29,20 +33,42 @@ class EventContext:
     correlation_id: str
 
 
-def event_context(request: Request, principal: Principal) -> EventContext:
+_OPAQUE_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+
+def actor_id(principal: Principal) -> str:
+    """The actor recorded on events: a pseudonym of (tenant, sub), never the token's subject.
+
+    The identity provider's subject may be an e-mail address; the same caller always gets the
+    same pseudonym, so an auditor holding the subject can find its events and nobody else can.
+    """
+    digest = hashlib.sha256(f"{tenant(principal)}:{principal.sub}".encode()).hexdigest()
+    return "u-" + digest[:24]
+
+
+def correlation_id(request: Request) -> str:
+    """The caller's `x-correlation-id` when it is an opaque id (8-64 of A-Z a-z 0-9 -), else
+    the trace id: free text never reaches a general topic through it."""
+    given = request.headers.get("x-correlation-id", "")
+    if _OPAQUE_ID.match(given):
+        return given
     span = trace.get_current_span().get_span_context()
-    correlation = request.headers.get("x-correlation-id") or (
-        format(span.trace_id, "032x") if span.is_valid else "none"
-    )
+    return format(span.trace_id, "032x") if span.is_valid else uuid.uuid4().hex
+
+
+def event_context(request: Request, principal: Principal) -> EventContext:
     return EventContext(
         source=request.app.state.settings.service_name,
-        actor=Actor(system=principal.role, user_id=principal.sub),
-        correlation_id=correlation[:200],
+        actor=Actor(system=principal.role, user_id=actor_id(principal)),
+        correlation_id=correlation_id(request),
     )
 
 
 UseCase = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 """A write use case: `(conn, *, cmd, ctx, principal, **ids) -> (status, answer)`."""
+
+Authorize = Callable[..., Awaitable[None]]
+"""An access check: `(conn, *, cmd, principal, **ids) -> None`, raising 403/404 problems."""
 
 
 async def execute(
@@ -51,22 +77,29 @@ async def execute(
     principal: Principal,
     body: BaseModel,
     idempotency_key: str | None,
+    authorize: Authorize | None = None,
     **ids: Any,
 ) -> JSONResponse:
     """Run a write use case in one transaction, once per Idempotency-Key; answer its result.
 
     The route only translates: this builds the event context and hands the use case its command.
+    `authorize` runs first in the transaction, before a stored answer could be replayed.
     """
     ctx = event_context(request, principal)
 
     def command(conn: asyncpg.Connection) -> Awaitable[tuple[int, dict[str, Any]]]:
         return use_case(conn, cmd=body, ctx=ctx, principal=principal, **ids)
 
+    async def check(conn: asyncpg.Connection) -> None:
+        if authorize is not None:
+            await authorize(conn, cmd=body, principal=principal, **ids)
+
     payload = body.model_dump(mode="json")
     status, answer = await run_command(
         request.app.state.runtime.pool,
         command,
-        principal=principal.sub,
+        authorize=check,
+        principal=f"{tenant(principal)}:{principal.sub}",
         key=idempotency_key,
         fingerprint=request_hash(request.method, request.url.path, payload),
     )

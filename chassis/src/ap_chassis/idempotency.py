@@ -10,6 +10,7 @@ import asyncpg
 from .errors import InvalidCommandError
 
 Command = Callable[[asyncpg.Connection], Awaitable[tuple[int, dict[str, Any]]]]
+Check = Callable[[asyncpg.Connection], Awaitable[None]]
 
 
 def request_hash(method: str, path: str, body: Any) -> str:
@@ -21,16 +22,22 @@ async def run_command(
     pool: asyncpg.Pool,
     command: Command,
     *,
+    authorize: Check | None = None,
     principal: str,
     key: str | None,
     fingerprint: str,
 ) -> tuple[int, dict[str, Any]]:
     """Run `command` in one transaction, remembering its answer under (principal, key).
 
+    `principal` scopes the keys: callers pass role, tenant (urn or provider) and subject, so one
+    tenant's key never answers another's request. `authorize` runs before anything else, so a
+    caller who may no longer act on the resource gets its 403/404 rather than a stored answer.
     A concurrent retry with the same key waits on the key's row and then returns the stored
     answer; a failed command stores nothing, so a retry runs it again.
     """
     async with pool.acquire() as conn, conn.transaction():
+        if authorize is not None:
+            await authorize(conn)
         if key is not None:
             inserted = await conn.fetchval(
                 "INSERT INTO idempotency_keys (principal, key, request_hash) VALUES ($1, $2, $3)"

@@ -46,12 +46,26 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+# Messages that quote the input (or part of it) are replaced: an answer never echoes what a
+# client chose, be it a JSON key, a UPN's characters or a malformed id.
+_QUOTING = {"uuid_parsing": "a UUID is expected", "json_invalid": "the body is not valid JSON"}
+
+
 def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
-    """Each error as {field, message}; the field is the dotted path inside the body or query."""
+    """Each error as {field, message}; the field is the dotted path inside the body or query.
+
+    An unknown key is reported as `<parent>.(unknown field)`, never by its client-chosen name.
+    """
     out = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        out.append({"field": ".".join(loc) or "body", "message": str(err.get("msg", "invalid"))})
+        kind = str(err.get("type", ""))
+        if kind == "extra_forbidden" and loc:
+            loc[-1] = "(unknown field)"
+        if kind == "json_invalid":
+            loc = []
+        message = _QUOTING.get(kind, str(err.get("msg", "invalid")))
+        out.append({"field": ".".join(loc) or "body", "message": message})
     return out
 
 

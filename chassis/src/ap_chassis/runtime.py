@@ -25,6 +25,7 @@ from . import problems
 from .consumer import Apply, IdempotentConsumer, sample_lag, subscribe
 from .db import create_pool, ensure_database, migrate
 from .erasure import OnTombstone
+from .guards import RequestGuard
 from .kafka import create_broker, relay_publisher
 from .metrics import Metrics
 from .outbox import OutboxRelay
@@ -160,6 +161,7 @@ def build_app(
         ).observe(time.perf_counter() - started)
         return response
 
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics"
     )

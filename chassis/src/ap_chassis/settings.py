@@ -16,7 +16,7 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = "ap-service"
     environment: Literal["local", "test", "production"] = Field(
-        default="local", validation_alias="JOURNEY_ENVIRONMENT"
+        default="production", validation_alias="JOURNEY_ENVIRONMENT"
     )
     database_url: str = Field(
         default="postgresql://postgres@127.0.0.1:5432/postgres",
@@ -24,7 +24,16 @@ class ServiceSettings(BaseSettings):
     )
     database_name: str = ""
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    jwt_secret: str = Field(default=LOCAL_JWT_SECRET, validation_alias="JOURNEY_JWT_SECRET")
+    # HS256 with a shared secret: local runs and tests only (whoever holds it can mint tokens).
+    jwt_secret: str | None = Field(default=None, validation_alias="JOURNEY_JWT_SECRET")
+    # RS256/ES256 tokens of the LA's identity provider, verified against its JWKS (URL or file).
+    jwks_url: str | None = Field(default=None, validation_alias="JOURNEY_JWKS_URL")
+    jwt_issuer: str | None = Field(default=None, validation_alias="JOURNEY_JWT_ISSUER")
+    jwt_audience: str | None = Field(default=None, validation_alias="JOURNEY_JWT_AUDIENCE")
+    jwt_max_lifetime_seconds: int = Field(
+        default=12 * 3600, ge=60, le=7 * 24 * 3600, validation_alias="JOURNEY_JWT_MAX_LIFETIME"
+    )
+    jwks_refresh_seconds: float = Field(default=300.0, ge=1.0)
 
     # Kafka consumer timing: Tansu needs short waits (architecture.md 10).
     kafka_fetch_max_wait_ms: int = 50
@@ -37,18 +46,42 @@ class ServiceSettings(BaseSettings):
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 500
 
+    # Request guards (ap_chassis.guards) and rate limits (ap_chassis.ratelimit).
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    rate_limit_auth_failures_per_minute: float = Field(default=30, ge=0)
+    rate_limit_auth_failures_burst: float = Field(default=30, ge=0)
+    rate_limit_writes_per_minute: float = Field(default=6_000, ge=0)  # 0 turns a limit off
+    rate_limit_writes_burst: float = Field(default=1_000, ge=0)
+
     otel_exporter: Literal["none", "otlp", "console"] = "none"
     otel_exporter_otlp_endpoint: str = "http://127.0.0.1:4318"
     log_level: str = "INFO"
 
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> "ServiceSettings":
-        if self.environment == "production" and (
-            self.jwt_secret == LOCAL_JWT_SECRET or len(self.jwt_secret) < 32
-        ):
+    def _tokens_fit_the_environment(self) -> "ServiceSettings":
+        if self.environment in ("local", "test"):
+            if self.jwt_secret is None and self.jwks_url is None:
+                object.__setattr__(self, "jwt_secret", LOCAL_JWT_SECRET)
+            return self
+        if self.jwt_secret is not None:
+            weak = self.jwt_secret == LOCAL_JWT_SECRET or len(self.jwt_secret) < 32
             raise ValueError(
-                "JOURNEY_JWT_SECRET must be set to a secret of at least 32 characters in production"
+                "JOURNEY_JWT_SECRET is for local runs and tests only"
+                + (" (and this one is built in or shorter than 32 characters)" if weak else "")
+                + ": in production the service holds no key that can mint tokens;"
+                " set JOURNEY_JWKS_URL, JOURNEY_JWT_ISSUER and JOURNEY_JWT_AUDIENCE"
             )
+        missing = [
+            name
+            for name, value in (
+                ("JOURNEY_JWKS_URL", self.jwks_url),
+                ("JOURNEY_JWT_ISSUER", self.jwt_issuer),
+                ("JOURNEY_JWT_AUDIENCE", self.jwt_audience),
+            )
+            if not value
+        ]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} must be set in production")
         return self
 
     @property

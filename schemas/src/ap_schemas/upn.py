@@ -34,7 +34,7 @@ def validate_upn(upn: str) -> str:
     if upn[0] != check_letter(upn[1:]):
         raise UpnError("the check letter does not match the rest of the UPN")
     if upn[1:4] not in codeset("la_codes"):
-        raise UpnError(f"characters 2-4 ({upn[1:4]}) are not a known LA code")
+        raise UpnError("characters 2-4 are not a known LA code")
     return upn
 
 

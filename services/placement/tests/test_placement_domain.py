@@ -90,7 +90,7 @@ def test_a_pupil_with_an_open_placement_cannot_be_placed_again():
         )
     assert not isinstance(err.value, InvalidCommandError | NotYetKnownError)
     assert "open placement" in err.value.detail
-    assert str(PLACEMENT.placement_id) in err.value.detail
+    assert str(PLACEMENT.placement_id) not in err.value.detail  # issue 13: it may be another's
 
 
 def test_planned_end_cannot_precede_the_start():
@@ -143,32 +143,6 @@ def test_ending_a_placement_records_date_and_reason():
 def test_a_placement_may_end_on_its_start_day():
     ended = domain.end(PLACEMENT, end_date=PLACEMENT.start_date, reason="completed")
     assert ended.end_date == PLACEMENT.start_date
-
-
-# may_see --------------------------------------------------------------------------------
-
-
-def test_the_la_sees_every_placement():
-    assert domain.may_see(PLACEMENT, role="la_officer", urn=None, provider_id=None)
-
-
-def test_a_school_sees_only_the_placements_it_commissioned():
-    assert domain.may_see(PLACEMENT, role="school", urn="123456", provider_id=None)
-    assert not domain.may_see(PLACEMENT, role="school", urn="654321", provider_id=None)
-    la_commissioned = replace(PLACEMENT, commissioner_kind="local_authority", commissioner_urn=None)
-    assert not domain.may_see(la_commissioned, role="school", urn=None, provider_id=None)
-    assert not domain.may_see(la_commissioned, role="school", urn="123456", provider_id=None)
-
-
-def test_a_provider_sees_only_its_own_placements():
-    assert domain.may_see(PLACEMENT, role="provider", urn=None, provider_id=str(PROVIDER_ID))
-    assert not domain.may_see(PLACEMENT, role="provider", urn=None, provider_id=str(uuid4()))
-    assert not domain.may_see(PLACEMENT, role="provider", urn=None, provider_id=None)
-
-
-@pytest.mark.parametrize("role", ["analyst", "unknown"])
-def test_other_roles_see_no_placement(role):
-    assert not domain.may_see(PLACEMENT, role=role, urn="123456", provider_id=str(PROVIDER_ID))
 
 
 # annual_cost_pence ----------------------------------------------------------------------

@@ -98,8 +98,28 @@ def test_withdrawal_cannot_precede_the_referral():
         domain.withdraw(REFERRAL, withdrawn_on=date(2026, 9, 1), reason="r")
 
 
-def test_a_school_sees_only_its_own_referrals():
-    assert domain.may_see(REFERRAL, role="school", urn="123456")
-    assert not domain.may_see(REFERRAL, role="school", urn="654321")
-    assert domain.may_see(REFERRAL, role="la_officer", urn=None)
-    assert not domain.may_see(REFERRAL, role="analyst", urn=None)
+def test_an_identity_difference_names_only_changed_fields_as_json():
+    current = {"surname": "Original", "date_of_birth": date(2012, 3, 4), "postcode": "YO1 7HH",
+               "periods": [{"start": "2025-09-01"}]}  # fmt: skip
+    proposed = {"surname": "Changed", "date_of_birth": date(2012, 3, 4), "postcode": "YO1 7HH",
+                "periods": [{"start": date(2025, 9, 1)}]}  # fmt: skip
+    assert domain.identity_difference(current, proposed) == (
+        {"surname": "Original"},
+        {"surname": "Changed"},
+    )
+    assert domain.identity_difference(current, current) == ({}, {})
+
+
+def test_an_identity_change_applies_once_and_only_to_the_register_it_was_proposed_against():
+    current = {"surname": "Original", "date_of_birth": date(2012, 3, 4)}
+    domain.check_identity_change_applicable(
+        status="proposed", old={"surname": "Original"}, current=current
+    )
+    with pytest.raises(DomainError):
+        domain.check_identity_change_applicable(
+            status="applied", old={"surname": "Original"}, current=current
+        )
+    with pytest.raises(DomainError):
+        domain.check_identity_change_applicable(
+            status="proposed", old={"surname": "Someone"}, current=current
+        )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID, uuid4
 
-from ap_reporting.projection import JourneyEvent, PupilState, project, visible_to
+from ap_reporting.projection import JourneyEvent, PupilState, project
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from journeys import Journey, deliveries, journeys
@@ -98,13 +98,3 @@ def test_declined_and_withdrawn():
     assert project([referred, declined]).status == "declined"
     withdrawn = event("journey.referral.withdrawn.v1", 9)
     assert project([withdrawn, referred]).status == "withdrawn"
-
-
-def test_who_may_read_a_timeline():
-    state = PupilState("placed", 2, ("111111",), ("p1",))
-    assert visible_to(state, role="auditor", urn=None, provider_id=None)
-    assert visible_to(state, role="school", urn="111111", provider_id=None)
-    assert not visible_to(state, role="school", urn="999999", provider_id=None)
-    assert visible_to(state, role="provider", urn=None, provider_id="p1")
-    assert not visible_to(state, role="provider", urn=None, provider_id="p2")
-    assert not visible_to(state, role="analyst", urn=None, provider_id=None)

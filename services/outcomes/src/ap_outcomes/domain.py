@@ -29,39 +29,7 @@ class Reintegration:
     pupil_id: UUID
     reintegrated_on: date
     school_urn: str
-
-
-def may_record_for_placement(
-    placement: PlacementFact, *, role: str, urn: str | None, provider_id: str | None
-) -> bool:
-    """The LA records for any placement, a provider for its own, a school for its commissions."""
-    if role == "la_officer":
-        return True
-    if role == "provider":
-        return placement.provider_id is not None and str(placement.provider_id) == provider_id
-    if role == "school":
-        return placement.commissioner_urn is not None and placement.commissioner_urn == urn
-    return False
-
-
-def may_record_reintegration(
-    named: PlacementFact | None,
-    *,
-    school_urn: str,
-    role: str,
-    urn: str | None,
-    provider_id: str | None,
-) -> bool:
-    """Besides the LA: the receiving school, or whoever may record for the named placement."""
-    if role == "la_officer" or (role == "school" and school_urn == urn):
-        return True
-    return named is not None and may_record_for_placement(
-        named, role=role, urn=urn, provider_id=provider_id
-    )
-
-
-def may_check_sustainment(reintegration: Reintegration, *, role: str, urn: str | None) -> bool:
-    return role == "la_officer" or (role == "school" and reintegration.school_urn == urn)
+    placement_id: UUID | None = None
 
 
 def check_review(

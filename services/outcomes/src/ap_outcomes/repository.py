@@ -83,7 +83,8 @@ async def get_reintegration(
     conn: asyncpg.Connection, reintegration_id: UUID
 ) -> Reintegration | None:
     row = await conn.fetchrow(
-        "SELECT reintegration_id, pupil_id, reintegrated_on, school_urn FROM reintegrations"
+        "SELECT reintegration_id, pupil_id, reintegrated_on, school_urn, placement_id"
+        " FROM reintegrations"
         " WHERE reintegration_id = $1",
         reintegration_id,
     )

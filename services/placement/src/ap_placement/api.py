@@ -3,35 +3,37 @@
 from typing import Annotated, Any
 from uuid import UUID
 
-from ap_chassis.auth import Principal, require
+from ap_chassis.access import enforce
+from ap_chassis.auth import ROLES, Principal, require
 from ap_chassis.http import IdempotencyKey, execute
-from ap_chassis.problems import ProblemError
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from . import handlers, repository
+from . import access, handlers, repository
 from .models import PlacementEndIn, PlacementIn, ProviderIn
 
 router = APIRouter(prefix="/v1", tags=["placements"])
-Commissioner = Annotated[Principal, Depends(require("la_officer", "school"))]
+Caller = Annotated[Principal, Depends(require(*ROLES))]
 
 
 @router.post("/providers", status_code=201)
 async def register_provider(
     body: ProviderIn,
     request: Request,
-    principal: Annotated[Principal, Depends(require("la_officer"))],
+    principal: Caller,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register an AP provider: by URN, UKPRN, or a setting type when it has neither."""
+    access.POLICY.check_role(principal, "register_provider")
     return await execute(handlers.register_provider, request, principal, body, idempotency_key)
 
 
 @router.get("/providers")
 async def list_providers(
     request: Request,
-    _: Annotated[Principal, Depends(require("la_officer", "school", "provider", "analyst"))],
+    principal: Caller,
 ) -> list[dict[str, Any]]:
+    access.POLICY.check_role(principal, "list_providers")
     async with request.app.state.runtime.pool.acquire() as conn:
         rows = await repository.list_providers(conn)
     return [{**dict(r), "provider_id": str(r["provider_id"])} for r in rows]
@@ -41,15 +43,24 @@ async def list_providers(
 async def place_pupil(
     body: PlacementIn,
     request: Request,
-    principal: Commissioner,
+    principal: Caller,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Place a pupil whose referral was accepted; 409 + Retry-After while that is not known yet."""
-    if principal.role == "school" and (
-        body.commissioner.kind != "school" or body.commissioner.urn != principal.urn
-    ):
-        raise ProblemError(403, "Forbidden", "a school may commission only as itself")
-    return await execute(handlers.place_pupil, request, principal, body, idempotency_key)
+    """Place a pupil whose referral was accepted; 409 + Retry-After while that is not known yet.
+
+    A school commissions only as itself and only on a referral it made (else 404).
+    """
+    commissioner = access.CommissionerRef(body.commissioner.kind, body.commissioner.urn)
+    outcome = access.can(principal, "commission", commissioner)
+    enforce(outcome, action="commission", what="as this commissioner")
+    return await execute(
+        handlers.place_pupil,
+        request,
+        principal,
+        body,
+        idempotency_key,
+        authorize=handlers.authorize_placement,
+    )
 
 
 @router.post("/placements/{placement_id}/end")
@@ -57,15 +68,17 @@ async def end_placement(
     placement_id: UUID,
     body: PlacementEndIn,
     request: Request,
-    principal: Commissioner,
+    principal: Caller,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
+    access.POLICY.check_role(principal, "end")
     return await execute(
         handlers.end_placement,
         request,
         principal,
         body,
         idempotency_key,
+        authorize=handlers.authorize_end,
         placement_id=placement_id,
     )
 
@@ -74,8 +87,9 @@ async def end_placement(
 async def get_placement(
     placement_id: UUID,
     request: Request,
-    principal: Annotated[Principal, Depends(require("la_officer", "school", "provider"))],
+    principal: Caller,
 ) -> dict[str, Any]:
+    access.POLICY.check_role(principal, "read")
     async with request.app.state.runtime.pool.acquire() as conn:
         await handlers.find_placement(conn, placement_id, principal)
         row = await repository.get_placement_details(conn, placement_id)

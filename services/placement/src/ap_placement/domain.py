@@ -40,6 +40,7 @@ class ReferralFact:
     pupil_id: UUID
     status: str
     reason: str | None
+    referrer_urn: str | None = None
 
 
 def check_referral_placeable(referral: ReferralFact | None, referral_id: UUID) -> ReferralFact:
@@ -77,9 +78,8 @@ def check_new_placement(
     *, open_placement: Placement | None, start_date: date, planned_end_date: date | None
 ) -> None:
     if open_placement is not None:
-        raise DomainError(
-            f"the pupil already has an open placement ({open_placement.placement_id})"
-        )
+        # Never the placement's id: it may belong to another commissioner (api.md 409).
+        raise DomainError("the pupil already has an open placement")
     if planned_end_date is not None and planned_end_date < start_date:
         raise InvalidCommandError(
             "planned_end_date cannot be before start_date", field="planned_end_date"
@@ -92,14 +92,3 @@ def end(placement: Placement, *, end_date: date, reason: str) -> Placement:
     if end_date < placement.start_date:
         raise InvalidCommandError("end_date cannot be before start_date", field="end_date")
     return replace(placement, end_date=end_date, end_reason=reason)
-
-
-def may_see(placement: Placement, *, role: str, urn: str | None, provider_id: str | None) -> bool:
-    """The LA sees all; a school the places it commissioned; a provider its own placements."""
-    if role == "la_officer":
-        return True
-    if role == "school":
-        return placement.commissioner_urn is not None and placement.commissioner_urn == urn
-    if role == "provider":
-        return str(placement.provider_id) == provider_id
-    return False

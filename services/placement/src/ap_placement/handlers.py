@@ -4,6 +4,7 @@ from typing import Any, cast
 from uuid import UUID, uuid4
 
 import asyncpg
+from ap_chassis.access import NOT_FOUND, enforce
 from ap_chassis.auth import Principal
 from ap_chassis.errors import NotFoundError
 from ap_chassis.http import EventContext, record
@@ -11,7 +12,7 @@ from ap_schemas.codes import ReferralReason
 from ap_schemas.envelope import utcnow
 from ap_schemas.events import PlacementEndedV1, ProviderRegisteredV1, PupilPlacedV1
 
-from . import domain, repository
+from . import access, domain, repository
 from .models import PlacementEndIn, PlacementIn, ProviderIn
 
 Answer = tuple[int, dict[str, Any]]
@@ -33,12 +34,23 @@ async def register_provider(
     return 201, {"provider_id": str(provider_id), "event_ids": event_ids}
 
 
+async def authorize_placement(
+    conn: asyncpg.Connection, *, cmd: PlacementIn, principal: Principal
+) -> None:
+    """A school places only on a referral it made; one not known here yet waits (409 later)."""
+    referral = await repository.get_referral(conn, cmd.referral_id)
+    if referral is not None:
+        outcome = access.can(principal, "place_on", access.ReferralRef(referral.referrer_urn))
+        enforce(outcome, action="place on", what=f"referral {cmd.referral_id}")
+
+
 async def place_pupil(
     conn: asyncpg.Connection, *, cmd: PlacementIn, ctx: EventContext, principal: Principal
 ) -> Answer:
     referral = domain.check_referral_placeable(
         await repository.get_referral(conn, cmd.referral_id), cmd.referral_id
     )
+    await authorize_placement(conn, cmd=cmd, principal=principal)  # the replica may have moved
     if not await repository.provider_exists(conn, cmd.provider_id):
         raise NotFoundError(f"no provider {cmd.provider_id}", field="provider_id")
     await repository.lock_pupil(conn, referral.pupil_id)
@@ -95,14 +107,27 @@ async def place_pupil(
 
 
 async def find_placement(
-    conn: asyncpg.Connection, placement_id: UUID, principal: Principal
+    conn: asyncpg.Connection,
+    placement_id: UUID,
+    principal: Principal,
+    action: access.Action = "read",
 ) -> domain.Placement:
+    """The placement if the caller may do `action` to it; 404 when it may not know it exists."""
     placement = await repository.get_placement(conn, placement_id)
-    if placement is None or not domain.may_see(
-        placement, role=principal.role, urn=principal.urn, provider_id=principal.provider_id
-    ):
-        raise NotFoundError(f"no placement {placement_id}")
+    outcome = access.can(principal, action, _ref(placement)) if placement is not None else NOT_FOUND
+    enforce(outcome, action=action, what=f"placement {placement_id}")
+    assert placement is not None
     return placement
+
+
+def _ref(placement: domain.Placement) -> access.PlacementRef:
+    return access.PlacementRef(placement.commissioner_urn, str(placement.provider_id))
+
+
+async def authorize_end(
+    conn: asyncpg.Connection, *, cmd: PlacementEndIn, principal: Principal, placement_id: UUID
+) -> None:
+    await find_placement(conn, placement_id, principal, "end")
 
 
 async def end_placement(
@@ -113,9 +138,9 @@ async def end_placement(
     ctx: EventContext,
     principal: Principal,
 ) -> Answer:
-    placement = await find_placement(conn, placement_id, principal)
+    placement = await find_placement(conn, placement_id, principal, "end")
     await repository.lock_pupil(conn, placement.pupil_id)
-    placement = await find_placement(conn, placement_id, principal)  # re-read under the lock
+    placement = await find_placement(conn, placement_id, principal, "end")  # under the lock
     ended = domain.end(placement, end_date=cmd.end_date, reason=cmd.reason)
     await repository.save_end(conn, ended)
     event_ids = await record(

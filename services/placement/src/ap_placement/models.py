@@ -1,9 +1,9 @@
 """HTTP request bodies of the placement API (api.md). Field names are the contract."""
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
+from ap_chassis.bounds import AmountPence, Day
 from ap_schemas.codes import EndReason, FundedBy, SettingType, Tier, Ukprn, Urn
 from ap_schemas.events import Commissioner, Cost
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,19 +22,25 @@ class ProviderIn(Body):
     state_ap: bool = False  # a PRU, AP academy or AP free school: out of the AP census
 
 
+class CostIn(Cost):
+    """The contract's cost, with a real upper bound on the amount."""
+
+    amount_pence: AmountPence
+
+
 class PlacementIn(Body):
     referral_id: UUID
     provider_id: UUID
     commissioner: Commissioner
     tier: Tier
-    start_date: date
-    planned_end_date: date | None = None
+    start_date: Day
+    planned_end_date: Day | None = None
     sessions_per_week: Annotated[int, Field(ge=1, le=10)]
-    cost: Cost
+    cost: CostIn
     dual_registered: bool
     funded_by: FundedBy | None = None  # who pays; the commissioner's kind when absent
 
 
 class PlacementEndIn(Body):
-    end_date: date
+    end_date: Day
     reason: EndReason

@@ -43,7 +43,8 @@ async def lock_pupil(conn: asyncpg.Connection, pupil_id: UUID) -> None:
 
 async def get_referral(conn: asyncpg.Connection, referral_id: UUID) -> ReferralFact | None:
     row = await conn.fetchrow(
-        "SELECT referral_id, pupil_id, status, reason FROM referral_replica WHERE referral_id = $1",
+        "SELECT referral_id, pupil_id, status, reason, referrer_urn FROM referral_replica"
+        " WHERE referral_id = $1",
         referral_id,
     )
     return ReferralFact(**dict(row)) if row else None

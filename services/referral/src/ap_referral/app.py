@@ -7,9 +7,11 @@ from ap_chassis.runtime import build_app
 from ap_chassis.settings import ServiceSettings
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
+from pydantic import Field
 
 from . import privacy_api
 from .api import router
+from .identity_api import router as identity_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -20,6 +22,10 @@ class Settings(ServiceSettings, RetentionSettings):
     placement_url: str = "http://127.0.0.1:8002"
     outcomes_url: str = "http://127.0.0.1:8003"
     reporting_url: str = "http://127.0.0.1:8004"
+    # The LA's rule for identity changes: the register fields a later referral may change at
+    # once (comma-separated, e.g. "postcode,fsm_eligible"); every other change waits for an
+    # LA officer. Empty (the default): every change waits.
+    identity_auto_apply: str = Field(default="", validation_alias="JOURNEY_IDENTITY_AUTO_APPLY")
 
 
 def create_app(
@@ -29,7 +35,7 @@ def create_app(
     return build_app(
         settings,
         title="AP Journey: referral",
-        routers=[router, *privacy_api.routers(settings)],
+        routers=[router, identity_router, *privacy_api.routers(settings)],
         migrations=MIGRATIONS,
         span_exporter=span_exporter,
     )

@@ -6,6 +6,7 @@ from typing import Literal
 from uuid import UUID
 
 from ap_chassis.errors import DomainError, InvalidCommandError
+from pydantic_core import to_jsonable_python
 
 Status = Literal["received", "accepted", "declined", "withdrawn"]
 SIXTH_DAY = 6
@@ -85,8 +86,29 @@ def withdraw(referral: Referral, *, withdrawn_on: date, reason: str) -> Referral
     )
 
 
-def may_see(referral: Referral, *, role: str, urn: str | None) -> bool:
-    """A school sees only the referrals it made; the LA sees all."""
-    if role == "la_officer":
-        return True
-    return role == "school" and referral.referrer_urn is not None and referral.referrer_urn == urn
+def _plain(value: object) -> object:
+    """A value as JSON would carry it (dates as ISO text, nested lists and objects too)."""
+    return to_jsonable_python(value)
+
+
+def identity_difference(
+    current: dict[str, object], proposed: dict[str, object]
+) -> tuple[dict[str, object], dict[str, object]]:
+    """The fields a later referral would change in the register: (old values, new values).
+
+    A known pupil's identity is never overwritten by a referral (last writer would win): the
+    difference becomes a proposed change that an LA officer applies. Values are JSON-ready and
+    compared as such, so a register row and a request compare equal when they say the same.
+    """
+    changed = [k for k in proposed if k in current and _plain(current[k]) != _plain(proposed[k])]
+    return {k: _plain(current[k]) for k in changed}, {k: _plain(proposed[k]) for k in changed}
+
+
+def check_identity_change_applicable(
+    *, status: str, old: dict[str, object], current: dict[str, object]
+) -> None:
+    """A change applies once, and only to the register it was proposed against."""
+    if status != "proposed":
+        raise DomainError(f"this identity change was already {status}")
+    if any(_plain(current.get(k)) != v for k, v in old.items()):
+        raise DomainError("the register changed since this change was proposed; propose it again")

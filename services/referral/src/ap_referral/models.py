@@ -1,15 +1,14 @@
 """HTTP request bodies of the referral API (api.md). Field names are the contract."""
 
-from datetime import date
 from typing import Annotated, Literal
 
+from ap_chassis.bounds import Day, FreeText
 from ap_schemas.codes import Ethnicity, ReferralReason, SenProvision, Sex, Tier, Uln, Uprn, Urn
 from ap_schemas.events import AddressLine, FsmPeriod, Referrer
 from ap_schemas.upn import Upn
 from pydantic import BaseModel, ConfigDict, Field
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
-Text = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class Body(BaseModel):
@@ -22,7 +21,7 @@ class ReferralIn(Body):
     surname: Name
     middle_names: Name | None = None
     preferred_surname: Name | None = None
-    date_of_birth: date
+    date_of_birth: Day
     sex: Sex
     ethnicity: Ethnicity | None = None
     sen_provision: SenProvision
@@ -32,8 +31,8 @@ class ReferralIn(Body):
     referrer: Referrer
     reason: ReferralReason
     tier_requested: Tier
-    referred_on: date
-    excluded_on: date | None = None
+    referred_on: Day
+    excluded_on: Day | None = None
     # for the AP census (returns.md); carried on journey.identity
     uln: Uln | None = None
     address_lines: Annotated[list[AddressLine], Field(max_length=5)] | None = None
@@ -44,10 +43,14 @@ class ReferralIn(Body):
 
 class DecisionIn(Body):
     decision: Literal["accepted", "declined"]
-    decided_on: date
-    reason: Text | None = None
+    decided_on: Day
+    reason: FreeText | None = None
 
 
 class WithdrawalIn(Body):
-    withdrawn_on: date
-    reason: Text
+    withdrawn_on: Day
+    reason: FreeText
+
+
+class IdentityChangeApplyIn(Body):
+    """Applying a proposed identity change takes no fields: the change itself is the content."""

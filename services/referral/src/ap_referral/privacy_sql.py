@@ -39,6 +39,8 @@ async def null_identity(conn: asyncpg.Connection, pupil_id: UUID) -> datetime:
         " updated_at = now() WHERE pupil_id = $1 RETURNING erased_at",
         pupil_id,
     )
+    # Proposed identity changes keep old and new values: personal data too.
+    await conn.execute("DELETE FROM identity_changes WHERE pupil_id = $1", pupil_id)
     return erased_at
 
 

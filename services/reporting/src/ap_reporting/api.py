@@ -4,11 +4,13 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from ap_chassis.auth import Principal, require
-from ap_chassis.errors import InvalidCommandError, NotFoundError
+from ap_chassis.access import NOT_FOUND, enforce
+from ap_chassis.auth import ROLES, Principal, require
+from ap_chassis.bounds import Day
+from ap_chassis.errors import InvalidCommandError
 from fastapi import APIRouter, Depends, Query, Request
 
-from . import disclosure, projection, reports, repository
+from . import access, disclosure, projection, reports, repository
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 StatusFilter = Literal[projection.STATUSES]  # type: ignore[valid-type]
@@ -18,21 +20,27 @@ StatusFilter = Literal[projection.STATUSES]  # type: ignore[valid-type]
 async def timeline(
     pupil_id: UUID,
     request: Request,
-    principal: Annotated[
-        Principal, Depends(require("la_officer", "auditor", "school", "provider"))
-    ],
+    principal: Annotated[Principal, Depends(require(*ROLES))],
 ) -> dict[str, Any]:
-    """A pupil's journey, every event in business-time order, and their status now."""
+    """A pupil's journey in business-time order and their status: a school or provider sees
+    only the events it is party to (access.py), and the status those events give."""
+    access.POLICY.check_role(principal, "read_timeline")
     async with request.app.state.runtime.pool.acquire() as conn:
         state = await repository.get_state(conn, pupil_id)
-        if state is None or not projection.visible_to(
-            state, role=principal.role, urn=principal.urn, provider_id=principal.provider_id
-        ):
-            raise NotFoundError(f"no journey for pupil {pupil_id}")
-        rows = await repository.pupil_events(conn, pupil_id)
+        rows = await repository.pupil_events(conn, pupil_id) if state is not None else []
+    events = repository.as_journey_events(rows)
+    outcome = access.can(principal, "read_timeline", events) if state is not None else NOT_FOUND
+    enforce(outcome, action="read", what=f"journey for pupil {pupil_id}")
+    assert state is not None
+    shown = {e.event_id for e in access.visible_events(principal, events)}
+    status = (
+        state.status
+        if len(shown) == len(rows)
+        else projection.project(e for e in events if e.event_id in shown).status
+    )
     return {
         "pupil_id": str(pupil_id),
-        "status": state.status,
+        "status": status,
         "events": [
             {
                 "event_id": str(r["event_id"]),
@@ -43,6 +51,7 @@ async def timeline(
                 "data": r["data"],
             }
             for r in rows
+            if r["event_id"] in shown
         ],
     }
 
@@ -50,9 +59,7 @@ async def timeline(
 @router.get("/caseload")
 async def caseload(
     request: Request,
-    principal: Annotated[
-        Principal, Depends(require("la_officer", "analyst", "auditor", "school", "provider"))
-    ],
+    principal: Annotated[Principal, Depends(access.POLICY.requires("read_caseload"))],
     status: Annotated[StatusFilter | None, Query()] = None,
     tier: Annotated[int | None, Query(ge=1, le=3)] = None,
     school_urn: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
@@ -82,9 +89,9 @@ async def caseload(
     return disclosure.for_role(principal.role, "caseload", answer)
 
 
-Aggregates = Annotated[Principal, Depends(require("la_officer", "analyst"))]
-From = Annotated[date, Query(alias="from", description="first day of the period")]
-To = Annotated[date, Query(alias="to", description="last day of the period (inclusive)")]
+Aggregates = Annotated[Principal, Depends(access.POLICY.requires("read_aggregates"))]
+From = Annotated[Day, Query(alias="from", description="first day of the period")]
+To = Annotated[Day, Query(alias="to", description="last day of the period (inclusive)")]
 
 
 def _period(start: date, end: date) -> None:

@@ -73,14 +73,3 @@ def project(events: Iterable[JourneyEvent]) -> PupilState:
         elif event.type == "journey.pupil.reintegrated.v1":
             schools.add(data["school_urn"])
     return PupilState(status, tier, tuple(sorted(schools)), tuple(sorted(providers)))
-
-
-def visible_to(state: PupilState, *, role: str, urn: str | None, provider_id: str | None) -> bool:
-    """Who may read a pupil's timeline: the LA and auditors; a school or provider in scope."""
-    if role in ("la_officer", "auditor"):
-        return True
-    if role == "school":
-        return urn is not None and urn in state.school_urns
-    if role == "provider":
-        return provider_id is not None and provider_id in state.provider_ids
-    return False

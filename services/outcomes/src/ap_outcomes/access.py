@@ -1,0 +1,101 @@
+"""Who may do what in the outcomes service: one pure policy, read as a table.
+
+Relations of a caller to a resource (a placement, a pupil's placements, a reintegration):
+- `any`: the LA officer, party to everything (or an action on no particular resource);
+- `commissioner` / `provider`: the calling school commissioned, or the calling provider
+  provides, the placement (for a reintegration: the placement it names);
+- `receiving`: the calling school is the one a reintegration returned the pupil to;
+- `party`: the caller is party to another of the pupil's placements, so it knows the pupil but
+  not this placement (a reintegration naming no placement, or another one);
+- `stranger`: none of these; it may not know the resource exists.
+403 vs 404 follows `ap_chassis.access`. Recording a reintegration needs the LA, the school
+that commissioned the named placement or its provider: the receiving school cannot open a
+pupil's journey to itself by naming its own URN.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ap_chassis.access import ALLOW, FORBIDDEN, NOT_FOUND, Outcome, Policy
+from ap_chassis.auth import Principal
+
+Action = Literal["review", "reintegrate", "check_sustainment", "confirm_destination"]
+Relation = Literal["any", "commissioner", "provider", "receiving", "party", "stranger"]
+ACTIONS: tuple[Action, ...] = ("review", "reintegrate", "check_sustainment", "confirm_destination")
+
+
+@dataclass(frozen=True)
+class PlacementRef:
+    commissioner_urn: str | None
+    provider_id: str | None
+
+
+@dataclass(frozen=True)
+class PupilPlacementsRef:
+    """A reintegration to record: the placement it names (if any) and all the pupil's others."""
+
+    named: PlacementRef | None
+    placements: tuple[PlacementRef, ...]
+
+
+@dataclass(frozen=True)
+class ReintegrationRef:
+    school_urn: str
+    named: PlacementRef | None
+
+
+Resource = PlacementRef | PupilPlacementsRef | ReintegrationRef | None
+
+POLICY = Policy({
+    ("la_officer", "any", "review"): ALLOW,
+    ("school", "commissioner", "review"): ALLOW,
+    ("school", "stranger", "review"): NOT_FOUND,
+    ("provider", "provider", "review"): ALLOW,
+    ("provider", "stranger", "review"): NOT_FOUND,
+    ("la_officer", "any", "reintegrate"): ALLOW,
+    ("school", "commissioner", "reintegrate"): ALLOW,
+    ("school", "party", "reintegrate"): FORBIDDEN,
+    ("school", "stranger", "reintegrate"): NOT_FOUND,
+    ("provider", "provider", "reintegrate"): ALLOW,
+    ("provider", "party", "reintegrate"): FORBIDDEN,
+    ("provider", "stranger", "reintegrate"): NOT_FOUND,
+    ("la_officer", "any", "check_sustainment"): ALLOW,
+    ("school", "receiving", "check_sustainment"): ALLOW,
+    ("school", "commissioner", "check_sustainment"): ALLOW,
+    ("school", "stranger", "check_sustainment"): NOT_FOUND,
+    ("provider", "provider", "check_sustainment"): FORBIDDEN,
+    ("provider", "stranger", "check_sustainment"): NOT_FOUND,
+    ("la_officer", "any", "confirm_destination"): ALLOW,
+})  # fmt: skip
+
+
+def _to_placement(principal: Principal, placement: PlacementRef | None) -> Relation:
+    if placement is None:
+        return "stranger"
+    school, provider = principal.urn, principal.provider_id
+    if principal.role == "school" and school is not None and placement.commissioner_urn == school:
+        return "commissioner"
+    if principal.role == "provider" and provider is not None and placement.provider_id == provider:
+        return "provider"
+    return "stranger"
+
+
+def relation(principal: Principal, resource: Resource) -> Relation:
+    if principal.role == "la_officer" or resource is None:
+        return "any"
+    if isinstance(resource, PlacementRef):
+        return _to_placement(principal, resource)
+    if isinstance(resource, ReintegrationRef):
+        if principal.role == "school" and resource.school_urn == principal.urn:
+            return "receiving"
+        return _to_placement(principal, resource.named)
+    named = _to_placement(principal, resource.named)
+    if named != "stranger":
+        return named
+    known = any(_to_placement(principal, p) != "stranger" for p in resource.placements)
+    return "party" if known else "stranger"
+
+
+def can(principal: Principal, action: Action, resource: Resource = None) -> Outcome:
+    """allow, 403 or 404 for this caller doing `action` to `resource`. Pure."""
+    return POLICY.outcome(principal.role, relation(principal, resource), action)

@@ -1,0 +1,81 @@
+"""Who may do what in the placement service: one pure policy, read as a table.
+
+Relations of a caller to a resource:
+- `any`: the LA officer (party to everything), or an action on no particular resource;
+- `self` / `other`: the commissioner named in a new placement is, or is not, the calling school;
+- `referrer` / `stranger` (a referral): the calling school made it, or did not;
+- `commissioner` / `provider` / `stranger` (a placement): the calling school commissioned it,
+  the calling provider provides it, or neither (it may not know the placement exists).
+403 vs 404 follows `ap_chassis.access`.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ap_chassis.access import ALLOW, FORBIDDEN, NOT_FOUND, NamedParty, Outcome, Policy
+from ap_chassis.auth import Principal
+
+Action = Literal["register_provider", "list_providers", "commission", "place_on", "read", "end"]
+Relation = Literal["any", "self", "other", "referrer", "commissioner", "provider", "stranger"]
+ACTIONS: tuple[Action, ...] = (
+    "register_provider", "list_providers", "commission", "place_on", "read", "end",
+)  # fmt: skip
+
+
+CommissionerRef = NamedParty  # the commissioner a new command names
+
+
+@dataclass(frozen=True)
+class ReferralRef:
+    """The referral a placement is made on (placement's replica knows its referrer)."""
+
+    referrer_urn: str | None
+
+
+@dataclass(frozen=True)
+class PlacementRef:
+    commissioner_urn: str | None
+    provider_id: str
+
+
+Resource = CommissionerRef | ReferralRef | PlacementRef | None
+
+POLICY = Policy({
+    ("la_officer", "any", "register_provider"): ALLOW,
+    **{(role, "any", "list_providers"): ALLOW
+       for role in ("la_officer", "school", "provider", "analyst")},
+    ("la_officer", "any", "commission"): ALLOW,
+    ("school", "self", "commission"): ALLOW,
+    ("school", "other", "commission"): FORBIDDEN,  # a school commissions only as itself
+    ("la_officer", "any", "place_on"): ALLOW,
+    ("school", "referrer", "place_on"): ALLOW,  # only on referrals it made
+    ("school", "stranger", "place_on"): NOT_FOUND,
+    ("la_officer", "any", "read"): ALLOW,
+    ("school", "commissioner", "read"): ALLOW,
+    ("school", "stranger", "read"): NOT_FOUND,
+    ("provider", "provider", "read"): ALLOW,
+    ("provider", "stranger", "read"): NOT_FOUND,
+    ("la_officer", "any", "end"): ALLOW,
+    ("school", "commissioner", "end"): ALLOW,
+    ("school", "stranger", "end"): NOT_FOUND,
+})  # fmt: skip
+
+
+def relation(principal: Principal, resource: Resource) -> Relation:
+    if principal.role == "la_officer" or resource is None:
+        return "any"
+    if isinstance(resource, NamedParty):
+        return "self" if resource.is_school(principal.urn) else "other"
+    if isinstance(resource, ReferralRef):
+        mine = resource.referrer_urn is not None and resource.referrer_urn == principal.urn
+        return "referrer" if mine and principal.role == "school" else "stranger"
+    if principal.role == "school" and resource.commissioner_urn in (principal.urn,):
+        return "commissioner" if principal.urn is not None else "stranger"
+    if principal.role == "provider" and resource.provider_id == principal.provider_id:
+        return "provider"
+    return "stranger"
+
+
+def can(principal: Principal, action: Action, resource: Resource = None) -> Outcome:
+    """allow, 403 or 404 for this caller doing `action` to `resource`. Pure."""
+    return POLICY.outcome(principal.role, relation(principal, resource), action)

@@ -1,0 +1,54 @@
+"""The placement service's access policy, cell by cell against its specification. Pure."""
+
+import pytest
+from ap_chassis.access import read_grid, uncovered
+from ap_chassis.auth import Principal
+from ap_placement import access
+
+#  action            relation      la_officer school provider analyst auditor
+SPEC = """
+   register_provider any           allow      403    403      403     403
+   list_providers    any           allow      allow  allow    allow   403
+   commission        self          allow      allow  403      403     403
+   commission        other         allow      403    403      403     403
+   place_on          referrer      allow      allow  403      403     403
+   place_on          stranger      allow      404    403      403     403
+   read              commissioner  allow      allow  404      403     403
+   read              provider      allow      404    allow    403     403
+   read              stranger      allow      404    404      403     403
+   end               commissioner  allow      allow  403      403     403
+   end               provider      allow      404    403      403     403
+   end               stranger      allow      404    403      403     403
+"""
+URN, OTHER, PROVIDER = "100001", "200002", "p1"
+RESOURCES = {
+    "any": None,
+    "self": access.CommissionerRef("school", URN),
+    "other": access.CommissionerRef("school", OTHER),
+    "referrer": access.ReferralRef(URN),
+    "stranger": None,  # per action below
+    "commissioner": access.PlacementRef(URN, "p9"),
+    "provider": access.PlacementRef(OTHER, PROVIDER),
+}
+STRANGER = {"place_on": access.ReferralRef(OTHER), "read": access.PlacementRef(OTHER, "p9"),
+            "end": access.PlacementRef(None, "p9")}  # fmt: skip
+
+
+def principal(role: str) -> Principal:
+    return Principal(sub="u", role=role, urn=URN, provider_id=PROVIDER)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("role", "relation", "action", "expected"), read_grid(SPEC))
+def test_every_cell_of_the_policy(role, relation, action, expected):
+    resource = STRANGER[action] if relation == "stranger" else RESOURCES[relation]
+    assert access.can(principal(role), action, resource) == expected
+
+
+def test_the_specification_covers_every_action_and_rule():
+    assert uncovered(access.POLICY, access.ACTIONS, read_grid(SPEC)) == []
+
+
+def test_an_la_commissioned_placement_is_no_school_s():
+    la_placement = access.PlacementRef(None, "p9")
+    school_without_urn = Principal(sub="u", role="school", urn=None)
+    assert access.can(school_without_urn, "read", la_placement) == "404"

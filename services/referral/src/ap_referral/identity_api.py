@@ -1,0 +1,64 @@
+"""Proposed identity changes of a known pupil: listed and applied by LA officers only."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from ap_chassis.auth import ROLES, Principal, require
+from ap_chassis.errors import NotFoundError
+from ap_chassis.http import IdempotencyKey, execute
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from . import access, handlers, repository
+from .models import IdentityChangeApplyIn
+
+router = APIRouter(prefix="/v1/pupils", tags=["identity"])
+Caller = Annotated[Principal, Depends(require(*ROLES))]
+
+
+@router.get("/{pupil_id}/identity-changes")
+async def list_identity_changes(
+    pupil_id: UUID, request: Request, principal: Caller
+) -> dict[str, Any]:
+    """Every proposed and applied change of the pupil's identity, with old and new values."""
+    access.POLICY.check_role(principal, "review_identity")
+    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
+        if await repository.pupil_by_id(conn, pupil_id) is None:
+            raise NotFoundError(f"no pupil {pupil_id}")
+        rows = await repository.identity_changes(conn, pupil_id)
+    return {
+        "pupil_id": str(pupil_id),
+        "changes": [
+            {
+                "change_id": str(r["change_id"]),
+                "referral_id": r["referral_id"] and str(r["referral_id"]),
+                "proposed_at": r["proposed_at"].isoformat(),
+                "status": r["status"],
+                "old": r["old_values"],
+                "new": r["new_values"],
+                "applied_at": r["applied_at"] and r["applied_at"].isoformat(),
+            }
+            for r in rows
+        ],
+    }
+
+
+@router.post("/{pupil_id}/identity-changes/{change_id}/apply")
+async def apply_identity_change(
+    pupil_id: UUID,
+    change_id: UUID,
+    request: Request,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Apply a proposed change to the register and publish the pupil's identity again."""
+    access.POLICY.check_role(principal, "review_identity")
+    return await execute(
+        handlers.apply_identity_change,
+        request,
+        principal,
+        IdentityChangeApplyIn(),
+        idempotency_key,
+        pupil_id=pupil_id,
+        change_id=change_id,
+    )
