@@ -15,6 +15,7 @@ from uuid import UUID
 
 import asyncpg
 from ap_chassis.auth import Principal
+from ap_chassis.bounds import FreeText as Text
 from ap_chassis.erasure import append_tombstone, forget_answers, null_outbox_values
 from ap_chassis.errors import NotFoundError
 from ap_chassis.http import EventContext
@@ -22,7 +23,6 @@ from ap_schemas import topics
 from pydantic import BaseModel, ConfigDict
 
 from . import privacy_sql
-from .models import Text
 
 Basis = Literal["request", "retention"]
 # Values that identify a pupil; stored answers mentioning any of them are forgotten too.
