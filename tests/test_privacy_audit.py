@@ -1,5 +1,6 @@
 """Every identity-to-pseudonym lookup is audited, and auditors read both services' logs."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from privacy_support import unique_identity
@@ -32,7 +33,7 @@ async def test_a_referral_records_the_upn_lookup_and_auditors_see_it(services, h
     for role, scope in (
         ("analyst", {}),
         ("school", {"urn": school}),
-        ("provider", {"provider_id": "p"}),
+        ("provider", {"provider_id": str(uuid.uuid4())}),
     ):
         refused = await services.referral.get(
             "/v1/audit/identity-reads", params={"pupil_id": pupil_id}, headers=token(role, **scope)
