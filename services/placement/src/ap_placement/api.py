@@ -49,7 +49,10 @@ async def place_pupil(
         body.commissioner.kind != "school" or body.commissioner.urn != principal.urn
     ):
         raise ProblemError(403, "Forbidden", "a school may commission only as itself")
-    return await execute(handlers.place_pupil, request, principal, body, idempotency_key)
+    return await execute(
+        handlers.place_pupil, request, principal, body, idempotency_key,
+        approval_mode=request.app.state.settings.provider_approval,
+    )  # fmt: skip
 
 
 @router.post("/placements/{placement_id}/end")

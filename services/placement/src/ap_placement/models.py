@@ -5,7 +5,7 @@ from typing import Annotated
 from uuid import UUID
 
 from ap_schemas.codes import EndReason, SettingType, Tier, Ukprn, Urn
-from ap_schemas.events import Commissioner, Cost
+from ap_schemas.events import Commissioner, Cost, Phase
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -29,8 +29,10 @@ class PlacementIn(Body):
     start_date: date
     planned_end_date: date | None = None
     sessions_per_week: Annotated[int, Field(ge=1, le=10)]
-    cost: Cost
+    cost: Cost | None = None  # absent: the provider's contract for the tier on start_date
     dual_registered: bool
+    phase: Phase | None = None  # counts against the provider's capacity for tier and phase
+    override_reason: Annotated[str, Field(min_length=1, max_length=500)] | None = None
 
 
 class PlacementEndIn(Body):
