@@ -7,10 +7,11 @@ from uuid import UUID
 
 from ap_chassis.auth import Principal, require
 from ap_chassis.errors import NotFoundError
-from ap_chassis.http import IdempotencyKey, execute
+from ap_chassis.http import IdempotencyKey, UseCase, execute
 from ap_schemas.envelope import utcnow
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from . import provider_handlers as handlers
 from .provider_models import CapacityIn, CheckIn, ContractIn, InspectionIn
@@ -38,47 +39,27 @@ async def get_provider(
         return await handlers.provider_profile(conn, provider_id, as_of or utcnow().date())
 
 
-@router.post("/{provider_id}/checks", status_code=201)
-async def record_check(
-    provider_id: UUID, body: CheckIn, request: Request, principal: Officer,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:  # fmt: skip
-    """Record a due-diligence check or QA visit with its expiry."""
-    return await execute(
-        handlers.record_check, request, principal, body, idempotency_key, provider_id=provider_id
-    )
+def _command(path: str, body_type: type[BaseModel], use_case: UseCase) -> None:
+    """A POST on one provider (`la_officer` only): the use case in one idempotent transaction."""
 
+    async def route(
+        provider_id: UUID,
+        body: body_type,  # type: ignore[valid-type]
+        request: Request,
+        principal: Officer,
+        idempotency_key: IdempotencyKey = None,
+    ) -> JSONResponse:
+        return await execute(
+            use_case, request, principal, body, idempotency_key, provider_id=provider_id
+        )
 
-@router.post("/{provider_id}/inspections", status_code=201)
-async def record_inspection(
-    provider_id: UUID, body: InspectionIn, request: Request, principal: Officer,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:  # fmt: skip
-    """Record the latest published inspection: its date and judgement code (a code set)."""
-    return await execute(
-        handlers.record_inspection, request, principal, body, idempotency_key,
-        provider_id=provider_id,
+    router.add_api_route(
+        path, route, methods=["POST"], status_code=201, name=use_case.__name__,
+        description=use_case.__doc__,
     )  # fmt: skip
 
 
-@router.post("/{provider_id}/capacity", status_code=201)
-async def set_capacity(
-    provider_id: UUID, body: CapacityIn, request: Request, principal: Officer,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:  # fmt: skip
-    """Set the places offered for a tier and phase from a date on."""
-    return await execute(
-        handlers.set_capacity, request, principal, body, idempotency_key, provider_id=provider_id
-    )
-
-
-@router.post("/{provider_id}/contracts", status_code=201)
-async def agree_contract(
-    provider_id: UUID, body: ContractIn, request: Request, principal: Officer,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:  # fmt: skip
-    """Record a cost per place / session agreed for a tier over a period."""
-    return await execute(
-        handlers.agree_contract, request, principal, body, idempotency_key,
-        provider_id=provider_id,
-    )  # fmt: skip
+_command("/{provider_id}/checks", CheckIn, handlers.record_check)
+_command("/{provider_id}/inspections", InspectionIn, handlers.record_inspection)
+_command("/{provider_id}/capacity", CapacityIn, handlers.set_capacity)
+_command("/{provider_id}/contracts", ContractIn, handlers.agree_contract)

@@ -46,6 +46,7 @@ async def record_check(
     ctx: EventContext,
     principal: Principal,
 ) -> Answer:
+    """Record a due-diligence check or QA visit with its expiry."""
     await _provider(conn, provider_id)
     quality.validate_check(
         check=cmd.check, checked_on=cmd.checked_on, expires_on=cmd.expires_on,
@@ -81,6 +82,7 @@ async def record_inspection(
     ctx: EventContext,
     principal: Principal,
 ) -> Answer:
+    """Record the latest published inspection: its date and judgement code (a code set)."""
     await _provider(conn, provider_id)
     text = quality.validate_judgement(cmd.judgement, codeset("inspection_judgements"))
     if cmd.published_on is not None and cmd.published_on < cmd.inspected_on:
@@ -109,6 +111,7 @@ async def set_capacity(
     ctx: EventContext,
     principal: Principal,
 ) -> Answer:
+    """Set the places offered for a tier and phase from a date on."""
     await _provider(conn, provider_id)
     await repo.upsert_capacity(conn, provider_id, cmd)
     event_ids = await record(
@@ -129,6 +132,7 @@ async def agree_contract(
     ctx: EventContext,
     principal: Principal,
 ) -> Answer:
+    """Record a cost per place / session agreed for a tier over a period."""
     await _provider(conn, provider_id, for_update=True)  # one contract command at a time
     quality.check_contract(
         tier=cmd.tier, starts_on=cmd.starts_on, ends_on=cmd.ends_on,

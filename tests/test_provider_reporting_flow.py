@@ -7,7 +7,7 @@ from ap_schemas import codec, topics
 from ap_schemas.envelope import Actor
 from ap_schemas.events import ProviderCapacitySetV1, ProviderRegisteredV1
 from test_delivery import produce
-from test_journey import accepted_referral, new_provider, placement_body, retrying
+from test_outcomes_rules import placed_pupil
 
 from conftest import token
 
@@ -51,12 +51,7 @@ async def test_provider_events_before_the_registration_are_held(services, infra,
 
 
 async def test_provider_outcomes_for_the_la_and_suppressed_for_exports(services, wait):
-    provider_id = await new_provider(services)
-    referral = await accepted_referral(services)
-    placed = await retrying(lambda: services.placement.post(
-        "/v1/placements", json=placement_body(referral["referral_id"], provider_id), headers=LA
-    ))  # fmt: skip
-    assert placed.status_code == 201, placed.text
+    provider_id = (await placed_pupil(services))["provider_id"]
     url = f"/v1/providers/{provider_id}/outcomes"
 
     async def figures():
