@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from .envelope import SCHEMA_BASE, Actor, CloudEvent, RawEvent, utcnow
-from .events import BY_MODEL, BY_TYPE, EventData, EventSpec, ProviderRegisteredV1
+from .events import BY_MODEL, BY_TYPE, EventData, EventSpec, ProviderEventData
 from .ids import new_event_id
 
 
@@ -17,7 +17,7 @@ class InvalidEventError(ValueError):
 
 def subject_of(data: EventData) -> str:
     """The subject and Kafka key: the pupil for pupil events, the provider for provider events."""
-    if isinstance(data, ProviderRegisteredV1):
+    if isinstance(data, ProviderEventData):
         return str(data.provider_id)
     return str(data.pupil_id)  # type: ignore[attr-defined]
 

@@ -8,7 +8,7 @@ General topics carry the pseudonymous `pupil_id` only; identifying details trave
 import builtins
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -134,8 +134,13 @@ class PupilIdentityRecordedV1(PupilEventData):
 # journey.providers -----------------------------------------------------------------------
 
 
-class ProviderRegisteredV1(EventData):
+class ProviderEventData(EventData):
+    """An event about a provider: keyed by `provider_id` on journey.providers."""
+
     provider_id: UUID
+
+
+class ProviderRegisteredV1(ProviderEventData):
     name: Text
     urn: Urn | None = None
     ukprn: Ukprn | None = None
@@ -231,6 +236,76 @@ class DestinationConfirmedV1(PupilEventData):
     confirmed_on: date
 
 
+# journey.providers: quality, capacity and contracts (issue 12) ---------------------------
+
+Phase = Literal["primary", "secondary", "post_16"]
+ProviderCheck = Literal[
+    "safeguarding", "health_and_safety", "insurance", "qualifications", "curriculum", "qa_visit"
+]
+CheckOutcome = Literal["passed", "failed", "approved", "approved_with_conditions", "not_approved"]
+
+
+class ProviderInspectedV1(ProviderEventData):
+    """The latest published inspection, stored as published: the judgement scale has changed over
+    time, so the code (codesets/inspection_judgements.json) and its wording travel with the date."""
+
+    ofsted_urn: Urn | None = None
+    inspected_on: date
+    published_on: date | None = None
+    judgement: Annotated[str, Field(min_length=1, max_length=40)]
+    judgement_text: Text
+
+
+class ProviderCheckRecordedV1(ProviderEventData):
+    """An LA due-diligence check or quality-assurance visit and how long it holds."""
+
+    check_id: UUID
+    check: ProviderCheck
+    checked_on: date
+    expires_on: date
+    outcome: CheckOutcome
+    officer_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        default=None, description="the visiting officer's id for a qa_visit (never a name)"
+    )
+
+
+class ProviderApprovalOverriddenV1(ProviderEventData):
+    """An LA officer placed a pupil with a provider that was not approved, and said why."""
+
+    placement_id: UUID
+    lapsed_checks: list[ProviderCheck]
+    reason: Text
+
+
+class ProviderCapacitySetV1(ProviderEventData):
+    """Places offered for a tier and phase from a date on (replaces the earlier figure)."""
+
+    tier: Tier
+    phase: Phase
+    places: int = Field(ge=0)
+    effective_from: date
+
+
+class ProviderContractAgreedV1(ProviderEventData):
+    """A cost per place / session agreed for a tier over a period (both ends inclusive)."""
+
+    contract_id: UUID
+    tier: Tier
+    starts_on: date
+    ends_on: date
+    cost: Cost
+
+
+class ProviderCapacityExceededV1(ProviderEventData):
+    """A placement made beyond the places offered: allowed, flagged so reporting can count it."""
+
+    placement_id: UUID
+    tier: Tier
+    phase: Phase | None = None
+    places: int = Field(ge=0)
+    in_use: int = Field(ge=0, description="open placements including this one")
+
+
 # registry --------------------------------------------------------------------------------
 
 
@@ -259,6 +334,16 @@ SPECS: tuple[EventSpec, ...] = (
         "journey.reintegration.sustainment_checked.v1", topics.OUTCOMES, SustainmentCheckedV1
     ),
     EventSpec("journey.destination.confirmed.v1", topics.OUTCOMES, DestinationConfirmedV1),
+    EventSpec("journey.provider.inspected.v1", topics.PROVIDERS, ProviderInspectedV1),
+    EventSpec("journey.provider.check_recorded.v1", topics.PROVIDERS, ProviderCheckRecordedV1),
+    EventSpec(
+        "journey.provider.approval_overridden.v1", topics.PROVIDERS, ProviderApprovalOverriddenV1
+    ),
+    EventSpec("journey.provider.capacity_set.v1", topics.PROVIDERS, ProviderCapacitySetV1),
+    EventSpec("journey.provider.contract_agreed.v1", topics.PROVIDERS, ProviderContractAgreedV1),
+    EventSpec(
+        "journey.provider.capacity_exceeded.v1", topics.PROVIDERS, ProviderCapacityExceededV1
+    ),
 )
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in SPECS}
 BY_MODEL: dict[type[EventData], EventSpec] = {s.model: s for s in SPECS}

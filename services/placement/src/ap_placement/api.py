@@ -60,6 +60,7 @@ async def place_pupil(
         body,
         idempotency_key,
         authorize=handlers.authorize_placement,
+        approval_mode=request.app.state.settings.provider_approval,
     )
 
 

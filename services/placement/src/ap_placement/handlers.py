@@ -12,8 +12,9 @@ from ap_schemas.codes import ReferralReason
 from ap_schemas.envelope import utcnow
 from ap_schemas.events import PlacementEndedV1, ProviderRegisteredV1, PupilPlacedV1
 
-from . import access, domain, repository
+from . import access, domain, provider_handlers, repository
 from .models import PlacementEndIn, PlacementIn, ProviderIn
+from .provider_quality import ApprovalMode
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -35,7 +36,7 @@ async def register_provider(
 
 
 async def authorize_placement(
-    conn: asyncpg.Connection, *, cmd: PlacementIn, principal: Principal
+    conn: asyncpg.Connection, *, cmd: PlacementIn, principal: Principal, **_: object
 ) -> None:
     """A school places only on a referral it made; one not known here yet waits (409 later)."""
     referral = await repository.get_referral(conn, cmd.referral_id)
@@ -45,7 +46,12 @@ async def authorize_placement(
 
 
 async def place_pupil(
-    conn: asyncpg.Connection, *, cmd: PlacementIn, ctx: EventContext, principal: Principal
+    conn: asyncpg.Connection,
+    *,
+    cmd: PlacementIn,
+    ctx: EventContext,
+    principal: Principal,
+    approval_mode: ApprovalMode = "warn",
 ) -> Answer:
     referral = domain.check_referral_placeable(
         await repository.get_referral(conn, cmd.referral_id), cmd.referral_id
@@ -59,9 +65,13 @@ async def place_pupil(
         start_date=cmd.start_date,
         planned_end_date=cmd.planned_end_date,
     )
+    cost = await provider_handlers.cost_or_contracted(conn, cmd=cmd)
+    vetting = await provider_handlers.vet_placement(
+        conn, cmd=cmd, principal=principal, mode=approval_mode
+    )
     annual = domain.annual_cost_pence(
-        amount_pence=cmd.cost.amount_pence,
-        per=cmd.cost.per,
+        amount_pence=cost.amount_pence,
+        per=cost.per,
         sessions_per_week=cmd.sessions_per_week,
     )
     placement_id = uuid4()
@@ -72,9 +82,9 @@ async def place_pupil(
         "referral_id": cmd.referral_id, "provider_id": cmd.provider_id,
         "commissioner_kind": cmd.commissioner.kind, "commissioner_urn": cmd.commissioner.urn,
         "tier": cmd.tier, "start_date": cmd.start_date, "planned_end_date": cmd.planned_end_date,
-        "sessions_per_week": cmd.sessions_per_week, "cost_amount_pence": cmd.cost.amount_pence,
-        "cost_per": cmd.cost.per, "annual_cost_pence": annual,
-        "dual_registered": cmd.dual_registered, "reason": reason,
+        "sessions_per_week": cmd.sessions_per_week, "cost_amount_pence": cost.amount_pence,
+        "cost_per": cost.per, "annual_cost_pence": annual,
+        "dual_registered": cmd.dual_registered, "reason": reason, "phase": cmd.phase,
         "funded_by": funded_by,
     })  # fmt: skip
     event_ids = await record(
@@ -91,17 +101,22 @@ async def place_pupil(
             start_date=cmd.start_date,
             planned_end_date=cmd.planned_end_date,
             sessions_per_week=cmd.sessions_per_week,
-            cost=cmd.cost,
+            cost=cost,
             annual_cost_pence=annual,
             dual_registered=cmd.dual_registered,
             reason=reason,
             funded_by=funded_by,
         ),
-    )
+        *vetting.events(
+            provider_id=cmd.provider_id, placement_id=placement_id, tier=cmd.tier,
+            phase=cmd.phase, on=cmd.start_date,
+        ),
+    )  # fmt: skip
     return 201, {
         "placement_id": str(placement_id),
         "pupil_id": str(referral.pupil_id),
         "annual_cost_pence": annual,
+        "warnings": vetting.warnings,
         "event_ids": event_ids,
     }
 

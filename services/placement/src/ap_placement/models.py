@@ -3,9 +3,9 @@
 from typing import Annotated
 from uuid import UUID
 
-from ap_chassis.bounds import AmountPence, Day
+from ap_chassis.bounds import AmountPence, Day, FreeText
 from ap_schemas.codes import EndReason, FundedBy, SettingType, Tier, Ukprn, Urn
-from ap_schemas.events import Commissioner, Cost
+from ap_schemas.events import Commissioner, Cost, Phase
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -36,9 +36,11 @@ class PlacementIn(Body):
     start_date: Day
     planned_end_date: Day | None = None
     sessions_per_week: Annotated[int, Field(ge=1, le=10)]
-    cost: CostIn
+    cost: CostIn | None = None  # absent: the provider's contract for the tier on start_date
     dual_registered: bool
     funded_by: FundedBy | None = None  # who pays; the commissioner's kind when absent
+    phase: Phase | None = None  # counts against the provider's capacity for tier and phase
+    override_reason: FreeText | None = None
 
 
 class PlacementEndIn(Body):

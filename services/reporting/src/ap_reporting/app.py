@@ -11,6 +11,7 @@ from pydantic import Field
 from . import privacy
 from .api import router
 from .consumers import CONSUMERS
+from .provider_api import router as provider_router
 from .returns.api import router as returns_router
 from .schemas_api import router as schemas_router
 
@@ -31,7 +32,7 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: reporting",
-        routers=[router, returns_router, schemas_router, *privacy.routers()],
+        routers=[router, returns_router, schemas_router, provider_router, *privacy.routers()],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         publishes=False,  # reporting writes no events, only dead letters

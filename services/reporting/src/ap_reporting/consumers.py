@@ -4,9 +4,9 @@ import asyncpg
 from ap_chassis.runtime import ConsumerSpec
 from ap_schemas import topics
 from ap_schemas.envelope import RawEvent
-from ap_schemas.events import EventData, ProviderRegisteredV1, PupilEventData
+from ap_schemas.events import EventData, ProviderEventData, ProviderRegisteredV1, PupilEventData
 
-from . import privacy, projection, reports, repository
+from . import privacy, projection, provider_repository, reports, repository
 
 # Events that change a pupil's placement facts (the referral gives the placement's home school).
 PLACEMENT_TYPES = frozenset(
@@ -18,8 +18,11 @@ async def project_journey_event(
     conn: asyncpg.Connection, envelope: RawEvent, data: EventData
 ) -> None:
     """Record the event on the pupil's timeline and recompute the pupil's state."""
-    if isinstance(data, ProviderRegisteredV1):
-        await repository.upsert_provider(conn, data.provider_id, data.model_dump(mode="json"))
+    if isinstance(data, ProviderEventData):
+        # every provider event is held, whether or not its registration has arrived yet
+        await provider_repository.insert_provider_event(conn, envelope, data)
+        if isinstance(data, ProviderRegisteredV1):
+            await repository.upsert_provider(conn, data.provider_id, data.model_dump(mode="json"))
         return
     assert isinstance(data, PupilEventData)
     await repository.lock_pupil(conn, data.pupil_id)

@@ -1,0 +1,184 @@
+"""Provider quality, approval, capacity and contracts (issue 12). Pure: no I/O, no awaits.
+
+Which checks are required, and which outcomes pass, is local policy kept as data
+(codesets/provider_approval.json) so an authority can correct it without a release.
+"""
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+from uuid import UUID
+
+from ap_chassis.errors import DomainError, ForbiddenError, InvalidCommandError
+
+ApprovalMode = Literal["warn", "enforce"]
+CheckStatus = Literal["current", "expired", "failed", "missing"]
+
+
+@cache
+def policy() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("codesets", "provider_approval.json").read_text()
+    return dict(json.loads(text))
+
+
+def required_checks() -> tuple[str, ...]:
+    return tuple(policy()["required_checks"])
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """One recorded check; `seq` orders two checks of one kind recorded on the same date."""
+
+    check: str
+    checked_on: date
+    expires_on: date
+    outcome: str
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class Approval:
+    approved: bool
+    lapsed_checks: tuple[str, ...]
+    checks: dict[str, CheckStatus] = field(default_factory=dict)
+
+
+def validate_check(
+    *, check: str, checked_on: date, expires_on: date, outcome: str, officer_id: str | None
+) -> None:
+    """An expiry before the check date, a QA-visit outcome on another check, or a QA visit
+    without its officer id are refused, each naming its field."""
+    if expires_on < checked_on:
+        raise InvalidCommandError("expires_on cannot be before checked_on", field="expires_on")
+    if check != "qa_visit" and outcome in policy()["qa_visit_only_outcomes"]:
+        raise InvalidCommandError(
+            f"outcome {outcome} is for a qa_visit; other checks are passed or failed",
+            field="outcome",
+        )
+    if check == "qa_visit" and not officer_id:
+        raise InvalidCommandError("a qa_visit needs the visiting officer's id", field="officer_id")
+
+
+def check_status(records: Iterable[CheckRecord], on: date) -> CheckStatus:
+    """The latest check made on or before `on` decides: failed, expired, or current."""
+    made = [r for r in records if r.checked_on <= on]
+    if not made:
+        return "missing"
+    latest = max(made, key=lambda r: (r.checked_on, r.seq))
+    if latest.outcome not in policy()["passing_outcomes"]:
+        return "failed"
+    if latest.expires_on < on:
+        return "expired"
+    return "current"
+
+
+def approval(records: Iterable[CheckRecord], on: date) -> Approval:
+    """Approved only when every required check is current on `on`."""
+    by_check: dict[str, list[CheckRecord]] = {}
+    for record in records:
+        by_check.setdefault(record.check, []).append(record)
+    statuses = {name: check_status(by_check.get(name, []), on) for name in required_checks()}
+    lapsed = tuple(name for name, status in statuses.items() if status != "current")
+    return Approval(approved=not lapsed, lapsed_checks=lapsed, checks=statuses)
+
+
+def vet_approval(
+    state: Approval,
+    *,
+    provider_id: UUID,
+    mode: ApprovalMode,
+    role: str,
+    override_reason: str | None,
+) -> tuple[list[str], bool]:
+    """Whether a placement with this provider may go ahead: (warnings, overridden).
+
+    `enforce` refuses an unapproved provider (409 naming the lapsed checks) unless an LA officer
+    gives an override reason; `warn` lets it through with a warning.
+    """
+    if override_reason and role != "la_officer":
+        raise ForbiddenError("only an LA officer may override approval", field="override_reason")
+    if state.approved:
+        return [], False
+    lapsed = ", ".join(state.lapsed_checks)
+    warning = f"provider {provider_id} is not approved: lapsed checks: {lapsed}"
+    if override_reason:
+        return [warning + " (overridden)"], True
+    if mode == "enforce":
+        raise DomainError(warning, field="provider_id")
+    return [warning], False
+
+
+# capacity and contracts ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Capacity:
+    tier: int
+    phase: str
+    places: int
+    effective_from: date
+
+
+def places_offered(
+    capacity: Iterable[Capacity], *, tier: int, phase: str | None, on: date
+) -> int | None:
+    """Places for the tier (and phase, when known; all phases otherwise) in force on `on`, or
+    None when the provider has stated no capacity for it."""
+    latest: dict[str, Capacity] = {}
+    for c in capacity:
+        if c.tier != tier or c.effective_from > on or (phase is not None and c.phase != phase):
+            continue
+        if c.phase not in latest or latest[c.phase].effective_from < c.effective_from:
+            latest[c.phase] = c
+    return sum(c.places for c in latest.values()) if latest else None
+
+
+def capacity_warning(*, places: int | None, in_use: int) -> str | None:
+    """A placement beyond the places offered is allowed, but flagged. `in_use` counts it too."""
+    if places is None or in_use <= places:
+        return None
+    return f"beyond capacity: {in_use} placements for {places} places offered"
+
+
+@dataclass(frozen=True)
+class Contract:
+    contract_id: UUID
+    tier: int
+    starts_on: date
+    ends_on: date
+    amount_pence: int
+    per: str
+
+
+def check_contract(
+    *, tier: int, starts_on: date, ends_on: date, existing: Iterable[Contract]
+) -> None:
+    """A contract period runs forwards and overlaps no other for the same provider and tier."""
+    if ends_on < starts_on:
+        raise InvalidCommandError("ends_on cannot be before starts_on", field="ends_on")
+    for other in existing:
+        if other.tier == tier and starts_on <= other.ends_on and other.starts_on <= ends_on:
+            raise InvalidCommandError(
+                f"overlaps contract {other.contract_id} for tier {tier} "
+                f"({other.starts_on} to {other.ends_on})",
+                field="starts_on",
+            )
+
+
+def contracted_cost(contracts: Iterable[Contract], *, tier: int, on: date) -> Contract | None:
+    """The contract for the tier in force on `on` (periods never overlap, so at most one)."""
+    return next((c for c in contracts if c.tier == tier and c.starts_on <= on <= c.ends_on), None)
+
+
+def validate_judgement(code: str, codes: dict[str, str]) -> str:
+    """The wording of a judgement code of the code set; unknown codes name the field."""
+    if code not in codes:
+        raise InvalidCommandError(
+            f"unknown judgement code {code!r}; known: {', '.join(sorted(codes))}",
+            field="judgement",
+        )
+    return codes[code]

@@ -1,0 +1,155 @@
+"""How one provider's pupils do (issue 12): attendance, reviews on time, reintegrations and
+sustainment, destinations, breakdowns and cost per pupil-week, each with the number of pupils
+behind it. Pure: the caller loads the journey events of the provider's pupils.
+
+Attribution: a review or reintegration belongs to the provider of its placement; a reintegration
+without a placement, and a destination, to the provider of the pupil's latest placement started
+on or before it.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import Any
+
+from .projection import JourneyEvent
+from .provider_figures import rate, settings
+from .reports import PlacementFact, cost_in_period, days_inside, placements_of, round_pence
+
+REVIEWED = "journey.placement.reviewed.v1"
+REINTEGRATED = "journey.pupil.reintegrated.v1"
+SUSTAINMENT = "journey.reintegration.sustainment_checked.v1"
+DESTINATION = "journey.destination.confirmed.v1"
+GROUPS = ("education_training", "employment", "other_activity", "neet", "not_known", "excluded")
+
+
+def provider_at(facts: Sequence[PlacementFact], on: date) -> str | None:
+    """The provider of the latest placement started on or before `on`."""
+    started = [f for f in facts if f.start_date <= on]
+    return max(started, key=lambda f: f.start_date).provider_id if started else None
+
+
+def reviews_on_time(
+    fact: PlacementFact, reviews: Sequence[JourneyEvent], start: date, end: date
+) -> tuple[int, int]:
+    """(reviews in the period, of which on time): within the review interval of the previous
+    review (or the placement's start) and by the previous review's `next_review_on`, if set."""
+    interval = timedelta(days=settings()["review_interval_days"])
+    previous, due = fact.start_date, None
+    total = on_time = 0
+    for review in sorted(reviews, key=lambda e: e.order):
+        held = review.occurred_at
+        if start <= held <= end:
+            total += 1
+            on_time += held - previous <= interval and (due is None or held <= due)
+        previous = held
+        nxt = review.data.get("next_review_on")
+        due = date.fromisoformat(nxt) if nxt else None
+    return total, on_time
+
+
+def provider_outcomes(
+    provider_id: str, events_by_pupil: Mapping[str, Sequence[JourneyEvent]], start: date, end: date
+) -> dict[str, Any]:
+    pupils_in: set[str] = set()
+    pupil_days = 0
+    cost = 0
+    possible = attended = 0
+    attendance_pupils: set[str] = set()
+    reviews = on_time = 0
+    review_pupils: set[str] = set()
+    reintegrations: dict[str, str] = {}  # reintegration id -> pupil
+    checks: dict[str, tuple[date, Any, bool]] = {}
+    destinations: dict[str, int] = defaultdict(int)
+    destination_pupils: set[str] = set()
+    ended = breakdowns = 0
+    ended_pupils: set[str] = set()
+
+    for pupil, events in events_by_pupil.items():
+        facts = placements_of(events, pupil)
+        mine = {f.placement_id: f for f in facts if f.provider_id == provider_id}
+        reviews_of: dict[str, list[JourneyEvent]] = defaultdict(list)
+        for e in events:
+            d = e.data
+            inside = start <= e.occurred_at <= end
+            if e.type == REVIEWED and str(d["placement_id"]) in mine:
+                reviews_of[str(d["placement_id"])].append(e)
+                if inside:
+                    possible += int(d["attendance"]["possible_sessions"])
+                    attended += int(d["attendance"]["attended_sessions"])
+                    attendance_pupils.add(pupil)
+            elif e.type == REINTEGRATED and inside:
+                placement = d.get("placement_id")
+                if (
+                    (str(placement) in mine)
+                    if placement
+                    else (provider_at(facts, e.occurred_at) == provider_id)
+                ):
+                    reintegrations[str(d["reintegration_id"])] = pupil
+            elif e.type == SUSTAINMENT:
+                rid = str(d["reintegration_id"])
+                if rid not in checks or checks[rid][:2] < (e.occurred_at, e.event_id):
+                    checks[rid] = (e.occurred_at, e.event_id, bool(d["sustained"]))
+            elif (
+                e.type == DESTINATION and inside
+                and provider_at(facts, e.occurred_at) == provider_id
+            ):  # fmt: skip
+                destinations[str(d["group"])] += 1
+                destination_pupils.add(pupil)
+        for pid, fact in mine.items():
+            days = days_inside(fact, start, end)
+            if days:
+                pupils_in.add(pupil)
+                pupil_days += days
+                cost += cost_in_period(fact, start, end)
+            total, timely = reviews_on_time(fact, reviews_of[pid], start, end)
+            reviews += total
+            on_time += timely
+            if total:
+                review_pupils.add(pupil)
+            if fact.end_date is not None and start <= fact.end_date <= end:
+                ended += 1
+                ended_pupils.add(pupil)
+                breakdowns += _end_reason(events, pid) == "breakdown"
+
+    sustained = sum(1 for r in reintegrations if r in checks and checks[r][2])
+    confirmed = sum(destinations.values())
+    counted = confirmed - destinations.get("excluded", 0)
+    return {
+        "provider_id": provider_id,
+        "placements": {"pupils": len(pupils_in), "pupil_days": pupil_days},
+        "attendance": {
+            "pupils": len(attendance_pupils), "possible_sessions": possible,
+            "attended_sessions": attended, "rate": rate(attended, possible),
+        },
+        "reviews": {
+            "pupils": len(review_pupils), "reviews": reviews, "on_time": on_time,
+            "rate": rate(on_time, reviews),
+        },
+        "reintegration": {
+            "pupils": len(set(reintegrations.values())), "count": len(reintegrations),
+            "sustained": sustained, "sustained_rate": rate(sustained, len(reintegrations)),
+        },
+        "destinations": {
+            "pupils": len(destination_pupils),
+            **{g: destinations.get(g, 0) for g in GROUPS},
+            "participation_rate": rate(destinations.get("education_training", 0), counted),
+        },
+        "breakdowns": {
+            "pupils": len(ended_pupils), "placements_ended": ended, "breakdown": breakdowns,
+            "rate": rate(breakdowns, ended),
+        },
+        "cost": {
+            "pupils": len(pupils_in), "cost_pence": cost,
+            "per_pupil_week_pence": round_pence(Fraction(cost * 7, pupil_days))
+            if pupil_days else None,
+        },
+    }  # fmt: skip
+
+
+def _end_reason(events: Sequence[JourneyEvent], placement_id: str) -> str | None:
+    for e in events:
+        if e.type == "journey.placement.ended.v1" and str(e.data["placement_id"]) == placement_id:
+            return str(e.data["reason"])
+    return None

@@ -1,0 +1,120 @@
+"""Sufficiency (issue 12): demand and supply by tier and phase over time. Pure.
+
+Demand: referrals received in the period by requested tier and phase, and by month; days from
+referral to decision and to the start of its placement (median, 90th percentile); pupils waiting
+on the period's last day (accepted, not withdrawn, no placement started). Supply: places offered
+(capacity in force on the last day) against places used (placements open that day) per provider,
+tier and phase, and the placements flagged beyond capacity in the period.
+
+Phase comes from the pupil's date of birth (journey.identity) as their school year on the day in
+question: the referral date for demand, the last day for supply; `unknown` without one.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from .projection import JourneyEvent
+from .provider_figures import phase_of, spread
+from .provider_view import ProviderView
+from .reports import days_inside, placements_of
+
+
+def sufficiency(
+    events_by_pupil: Mapping[str, Sequence[JourneyEvent]],
+    dates_of_birth: Mapping[str, date],
+    providers: Mapping[str, ProviderView],
+    start: date,
+    end: date,
+) -> dict[str, Any]:
+    referrals: dict[tuple[int, str], set[str]] = defaultdict(set)
+    monthly: dict[tuple[str, int, str], set[str]] = defaultdict(set)
+    to_decision: dict[tuple[int, str], list[int]] = defaultdict(list)
+    to_start: dict[tuple[int, str], list[int]] = defaultdict(list)
+    waiting: dict[tuple[int, str], set[str]] = defaultdict(set)
+    used: dict[tuple[str, int, str], set[str]] = defaultdict(set)
+
+    for pupil, events in events_by_pupil.items():
+        dob = dates_of_birth.get(pupil)
+        referred: dict[str, JourneyEvent] = {}
+        decided: dict[str, JourneyEvent] = {}
+        withdrawn: dict[str, date] = {}
+        started: dict[str, date] = {}
+        for e in events:
+            rid = str(e.data.get("referral_id"))
+            if e.type == "journey.pupil.referred.v1":
+                referred[rid] = e
+            elif e.type == "journey.referral.decided.v1":
+                decided[rid] = e
+            elif e.type == "journey.referral.withdrawn.v1":
+                withdrawn[rid] = e.occurred_at
+            elif e.type == "journey.pupil.placed.v1":
+                day = date.fromisoformat(e.data["start_date"])
+                started[rid] = min(started.get(rid, day), day)
+        for rid, ref in referred.items():
+            on = date.fromisoformat(ref.data["referred_on"])
+            key = (int(ref.data["tier_requested"]), phase_of(dob, on))
+            if start <= on <= end:
+                referrals[key].add(pupil)
+                monthly[(on.strftime("%Y-%m"), *key)].add(pupil)
+                if rid in decided:
+                    decided_on = date.fromisoformat(decided[rid].data["decided_on"])
+                    to_decision[key].append((decided_on - on).days)
+                if rid in started:
+                    to_start[key].append((started[rid] - on).days)
+            accepted = rid in decided and decided[rid].data["decision"] == "accepted"
+            if (
+                accepted and on <= end
+                and date.fromisoformat(decided[rid].data["decided_on"]) <= end
+                and not (rid in withdrawn and withdrawn[rid] <= end)
+                and not (rid in started and started[rid] <= end)
+            ):  # fmt: skip
+                waiting[key].add(pupil)
+        for fact in placements_of(events, pupil):
+            if days_inside(fact, end, end):
+                used[(fact.provider_id, fact.tier, phase_of(dob, end))].add(pupil)
+
+    keys = sorted(set(referrals) | set(waiting), key=str)
+    demand = [
+        {
+            "tier": tier, "phase": phase, "pupils": len(referrals[(tier, phase)]),
+            "referrals": len(referrals[(tier, phase)]),
+            "referral_to_decision": spread(to_decision[(tier, phase)]),
+            "referral_to_placement_start": spread(to_start[(tier, phase)]),
+            "waiting_now": {"pupils": len(waiting[(tier, phase)])},
+        }
+        for tier, phase in keys
+    ]  # fmt: skip
+    by_month = [
+        {"month": m, "tier": t, "phase": p, "pupils": len(v), "referrals": len(v)}
+        for (m, t, p), v in sorted(monthly.items(), key=str)
+    ]
+    supply_keys = set(used)
+    for view in providers.values():
+        supply_keys.update((view.provider_id, c[0], c[1]) for c in view.capacity)
+    supply = []
+    for provider_id, tier, phase in sorted(supply_keys, key=str):
+        stated = providers.get(provider_id)
+        supply.append({
+            "provider_id": provider_id, "tier": tier, "phase": phase,
+            "places_offered": stated.places(tier, phase, end) if stated else None,
+            "places_used": len(used[(provider_id, tier, phase)]),
+            "pupils": len(used[(provider_id, tier, phase)]),
+        })  # fmt: skip
+    flags = {
+        v.provider_id: sum(
+            1 for day, _ in v.capacity_flags if start.isoformat() <= day <= end.isoformat()
+        )
+        for v in providers.values()
+    }
+    return {
+        "as_of": end.isoformat(),
+        "demand": demand,
+        "by_month": by_month,
+        "referral_to_decision": spread(x for v in to_decision.values() for x in v),
+        "referral_to_placement_start": spread(x for v in to_start.values() for x in v),
+        "waiting_now": {"pupils": len({p for v in waiting.values() for p in v})},
+        "supply": supply,
+        "beyond_capacity_flags": {k: n for k, n in sorted(flags.items()) if n},
+    }
