@@ -91,13 +91,16 @@ async def test_enforce_refuses_an_unapproved_provider_until_an_officer_overrides
         assert "insurance" in refused.json()["detail"]
         assert refused.json()["errors"][0]["field"] == "provider_id"
 
+        # Only an LA officer may override: a school commissioning on its own referral may not.
         school = token("school", urn="123456")
-        by_school = await services.placement.post(
+        own = await accepted_referral(services, referrer={"kind": "school", "urn": "123456"})
+        by_school = await retrying(lambda: services.placement.post(
             "/v1/placements",
-            json={**body, "commissioner": {"kind": "school", "urn": "123456"},
+            json={**placement_body(own["referral_id"], provider_id, start_date=TODAY.isoformat()),
+                  "commissioner": {"kind": "school", "urn": "123456"},
                   "override_reason": "we are sure"},
             headers=school,
-        )  # fmt: skip
+        ))  # fmt: skip
         assert by_school.status_code == 403
 
         overridden = await services.placement.post(
