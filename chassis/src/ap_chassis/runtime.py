@@ -101,7 +101,11 @@ def build_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         instrument_asyncpg(provider)
         runtime.dsn = await ensure_database(settings.database_url, settings.db_name)
-        runtime.pool = await create_pool(runtime.dsn)
+        runtime.pool = await create_pool(
+            runtime.dsn,
+            max_size=settings.db_pool_max_size,
+            acquire_timeout=settings.db_acquire_timeout_seconds,
+        )
         try:
             await migrate(runtime.pool, [migrations] if migrations else [])
             for spec in consumers:

@@ -37,6 +37,10 @@ class ServiceSettings(BaseSettings):
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 500
 
+    # Faults (issue 9): pool bounds, the outbox as a durable log, lag and readiness.
+    db_pool_max_size: int = 10
+    db_acquire_timeout_seconds: float = 5.0  # an exhausted pool answers 503 after this
+
     otel_exporter: Literal["none", "otlp", "console"] = "none"
     otel_exporter_otlp_endpoint: str = "http://127.0.0.1:4318"
     log_level: str = "INFO"
