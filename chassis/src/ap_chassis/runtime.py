@@ -117,6 +117,7 @@ def build_app(
                     metrics=metrics,
                     max_attempts=settings.consumer_max_attempts,
                     backoff_seconds=settings.consumer_backoff_seconds,
+                    service=settings.service_name,
                 )
                 subscribe(runtime.broker, settings, consumer, spec.topic)
                 runtime.consumers.append(consumer)
