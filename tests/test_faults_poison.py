@@ -8,7 +8,23 @@ from ap_chassis.consumer import IdempotentConsumer
 from ap_chassis.metrics import Metrics
 from ap_schemas import codec, topics
 from ap_schemas.events import ProviderRegisteredV1, PupilIdentityRecordedV1
-from test_delivery import ACTOR, produce, referred
+from test_delivery import ACTOR, referred
+
+
+async def produce(bootstrap: str, topic: str, key: str, *values: bytes) -> list[tuple[int, int]]:
+    """Produce in order; return each record's (partition, offset)."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        out = []
+        for value in values:
+            meta = await producer.send_and_wait(topic, value, key=key.encode())
+            out.append((meta.partition, meta.offset))
+        return out
+    finally:
+        await producer.stop()
 
 
 def identity(pupil_id: uuid.UUID, upn: str, secret: str) -> bytes:
@@ -25,13 +41,12 @@ def identity(pupil_id: uuid.UUID, upn: str, secret: str) -> bytes:
     return codec.encode(codec.build(data, source="referral", actor=ACTOR, correlation_id="t"))
 
 
-async def parked(topic_reader, topic: str, offset: int, consumer: str | None = None):
+async def parked(topic_reader, topic: str, at: tuple[int, int], consumer: str | None = None):
     found = []
     for record in await topic_reader(topics.DEADLETTER):
         headers = {k: v.decode() for k, v in record.headers}
-        same = headers.get("dlq_original_topic") == topic and headers["dlq_original_offset"] == str(
-            offset
-        )
+        where = (headers.get("dlq_original_partition"), headers.get("dlq_original_offset"))
+        same = headers.get("dlq_original_topic") == topic and where == (str(at[0]), str(at[1]))
         if same and consumer in (None, headers["dlq_consumer"]):
             found.append((headers, record))
     return found
@@ -191,7 +206,9 @@ async def test_an_unclassified_error_in_apply_is_retried_then_parked(
         referred(pupil_id, uuid.uuid4(), helpers.random_urn()),
     )
     (record,) = [
-        r for r in await topic_reader(topics.REFERRALS, key=str(pupil_id)) if r.offset == offset
+        r
+        for r in await topic_reader(topics.REFERRALS, key=str(pupil_id))
+        if (r.partition, r.offset) == offset
     ]
     await consumer.process(record)  # returns: parked, not raised for a redelivery
     assert len(calls) == 3
