@@ -1,8 +1,9 @@
 """Kafka plumbing: the broker, topic creation, and the publish function the relay uses."""
 
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Sequence
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from ap_schemas import topics
@@ -10,7 +11,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 
-from .outbox import OutboxRow
+from .outbox import EndOffsets, OutboxRow
 from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,54 @@ def relay_publisher(broker: KafkaBroker):  # type: ignore[no-untyped-def]
     return publish
 
 
+def topic_configs(name: str) -> dict[str, str]:
+    """The journey topics are the history read models are rebuilt from: kept forever
+    (`retention.ms=-1`); identity is compacted instead (erasure publishes tombstones). Dead
+    letters keep the broker's default retention."""
+    if name in topics.COMPACTED:
+        return {"cleanup.policy": "compact"}
+    if name == topics.DEADLETTER:
+        return {}
+    return {"retention.ms": "-1"}
+
+
+def end_offsets_reader(bootstrap_servers: str, request_timeout_ms: int = 10_000) -> EndOffsets:
+    """The relay's view of the broker: records held per topic (sum of end offsets)."""
+
+    async def read(names: Sequence[str]) -> dict[str, int]:
+        return await topic_end_offsets(bootstrap_servers, names, request_timeout_ms)
+
+    return read
+
+
+async def topic_end_offsets(
+    bootstrap_servers: str, names: Sequence[str], request_timeout_ms: int = 10_000
+) -> dict[str, int]:
+    """Sum of partition end offsets per topic; 0 for a topic the broker does not have."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        enable_auto_commit=False,
+        group_id=None,
+        request_timeout_ms=request_timeout_ms,
+    )
+    await consumer.start()
+    try:
+        known = await consumer.topics()
+        parts = [
+            TopicPartition(name, p)
+            for name in names
+            if name in known
+            for p in consumer.partitions_for_topic(name) or ()
+        ]
+        ends = await consumer.end_offsets(parts) if parts else {}
+        totals = dict.fromkeys(names, 0)
+        for tp, end in ends.items():
+            totals[tp.topic] += end
+        return totals
+    finally:
+        await consumer.stop()
+
+
 async def create_topics(
     bootstrap_servers: str, names: Iterable[str] = topics.ALL, partitions: int = 3
 ) -> None:
@@ -57,7 +106,7 @@ async def create_topics(
                 name,
                 num_partitions=partitions,
                 replication_factor=1,
-                topic_configs={"cleanup.policy": "compact"} if name in topics.COMPACTED else {},
+                topic_configs=topic_configs(name),
             )
             for name in names
             if name not in existing

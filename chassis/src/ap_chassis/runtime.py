@@ -24,7 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from . import problems
 from .consumer import Apply, IdempotentConsumer, sample_lag, subscribe
 from .db import create_pool, ensure_database, migrate
-from .kafka import create_broker, relay_publisher
+from .kafka import create_broker, end_offsets_reader, relay_publisher
 from .metrics import Metrics
 from .outbox import OutboxRelay
 from .settings import ServiceSettings
@@ -130,6 +130,12 @@ def build_app(
                     lock_name=settings.db_name,
                     poll_seconds=settings.relay_poll_seconds,
                     batch_size=settings.relay_batch_size,
+                    handover_seconds=settings.relay_handover_seconds,
+                    end_offsets=end_offsets_reader(
+                        settings.kafka_bootstrap_servers, settings.kafka_request_timeout_ms
+                    ),
+                    check_seconds=settings.outbox_check_seconds,
+                    retention_days=settings.outbox_retention_days,
                     on_backlog=metrics.outbox_backlog.set,
                     on_published=metrics.outbox_published.inc,
                 )

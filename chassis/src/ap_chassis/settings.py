@@ -40,6 +40,9 @@ class ServiceSettings(BaseSettings):
     # Faults (issue 9): pool bounds, the outbox as a durable log, lag and readiness.
     db_pool_max_size: int = 10
     db_acquire_timeout_seconds: float = 5.0  # an exhausted pool answers 503 after this
+    relay_handover_seconds: float = 1.0  # a new lock holder waits for a batch still in flight
+    outbox_check_seconds: float = 60.0  # how often the relay compares the broker with the outbox
+    outbox_retention_days: int = 0  # sent outbox rows kept this long; 0 keeps them (the log)
 
     otel_exporter: Literal["none", "otlp", "console"] = "none"
     otel_exporter_otlp_endpoint: str = "http://127.0.0.1:4318"
