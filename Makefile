@@ -35,3 +35,8 @@ lint: .venv/.synced
 
 bench: .venv/.synced
 	$(UV) run python bench/run.py
+
+## republish: publish again from the outboxes what the broker lost, e.g. make republish SERVICE=referral
+## (EVERYTHING=1 republishes every row; needs DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS of the run)
+republish: .venv/.synced
+	$(UV) run python -m ap_chassis.republish $(if $(SERVICE),--service $(SERVICE)) $(if $(EVERYTHING),--everything)

@@ -1,4 +1,4 @@
-"""The relay's lock: a replica whose lock connection dies stops; the other takes over; no doubles."""
+"""The relay lock: a replica whose lock connection dies stops; the other takes over; no doubles."""
 
 import asyncio
 import collections

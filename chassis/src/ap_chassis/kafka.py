@@ -1,5 +1,6 @@
 """Kafka plumbing: the broker, topic creation, and the publish function the relay uses."""
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Iterable, Sequence
 
@@ -68,12 +69,13 @@ def end_offsets_reader(bootstrap_servers: str, request_timeout_ms: int = 10_000)
 async def topic_end_offsets(
     bootstrap_servers: str, names: Sequence[str], request_timeout_ms: int = 10_000
 ) -> dict[str, int]:
-    """Sum of partition end offsets per topic; 0 for a topic the broker does not have."""
+    """Records held per topic (sum over partitions of the end offset); 0 for a missing topic."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers,
         enable_auto_commit=False,
         group_id=None,
         request_timeout_ms=request_timeout_ms,
+        fetch_max_wait_ms=50,
     )
     await consumer.start()
     try:
@@ -84,13 +86,41 @@ async def topic_end_offsets(
             if name in known
             for p in consumer.partitions_for_topic(name) or ()
         ]
-        ends = await consumer.end_offsets(parts) if parts else {}
         totals = dict.fromkeys(names, 0)
-        for tp, end in ends.items():
+        for tp, end in (await true_end_offsets(consumer, parts)).items():
             totals[tp.topic] += end
         return totals
     finally:
         await consumer.stop()
+
+
+async def true_end_offsets(
+    consumer: AIOKafkaConsumer, parts: Sequence[TopicPartition], timeout: float = 3.0
+) -> dict[TopicPartition, int]:
+    """End offsets, corrected by reading each partition's last batch (assigns `consumer`).
+
+    Tansu answers ListOffsets with the last batch's base offset + 1, short by the batch's other
+    records; Kafka answers exactly, and the read then changes nothing.
+    """
+    if not parts:
+        return {}
+    ends: dict[TopicPartition, int] = dict(await consumer.end_offsets(list(parts)))
+    pending = {tp for tp, end in ends.items() if end > 0}
+    if not pending:
+        return ends
+    consumer.assign(list(pending))
+    for tp in pending:
+        consumer.seek(tp, ends[tp] - 1)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while pending and asyncio.get_running_loop().time() < deadline:
+        batch = await consumer.getmany(*pending, timeout_ms=200)
+        for tp, records in batch.items():
+            if records:
+                ends[tp] = max(ends[tp], records[-1].offset + 1)
+                if consumer.highwater(tp) is not None:
+                    ends[tp] = max(ends[tp], consumer.highwater(tp) or 0)
+                pending.discard(tp)
+    return ends
 
 
 async def create_topics(
