@@ -198,16 +198,3 @@ async def _undecoded(message: Any, original: Any) -> Any:
     """Hand the value over unparsed: FastStream's own JSON decoding lets RecursionError escape and
     would nack the message for ever; codec.decode parses it, with limits, exactly once."""
     return message.body
-
-
-async def sample_lag(consumer: IdempotentConsumer) -> None:
-    """Set the lag gauge: messages between each assigned partition's position and its end."""
-    for subscriber in consumer.subscribers:
-        kafka = getattr(subscriber, "consumer", None)
-        if kafka is None:
-            continue
-        for tp in kafka.assignment():
-            highwater = kafka.highwater(tp)
-            if highwater is not None:
-                lag = max(highwater - await kafka.position(tp), 0)
-                consumer.metrics.consumer_lag.labels(consumer.name, tp.topic, tp.partition).set(lag)

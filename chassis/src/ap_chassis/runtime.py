@@ -22,8 +22,9 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import problems
-from .consumer import Apply, IdempotentConsumer, sample_lag, subscribe
+from .consumer import Apply, IdempotentConsumer, subscribe
 from .db import create_pool, ensure_database, migrate
+from .health import HealthMonitor
 from .kafka import create_broker, end_offsets_reader, relay_publisher
 from .metrics import Metrics
 from .outbox import OutboxRelay
@@ -48,12 +49,17 @@ class Runtime:
     broker: KafkaBroker
     metrics: Metrics
     tracer_provider: TracerProvider
+    health: HealthMonitor
     pool: asyncpg.Pool = field(init=False)
     dsn: str = ""
     relay: OutboxRelay | None = None
     consumers: list[IdempotentConsumer] = field(default_factory=list)
     broker_ready: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    publishes: bool = True
+
+    async def sample_health(self) -> list[str]:
+        return await self.health.sample(self.consumers, self.pool, self.publishes)
 
     async def start_broker(self) -> None:
         """Connect to Kafka, retrying: HTTP commands are served (into the outbox) meanwhile."""
@@ -95,6 +101,13 @@ def build_app(
         broker=create_broker(settings, provider),
         metrics=metrics,
         tracer_provider=provider,
+        health=HealthMonitor(
+            settings.kafka_bootstrap_servers,
+            metrics,
+            stuck_seconds=settings.consumer_stuck_seconds,
+            outbox_stuck_seconds=settings.outbox_stuck_seconds,
+        ),
+        publishes=publishes,
     )
 
     @contextlib.asynccontextmanager
@@ -122,6 +135,13 @@ def build_app(
                 subscribe(runtime.broker, settings, consumer, spec.topic)
                 runtime.consumers.append(consumer)
             runtime.tasks.append(asyncio.create_task(runtime.start_broker()))
+            runtime.tasks.append(
+                asyncio.create_task(
+                    runtime.health.run(
+                        settings.health_sample_seconds, runtime.consumers, runtime.pool, publishes
+                    )
+                )
+            )
             if publishes:
                 runtime.relay = OutboxRelay(
                     pool=runtime.pool,
@@ -184,7 +204,8 @@ def health_router() -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(request: Request, response: Response) -> dict[str, Any]:
-        """The database and the broker are reachable."""
+        """503 unless the database and the broker are reachable; 200 `degraded` with `reasons`
+        when a partition is stuck or the outbox is behind (see ap_chassis.health)."""
         runtime: Runtime = request.app.state.runtime
         checks = {"database": False, "broker": False}
         with contextlib.suppress(Exception):
@@ -193,14 +214,15 @@ def health_router() -> APIRouter:
             checks["broker"] = runtime.broker_ready.is_set() and await runtime.broker.ping(1.0)
         ready = all(checks.values())
         response.status_code = 200 if ready else 503
-        return {"status": "ready" if ready else "not ready", "checks": checks}
+        reasons = runtime.health.reasons
+        status = ("degraded" if reasons else "ready") if ready else "not ready"
+        return {"status": status, "checks": checks, "reasons": reasons}
 
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
-        for consumer in runtime.consumers:
-            with contextlib.suppress(Exception):  # a rebalance may be under way
-                await sample_lag(consumer)
+        with contextlib.suppress(Exception):  # a rebalance may be under way
+            await runtime.sample_health()
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -43,6 +43,9 @@ class ServiceSettings(BaseSettings):
     relay_handover_seconds: float = 1.0  # a new lock holder waits for a batch still in flight
     outbox_check_seconds: float = 60.0  # how often the relay compares the broker with the outbox
     outbox_retention_days: int = 0  # sent outbox rows kept this long; 0 keeps them (the log)
+    health_sample_seconds: float = 5.0  # lag, stuck partitions and outbox backlog sampled
+    consumer_stuck_seconds: float = 60.0  # lag > 0 with no progress this long: degraded
+    outbox_stuck_seconds: float = 60.0  # oldest unsent outbox row this old: degraded
 
     otel_exporter: Literal["none", "otlp", "console"] = "none"
     otel_exporter_otlp_endpoint: str = "http://127.0.0.1:4318"
