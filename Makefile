@@ -40,3 +40,9 @@ bench: .venv/.synced
 ## (EVERYTHING=1 republishes every row; needs DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS of the run)
 republish: .venv/.synced
 	$(UV) run python -m ap_chassis.republish $(if $(SERVICE),--service $(SERVICE)) $(if $(EVERYTHING),--everything)
+
+## faults: the fault suite on real processes (kill -9, database and broker faults, poison, a paused
+## consumer), each audited by event id; prints scenario, lost, doubled, time to recover.
+## A subset: make faults ONLY="poison broker"
+faults: .venv/.synced
+	$(UV) run python tests/faults/faultkit.py $(ONLY)

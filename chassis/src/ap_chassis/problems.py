@@ -30,6 +30,7 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.InterfaceError,
     asyncpg.TooManyConnectionsError,
     asyncpg.CannotConnectNowError,
+    asyncpg.InternalClientError,  # a connection broken mid-operation ("cannot switch to state")
     KafkaConnectionError,
     ConnectionError,
     TimeoutError,
@@ -113,6 +114,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(asyncpg.InterfaceError)
     @app.exception_handler(asyncpg.TooManyConnectionsError)
     @app.exception_handler(asyncpg.CannotConnectNowError)
+    @app.exception_handler(asyncpg.InternalClientError)
     @app.exception_handler(KafkaConnectionError)
     @app.exception_handler(OSError)  # ConnectionError and TimeoutError are OSErrors
     async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
