@@ -6,7 +6,7 @@ import uuid
 
 import asyncpg
 from ap_chassis.db import database_dsn
-from ap_chassis.infra import start_tansu
+from ap_chassis.infra import free_port, start_tansu
 from ap_chassis.kafka import create_topics
 from ap_chassis.republish import republish
 from ap_schemas import topics
@@ -68,3 +68,56 @@ async def test_a_fresh_service_on_an_empty_broker_republishes_the_whole_history_
         with contextlib.suppress(Exception):
             broker.terminate()
             broker.wait(5)
+
+
+async def test_a_broker_replaced_empty_under_a_running_service_gets_the_history_back(
+    infra, helpers, tcp_proxy, wait
+):
+    """No wait for the schedule (outbox_check_seconds is 60 here): the relay notices at once."""
+    broker_port, proxy_port = free_port(), free_port()
+    proxy = tcp_proxy(broker_port, proxy_port)
+    await proxy.start()
+    bootstrap, first = start_tansu(broker_port, advertised_port=proxy_port)
+    second = None
+    try:
+        await create_topics(bootstrap)
+        app = build(
+            "referral",
+            infra,
+            kafka_bootstrap_servers=bootstrap,
+            database_name=f"ap_referral_{RUN}_replaced_{uuid.uuid4().hex[:4]}",
+            kafka_request_timeout_ms=2000,
+        )
+        async with running(app) as client:
+            pool = app.state.runtime.pool
+
+            async def refer(n: int) -> None:
+                for _ in range(n):
+                    r = await client.post(
+                        "/v1/referrals", json=helpers.referral_body(), headers=helpers.token()
+                    )
+                    assert r.status_code == 201
+
+            await refer(3)
+            await wait(
+                lambda: pool.fetchval("SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL")
+            )
+            first.kill()
+            first.wait()
+            _, second = start_tansu(broker_port, advertised_port=proxy_port)
+            await create_topics(bootstrap)
+            await refer(2)
+            wanted = {str(r[0]) for r in await pool.fetch("SELECT event_id FROM outbox")}
+
+            async def whole_history():
+                held = set()
+                for topic in (topics.REFERRALS, topics.IDENTITY):
+                    held |= {json.loads(r.value)["id"] for r in await read_topic(bootstrap, topic)}
+                return held >= wanted
+
+            assert await wait(whole_history, timeout=40)
+    finally:
+        await proxy.cut()
+        for proc in (first, second):
+            if proc is not None:
+                proc.kill()

@@ -68,8 +68,8 @@ class OutboxRelay:
     `retention_days`, 0 = keep). When the broker holds fewer records on a topic than this service
     has sent to it (a broker restarted empty, a topic past its retention), the topic's rows are
     marked unsent and so published again in their original order with their original event ids;
-    consumers skip what they already applied. Checked when the lock is taken, after any error
-    and every `check_seconds`.
+    consumers skip what they already applied. Checked when the lock is taken, after any error,
+    as soon as a partition's acknowledged offsets go backwards, and every `check_seconds`.
     """
 
     def __init__(
@@ -102,6 +102,8 @@ class OutboxRelay:
         self._on_published = on_published
         self._wake = asyncio.Event()
         self.holding = False
+        self._last_offsets: dict[tuple[str, int], int] = {}
+        self._check_due = True
 
     async def run(self) -> None:
         """Run until cancelled: take the lock, then drain on every NOTIFY or poll tick."""
@@ -129,10 +131,12 @@ class OutboxRelay:
     async def _serve(self, conn: asyncpg.Connection) -> None:
         loop = asyncio.get_running_loop()
         next_check = loop.time()  # on taking the lock
+        self._last_offsets.clear()
         while True:
             self._wake.clear()
             await self._check_lock(conn)
-            if loop.time() >= next_check:
+            if self._check_due or loop.time() >= next_check:
+                self._check_due = False
                 await self.maintain()
                 next_check = loop.time() + self._check_seconds
             if await self.drain_once() == self._batch:
@@ -198,12 +202,28 @@ class OutboxRelay:
         sent: list[int] = []
         try:
             for row, ack in zip(rows, acks, strict=True):
-                await ack
+                self._watch_offset(await ack)
                 sent.append(row.id)
         finally:
             await self._mark_sent(sent)
         self._on_published(len(sent))
         return len(rows)
+
+    def _watch_offset(self, meta: object) -> None:
+        """A partition's offset going backwards means a broker that lost its log: check at once."""
+        topic, partition = getattr(meta, "topic", None), getattr(meta, "partition", None)
+        offset = getattr(meta, "offset", None)
+        if not (isinstance(topic, str) and isinstance(partition, int) and isinstance(offset, int)):
+            return
+        last = self._last_offsets.get((topic, partition))
+        if last is not None and offset <= last:
+            log.warning(
+                "offsets went backwards: the broker lost its log",
+                extra={"topic": topic, "partition": partition, "offset": offset, "last": last},
+            )
+            self._check_due = True
+            self._last_offsets.clear()  # the old broker's offsets mean nothing any more
+        self._last_offsets[(topic, partition)] = offset
 
     async def _publish_in_context(self, row: OutboxRow) -> Awaitable[object]:
         token = otel_context.attach(extract(row.headers))
