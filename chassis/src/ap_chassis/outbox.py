@@ -136,7 +136,7 @@ class OutboxRelay:
             self._wake.clear()
             await self._check_lock(conn)
             if self._check_due or loop.time() >= next_check:
-                self._check_due = False
+                self._check_due = False  # maintain() sets it again if the broker did not answer
                 await self.maintain()
                 next_check = loop.time() + self._check_seconds
             if await self.drain_once() == self._batch:
@@ -178,8 +178,9 @@ class OutboxRelay:
         if self._end_offsets is not None:
             try:
                 lost = await republish_lost(self._pool, self._end_offsets)
-            except Exception as exc:  # the broker away: the next check tries again
+            except Exception as exc:  # the broker away: the next cycle tries again
                 log.warning("outbox check against the broker failed: %s", type(exc).__name__)
+                self._check_due = True
         if self._retention_days > 0:
             await self._pool.execute(
                 "DELETE FROM outbox WHERE sent_at < now() - make_interval(days => $1)",
