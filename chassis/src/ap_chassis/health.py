@@ -20,7 +20,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from .consumer import IdempotentConsumer
-from .kafka import true_end_offsets
+from .kafka import ConsumerFactory, true_end_offsets
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class HealthMonitor:
-    bootstrap_servers: str
+    make_consumer: ConsumerFactory
     metrics: Metrics
     stuck_seconds: float = 60.0
     outbox_stuck_seconds: float = 60.0
@@ -65,12 +65,7 @@ class HealthMonitor:
         if not assigned:
             return []
         if self._probe is None:
-            self._probe = AIOKafkaConsumer(
-                bootstrap_servers=self.bootstrap_servers,
-                enable_auto_commit=False,
-                group_id=None,
-                fetch_max_wait_ms=50,
-            )
+            self._probe = self.make_consumer()
             await self._probe.start()
         ends = await true_end_offsets(self._probe, sorted({tp for _, _, tp in assigned}))
         now = time.monotonic()

@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -57,26 +57,38 @@ def topic_configs(name: str) -> dict[str, str]:
     return {"retention.ms": "-1"}
 
 
-def end_offsets_reader(bootstrap_servers: str, request_timeout_ms: int = 10_000) -> EndOffsets:
+ConsumerFactory = Callable[[], AIOKafkaConsumer]
+"""Makes a group-less, never-committing consumer for reading offsets and records."""
+
+
+def probe_consumers(broker: KafkaBroker, request_timeout_ms: int = 10_000) -> ConsumerFactory:
+    """Consumers with the service broker's own connection settings, its security included."""
+    build = broker.config.broker_config.builder  # FastStream's partial(AIOKafkaConsumer, ...)
+
+    def make() -> AIOKafkaConsumer:
+        consumer: AIOKafkaConsumer = build(
+            group_id=None,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=50,
+            request_timeout_ms=request_timeout_ms,
+        )
+        return consumer
+
+    return make
+
+
+def end_offsets_reader(make_consumer: ConsumerFactory) -> EndOffsets:
     """The relay's view of the broker: records held per topic (sum of end offsets)."""
 
     async def read(names: Sequence[str]) -> dict[str, int]:
-        return await topic_end_offsets(bootstrap_servers, names, request_timeout_ms)
+        return await topic_end_offsets(make_consumer, names)
 
     return read
 
 
-async def topic_end_offsets(
-    bootstrap_servers: str, names: Sequence[str], request_timeout_ms: int = 10_000
-) -> dict[str, int]:
+async def topic_end_offsets(make_consumer: ConsumerFactory, names: Sequence[str]) -> dict[str, int]:
     """Records held per topic (sum over partitions of the end offset); 0 for a missing topic."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
-        enable_auto_commit=False,
-        group_id=None,
-        request_timeout_ms=request_timeout_ms,
-        fetch_max_wait_ms=50,
-    )
+    consumer = make_consumer()
     await consumer.start()
     try:
         known = await consumer.topics()

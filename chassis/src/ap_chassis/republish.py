@@ -16,9 +16,12 @@ import os
 import sys
 from collections.abc import Sequence
 
+from opentelemetry.sdk.trace import TracerProvider
+
 from .db import create_pool, database_dsn
-from .kafka import end_offsets_reader
+from .kafka import create_broker, end_offsets_reader, probe_consumers
 from .outbox import republish_lost
+from .settings import ServiceSettings
 
 PUBLISHERS = ("referral", "placement", "outcomes")
 
@@ -33,13 +36,17 @@ async def republish(
 ) -> dict[str, dict[str, int]]:
     """{service: {topic: rows marked unsent}} for each service's database."""
     out: dict[str, dict[str, int]] = {}
+    # A broker object (never started) only for its connection settings, security included.
+    broker = create_broker(
+        ServiceSettings(kafka_bootstrap_servers=bootstrap_servers, service_name="republish"),
+        TracerProvider(),
+    )
+    reader = end_offsets_reader(probe_consumers(broker))
     for service in services:
         name = (database_names or {}).get(service, service)
         pool = await create_pool(database_dsn(database_url, name), min_size=1, max_size=2)
         try:
-            out[service] = await republish_lost(
-                pool, end_offsets_reader(bootstrap_servers), everything=everything
-            )
+            out[service] = await republish_lost(pool, reader, everything=everything)
         finally:
             await pool.close()
     return out

@@ -25,7 +25,7 @@ from . import problems
 from .consumer import Apply, IdempotentConsumer, subscribe
 from .db import create_pool, ensure_database, migrate
 from .health import HealthMonitor
-from .kafka import create_broker, end_offsets_reader, relay_publisher
+from .kafka import create_broker, end_offsets_reader, probe_consumers, relay_publisher
 from .metrics import Metrics
 from .outbox import OutboxRelay
 from .settings import ServiceSettings
@@ -96,13 +96,15 @@ def build_app(
     setup_logging(settings.log_level)
     provider = tracer_provider(settings, span_exporter)
     metrics = Metrics()
+    broker = create_broker(settings, provider)
+    probes = probe_consumers(broker, settings.kafka_request_timeout_ms)  # lag and outbox checks
     runtime = Runtime(
         settings=settings,
-        broker=create_broker(settings, provider),
+        broker=broker,
         metrics=metrics,
         tracer_provider=provider,
         health=HealthMonitor(
-            settings.kafka_bootstrap_servers,
+            probes,
             metrics,
             stuck_seconds=settings.consumer_stuck_seconds,
             outbox_stuck_seconds=settings.outbox_stuck_seconds,
@@ -151,9 +153,7 @@ def build_app(
                     poll_seconds=settings.relay_poll_seconds,
                     batch_size=settings.relay_batch_size,
                     handover_seconds=settings.relay_handover_seconds,
-                    end_offsets=end_offsets_reader(
-                        settings.kafka_bootstrap_servers, settings.kafka_request_timeout_ms
-                    ),
+                    end_offsets=end_offsets_reader(probes),
                     check_seconds=settings.outbox_check_seconds,
                     retention_days=settings.outbox_retention_days,
                     on_backlog=metrics.outbox_backlog.set,
