@@ -46,3 +46,14 @@ export: .venv/.synced
 .PHONY: retention
 retention: .venv/.synced
 	$(UV) run python deploy/retention.py $(if $(NOW),--now $(NOW))
+
+## republish: publish again from the outboxes what the broker lost, e.g. make republish SERVICE=referral
+## (EVERYTHING=1 republishes every row; needs DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS of the run)
+republish: .venv/.synced
+	$(UV) run python -m ap_chassis.republish $(if $(SERVICE),--service $(SERVICE)) $(if $(EVERYTHING),--everything)
+
+## faults: the fault suite on real processes (kill -9, database and broker faults, poison, a paused
+## consumer), each audited by event id; prints scenario, lost, doubled, time to recover.
+## A subset: make faults ONLY="poison broker"
+faults: .venv/.synced
+	$(UV) run python tests/faults/faultkit.py $(ONLY)

@@ -29,11 +29,13 @@ create() {
     ${configs[@]+"${configs[@]}"}
 }
 
-create journey.referrals
+# The journey topics are the history read models are rebuilt from: kept forever (retention.ms=-1).
+# journey.identity is compacted instead (latest details per pupil; erasure publishes tombstones).
+create journey.referrals --config retention.ms=-1
 create journey.identity --config cleanup.policy=compact
-create journey.providers
-create journey.placements
-create journey.outcomes
+create journey.providers --config retention.ms=-1
+create journey.placements --config retention.ms=-1
+create journey.outcomes --config retention.ms=-1
 create journey.deadletter
 
 "$KAFKA_TOPICS" "${CLIENT[@]}" --list

@@ -28,7 +28,7 @@ def referred(pupil_id: uuid.UUID, referral_id: uuid.UUID, urn: str) -> bytes:
         sen_provision="N",
         home_school_urn=urn,
     )
-    return codec.encode(codec.build(data, source="test", actor=ACTOR, correlation_id="t"))
+    return codec.encode(codec.build(data, source="referral", actor=ACTOR, correlation_id="t"))
 
 
 def accepted(pupil_id: uuid.UUID, referral_id: uuid.UUID) -> bytes:
@@ -39,7 +39,7 @@ def accepted(pupil_id: uuid.UUID, referral_id: uuid.UUID) -> bytes:
         decision="accepted",
         decided_on=date(2026, 9, 8),
     )
-    return codec.encode(codec.build(data, source="test", actor=ACTOR, correlation_id="t"))
+    return codec.encode(codec.build(data, source="referral", actor=ACTOR, correlation_id="t"))
 
 
 async def produce(bootstrap: str, topic: str, key: str, *values: bytes) -> list[int]:
@@ -209,7 +209,7 @@ async def test_event_breaking_a_rule_is_dead_lettered_and_the_consumer_moves_on(
         infra.kafka_bootstrap_servers,
         topics.PLACEMENTS,
         str(pupil_id),
-        codec.encode(codec.build(orphan, source="test", actor=ACTOR, correlation_id="t")),
+        codec.encode(codec.build(orphan, source="placement", actor=ACTOR, correlation_id="t")),
     )
 
     async def parked():

@@ -3,10 +3,14 @@
 Delivery semantics of every subscriber here: at least once, effects exactly once.
 The offset is committed (ack) only after the database transaction committed; a transient error is
 retried with bounded backoff and then nacked (seek back, redelivered); an event that can never be
-applied is dead-lettered with its reason and the consumer moves on.
+applied is dead-lettered with its reason and the consumer moves on. Every failure to decode the
+untrusted bytes is permanent (codec.decode turns whatever the parser raised into InvalidEventError),
+as is an event of a type its topic does not carry or from a service that does not own the topic.
+An unclassified error in `apply` is retried with backoff, then dead-lettered: never a hot loop.
 """
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,7 +20,7 @@ import asyncpg
 from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError
 from ap_schemas import topics
-from ap_schemas.codec import InvalidEventError, decode
+from ap_schemas.codec import InvalidEventError, decode, looks_like_identity
 from ap_schemas.envelope import RawEvent
 from ap_schemas.events import EventData
 from faststream import AckPolicy
@@ -40,13 +44,15 @@ TRANSIENT = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.TooManyConnectionsError,
+    asyncpg.InternalClientError,
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
     KafkaError,
 )
 PERMANENT_DB = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 
-# Personal data never reaches the dead-letter topic: for these, only the coordinates are kept.
+# Personal data never reaches the dead-letter topic: for these, and for any value that looks like
+# identity data whatever its topic, only the coordinates are kept.
 PERSONAL_TOPICS = frozenset({topics.IDENTITY})
 
 
@@ -59,6 +65,7 @@ class IdempotentConsumer:
     metrics: Metrics
     max_attempts: int = 5
     backoff_seconds: float = 0.2
+    service: str = ""
     subscribers: list[Any] = field(default_factory=list)
     on_tombstone: OnTombstone | None = None
 
@@ -67,10 +74,15 @@ class IdempotentConsumer:
             await apply_tombstone(self.pool, self.on_tombstone, record)  # an erasure, not poison
             return
         try:
-            envelope, data = decode(record.value)
+            envelope, data = decode(record.value, record.topic)
         except InvalidEventError as exc:
             await self.dead_letter(record, str(exc))
             return
+        await self.apply_with_retries(record, envelope, data)
+
+    async def apply_with_retries(
+        self, record: ConsumerRecord, envelope: RawEvent, data: EventData
+    ) -> None:
         for attempt in range(1, self.max_attempts + 1):
             try:
                 await self.apply_event(envelope, data)
@@ -86,11 +98,19 @@ class IdempotentConsumer:
                     type(exc).__name__,
                 )
                 await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
-            except Exception:
-                # Unclassified: never swallowed. Pause so the nack's redelivery does not loop hot.
-                log.exception("unclassified error applying event %s", envelope.id)
-                await asyncio.sleep(self.backoff_seconds * 5)
-                raise
+            except Exception as exc:
+                # Unclassified: retried with backoff, then parked (never redelivered forever).
+                log.exception(
+                    "unclassified error applying event %s (attempt %d)", envelope.id, attempt
+                )
+                if attempt == self.max_attempts:
+                    await self.dead_letter(
+                        record,
+                        f"{envelope.type}: unclassified error after {attempt} attempts"
+                        f" ({type(exc).__name__})",
+                    )
+                    return
+                await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
         raise RuntimeError(f"event {envelope.id} not applied after {self.max_attempts} attempts")
 
     async def apply_event(self, envelope: RawEvent, data: EventData) -> None:
@@ -103,9 +123,10 @@ class IdempotentConsumer:
         self.metrics.applied.labels(self.name, envelope.type).inc()
 
     async def dead_letter(self, record: ConsumerRecord, reason: str) -> None:
-        personal = record.topic in PERSONAL_TOPICS
+        personal = record.topic in PERSONAL_TOPICS or looks_like_identity(record.value)
         headers = {
             "dlq_reason": reason,
+            "dlq_service": self.service,
             "dlq_consumer": self.name,
             "dlq_original_topic": record.topic,
             "dlq_original_partition": str(record.partition),
@@ -126,6 +147,7 @@ class IdempotentConsumer:
                 "partition": record.partition,
                 "offset": record.offset,
                 "reason": reason,
+                "consumer": self.name,
             },
         )
 
@@ -150,6 +172,8 @@ def subscribe(
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         title=f"{consumer.name}:{topic}",
+        parser=_tolerant_parser,
+        decoder=_undecoded,
     )
 
     @subscriber
@@ -159,14 +183,24 @@ def subscribe(
     consumer.subscribers.append(subscriber)
 
 
-async def sample_lag(consumer: IdempotentConsumer) -> None:
-    """Set the lag gauge: messages between each assigned partition's position and its end."""
-    for subscriber in consumer.subscribers:
-        kafka = getattr(subscriber, "consumer", None)
-        if kafka is None:
-            continue
-        for tp in kafka.assignment():
-            highwater = kafka.highwater(tp)
-            if highwater is not None:
-                lag = max(highwater - await kafka.position(tp), 0)
-                consumer.metrics.consumer_lag.labels(consumer.name, tp.topic, tp.partition).set(lag)
+async def _tolerant_parser(record: ConsumerRecord, original: Any) -> Any:
+    """FastStream's parser, minus headers that are not UTF-8 (it would raise on them for ever)."""
+    try:
+        return await original(record)
+    except Exception:
+        safe = tuple((k, v) for k, v in record.headers if _is_utf8(v))
+        return await original(dataclasses.replace(record, headers=safe))
+
+
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode()
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+async def _undecoded(message: Any, original: Any) -> Any:
+    """Hand the value over unparsed: FastStream's own JSON decoding lets RecursionError escape and
+    would nack the message for ever; codec.decode parses it, with limits, exactly once."""
+    return message.body

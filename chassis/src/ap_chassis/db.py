@@ -46,11 +46,37 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection
+class Pool(asyncpg.Pool):  # type: ignore[misc]
+    """A pool whose `acquire` gives up after `acquire_timeout` seconds (TimeoutError -> 503).
+
+    Without it a request waits for ever on an exhausted pool.
+    """
+
+    acquire_timeout: float = 5.0
+
+    def acquire(self, *, timeout: float | None = None):  # type: ignore[no-untyped-def]
+        return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
+
+
+async def create_pool(
+    dsn: str, *, min_size: int = 1, max_size: int = 10, acquire_timeout: float = 5.0
+) -> asyncpg.Pool:
+    pool = Pool(
+        dsn,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
+        min_size=min_size,
+        max_size=max_size,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
+        connect=None,
+        setup=None,
+        init=_init_connection,
+        reset=None,
+        loop=None,
     )
-    assert pool is not None
+    pool.acquire_timeout = acquire_timeout
+    await pool
     return pool
 
 

@@ -1,8 +1,10 @@
 """Kafka plumbing: the broker, topic creation, and the publish function the relay uses."""
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from ap_schemas import topics
@@ -11,7 +13,7 @@ from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 
 from .kafka_security import broker_security
-from .outbox import OutboxRow
+from .outbox import EndOffsets, OutboxRow
 from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,95 @@ def relay_publisher(broker: KafkaBroker):  # type: ignore[no-untyped-def]
     return publish
 
 
+def topic_configs(name: str) -> dict[str, str]:
+    """The journey topics are the history read models are rebuilt from: kept forever
+    (`retention.ms=-1`); identity is compacted instead (erasure publishes tombstones). Dead
+    letters keep the broker's default retention."""
+    if name in topics.COMPACTED:
+        return {"cleanup.policy": "compact"}
+    if name == topics.DEADLETTER:
+        return {}
+    return {"retention.ms": "-1"}
+
+
+ConsumerFactory = Callable[[], AIOKafkaConsumer]
+"""Makes a group-less, never-committing consumer for reading offsets and records."""
+
+
+def probe_consumers(broker: KafkaBroker, request_timeout_ms: int = 10_000) -> ConsumerFactory:
+    """Consumers with the service broker's own connection settings, its security included."""
+    build = broker.config.broker_config.builder  # FastStream's partial(AIOKafkaConsumer, ...)
+
+    def make() -> AIOKafkaConsumer:
+        consumer: AIOKafkaConsumer = build(
+            group_id=None,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=50,
+            request_timeout_ms=request_timeout_ms,
+        )
+        return consumer
+
+    return make
+
+
+def end_offsets_reader(make_consumer: ConsumerFactory) -> EndOffsets:
+    """The relay's view of the broker: records held per topic (sum of end offsets)."""
+
+    async def read(names: Sequence[str]) -> dict[str, int]:
+        return await topic_end_offsets(make_consumer, names)
+
+    return read
+
+
+async def topic_end_offsets(make_consumer: ConsumerFactory, names: Sequence[str]) -> dict[str, int]:
+    """Records held per topic (sum over partitions of the end offset); 0 for a missing topic."""
+    consumer = make_consumer()
+    await consumer.start()
+    try:
+        known = await consumer.topics()
+        parts = [
+            TopicPartition(name, p)
+            for name in names
+            if name in known
+            for p in consumer.partitions_for_topic(name) or ()
+        ]
+        totals = dict.fromkeys(names, 0)
+        for tp, end in (await true_end_offsets(consumer, parts)).items():
+            totals[tp.topic] += end
+        return totals
+    finally:
+        await consumer.stop()
+
+
+async def true_end_offsets(
+    consumer: AIOKafkaConsumer, parts: Sequence[TopicPartition], timeout: float = 3.0
+) -> dict[TopicPartition, int]:
+    """End offsets, corrected by reading each partition's last batch (assigns `consumer`).
+
+    Tansu answers ListOffsets with the last batch's base offset + 1, short by the batch's other
+    records; Kafka answers exactly, and the read then changes nothing.
+    """
+    if not parts:
+        return {}
+    ends: dict[TopicPartition, int] = dict(await consumer.end_offsets(list(parts)))
+    pending = {tp for tp, end in ends.items() if end > 0}
+    if not pending:
+        return ends
+    consumer.assign(list(pending))
+    for tp in pending:
+        consumer.seek(tp, ends[tp] - 1)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while pending and asyncio.get_running_loop().time() < deadline:
+        batch = await consumer.getmany(*pending, timeout_ms=200)
+        for tp, records in batch.items():
+            if records:
+                ends[tp] = max(ends[tp], records[-1].offset + 1)
+                if consumer.highwater(tp) is not None:
+                    ends[tp] = max(ends[tp], consumer.highwater(tp) or 0)
+                pending.discard(tp)
+    return ends
+
+
 async def create_topics(
     bootstrap_servers: str, names: Iterable[str] = topics.ALL, partitions: int = 3
 ) -> None:
@@ -59,7 +150,7 @@ async def create_topics(
                 name,
                 num_partitions=partitions,
                 replication_factor=1,
-                topic_configs={"cleanup.policy": "compact"} if name in topics.COMPACTED else {},
+                topic_configs=topic_configs(name),
             )
             for name in names
             if name not in existing

@@ -11,9 +11,7 @@ class Metrics:
 
     def __post_init__(self) -> None:
         r = self.registry
-        self.outbox_backlog = Gauge(
-            "journey_outbox_backlog", "Unsent outbox rows seen by the relay's last pass", registry=r
-        )
+        self.outbox_backlog = Gauge("journey_outbox_backlog", "Unsent outbox rows", registry=r)
         self.outbox_published = Counter(
             "journey_outbox_published", "Outbox rows published to Kafka", registry=r
         )
@@ -37,8 +35,19 @@ class Metrics:
         )
         self.consumer_lag = Gauge(
             "journey_consumer_lag",
-            "Messages behind the end of the partition",
+            "Messages between the consumer's position and the broker's end offset",
             ["consumer", "topic", "partition"],
+            registry=r,
+        )
+        self.stuck_partitions = Gauge(
+            "journey_consumer_stuck_partitions",
+            "Partitions with lag and no progress for consumer_stuck_seconds",
+            ["consumer"],
+            registry=r,
+        )
+        self.outbox_oldest_unsent = Gauge(
+            "journey_outbox_oldest_unsent_seconds",
+            "Age of the oldest unsent outbox row (0 when none)",
             registry=r,
         )
         self.request_seconds = Histogram(

@@ -48,9 +48,29 @@ class OutboxRow:
 Publish = Callable[[OutboxRow], Awaitable[Awaitable[object]]]
 """Hand a row to the producer; the returned awaitable resolves when the broker acknowledged it."""
 
+EndOffsets = Callable[[Sequence[str]], Awaitable[dict[str, int]]]
+"""The number of records each topic holds on the broker (sum of its partitions' end offsets)."""
+
+
+class LockLostError(Exception):
+    """The connection holding the relay's advisory lock is gone: another replica may take over."""
+
 
 class OutboxRelay:
-    """Publishes unsent outbox rows in commit order. One relay per service holds the lock."""
+    """Publishes unsent outbox rows in commit order. One relay per service holds the lock.
+
+    The lock is a session advisory lock on a dedicated connection. Every cycle first proves that
+    connection alive (a query on it), so a relay whose lock connection died stops before its next
+    batch; a relay that takes the lock waits `handover_seconds` first, so that a batch its
+    predecessor had in flight is marked sent before it looks for unsent rows.
+
+    The outbox is the service's durable log: rows stay after they are sent (deleted only past
+    `retention_days`, 0 = keep). When the broker holds fewer records on a topic than this service
+    has sent to it (a broker restarted empty, a topic past its retention), the topic's rows are
+    marked unsent and so published again in their original order with their original event ids;
+    consumers skip what they already applied. Checked when the lock is taken, after any error,
+    as soon as a partition's acknowledged offsets go backwards, and every `check_seconds`.
+    """
 
     def __init__(
         self,
@@ -61,6 +81,10 @@ class OutboxRelay:
         lock_name: str,
         poll_seconds: float = 2.0,
         batch_size: int = 500,
+        handover_seconds: float = 1.0,
+        end_offsets: EndOffsets | None = None,
+        check_seconds: float = 60.0,
+        retention_days: int = 0,
         on_backlog: Callable[[int], None] = lambda n: None,
         on_published: Callable[[int], None] = lambda n: None,
     ) -> None:
@@ -70,12 +94,16 @@ class OutboxRelay:
         self._lock_name = lock_name
         self._poll = poll_seconds
         self._batch = batch_size
+        self._handover = handover_seconds
+        self._end_offsets = end_offsets
+        self._check_seconds = check_seconds
+        self._retention_days = retention_days
         self._on_backlog = on_backlog
         self._on_published = on_published
         self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        self._wake.set()
+        self.holding = False
+        self._last_offsets: dict[tuple[str, int], int] = {}
+        self._check_due = True
 
     async def run(self) -> None:
         """Run until cancelled: take the lock, then drain on every NOTIFY or poll tick."""
@@ -84,18 +112,14 @@ class OutboxRelay:
             try:
                 conn = await asyncpg.connect(self._dsn)
                 try:
+                    conn.add_termination_listener(lambda _: self._wake.set())
                     await self._hold_lock(conn)
                     await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
+                    await asyncio.sleep(self._handover)
                     backoff = 0.2
-                    while True:
-                        self._wake.clear()
-                        if await self.drain_once() == self._batch:
-                            continue  # more waiting: do not sleep
-                        try:
-                            await asyncio.wait_for(self._wake.wait(), self._poll)
-                        except TimeoutError:
-                            pass
+                    await self._serve(conn)
                 finally:
+                    self._release(conn)
                     await conn.close(timeout=2)
             except asyncio.CancelledError:
                 raise
@@ -104,11 +128,65 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
 
+    async def _serve(self, conn: asyncpg.Connection) -> None:
+        loop = asyncio.get_running_loop()
+        next_check = loop.time()  # on taking the lock
+        self._last_offsets.clear()
+        while True:
+            self._wake.clear()
+            await self._check_lock(conn)
+            if self._check_due or loop.time() >= next_check:
+                self._check_due = False  # maintain() sets it again if the broker did not answer
+                await self.maintain()
+                next_check = loop.time() + self._check_seconds
+            if await self.drain_once() == self._batch:
+                continue  # more waiting: do not sleep
+            try:
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+            except TimeoutError:
+                pass
+
     async def _hold_lock(self, conn: asyncpg.Connection) -> None:
         while not await conn.fetchval(
             "SELECT pg_try_advisory_lock(hashtext($1))", f"outbox-relay:{self._lock_name}"
         ):
             await asyncio.sleep(self._poll)  # another process relays; stand by
+        self.holding = True
+        log.info("outbox relay took the lock", extra={"lock": self._lock_name})
+
+    async def _check_lock(self, conn: asyncpg.Connection) -> None:
+        """Prove the lock connection alive; the session lock lives exactly as long as it."""
+        try:
+            if conn.is_closed() or await conn.fetchval("SELECT 1", timeout=5) != 1:
+                raise LockLostError("lock connection closed")
+        except LockLostError:
+            raise
+        except Exception as exc:
+            raise LockLostError(f"lock connection failed: {type(exc).__name__}") from exc
+
+    def _release(self, conn: asyncpg.Connection) -> None:
+        if self.holding:
+            self.holding = False
+            log.warning(
+                "outbox relay lost or released the lock; publishing stopped",
+                extra={"lock": self._lock_name, "connection_closed": conn.is_closed()},
+            )
+
+    async def maintain(self) -> dict[str, int]:
+        """Republish topics the broker lost; apply the retention policy. Return what was reset."""
+        lost: dict[str, int] = {}
+        if self._end_offsets is not None:
+            try:
+                lost = await republish_lost(self._pool, self._end_offsets)
+            except Exception as exc:  # the broker away: the next cycle tries again
+                log.warning("outbox check against the broker failed: %s", type(exc).__name__)
+                self._check_due = True
+        if self._retention_days > 0:
+            await self._pool.execute(
+                "DELETE FROM outbox WHERE sent_at < now() - make_interval(days => $1)",
+                self._retention_days,
+            )
+        return lost
 
     async def drain_once(self) -> int:
         """Publish one batch of unsent rows in id order; mark what the broker acknowledged."""
@@ -125,12 +203,28 @@ class OutboxRelay:
         sent: list[int] = []
         try:
             for row, ack in zip(rows, acks, strict=True):
-                await ack
+                self._watch_offset(await ack)
                 sent.append(row.id)
         finally:
             await self._mark_sent(sent)
         self._on_published(len(sent))
         return len(rows)
+
+    def _watch_offset(self, meta: object) -> None:
+        """A partition's offset going backwards means a broker that lost its log: check at once."""
+        topic, partition = getattr(meta, "topic", None), getattr(meta, "partition", None)
+        offset = getattr(meta, "offset", None)
+        if not (isinstance(topic, str) and isinstance(partition, int) and isinstance(offset, int)):
+            return
+        last = self._last_offsets.get((topic, partition))
+        if last is not None and offset <= last:
+            log.warning(
+                "offsets went backwards: the broker lost its log",
+                extra={"topic": topic, "partition": partition, "offset": offset, "last": last},
+            )
+            self._check_due = True
+            self._last_offsets.clear()  # the old broker's offsets mean nothing any more
+        self._last_offsets[(topic, partition)] = offset
 
     async def _publish_in_context(self, row: OutboxRow) -> Awaitable[object]:
         token = otel_context.attach(extract(row.headers))
@@ -144,3 +238,35 @@ class OutboxRelay:
             await self._pool.execute(
                 "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", list(ids)
             )
+
+
+async def republish_lost(
+    pool: asyncpg.Pool, end_offsets: EndOffsets, *, everything: bool = False
+) -> dict[str, int]:
+    """Mark unsent every row of each topic the broker holds fewer records of than were sent.
+
+    Returns {topic: rows marked}. `everything` marks all sent rows whatever the broker holds.
+    """
+    counts = {
+        r["topic"]: r["n"]
+        for r in await pool.fetch(
+            "SELECT topic, count(*) AS n FROM outbox WHERE sent_at IS NOT NULL GROUP BY topic"
+        )
+    }
+    if not counts:
+        return {}
+    held = {} if everything else await end_offsets(sorted(counts))
+    marked: dict[str, int] = {}
+    for topic, sent in counts.items():
+        if everything or held.get(topic, 0) < sent:
+            log.warning(
+                "the broker lost events of this service: republishing from the outbox",
+                extra={"topic": topic, "sent": sent, "on_broker": held.get(topic)},
+            )
+            status = await pool.execute(
+                "UPDATE outbox SET sent_at = NULL WHERE topic = $1 AND sent_at IS NOT NULL", topic
+            )
+            marked[topic] = int(status.split()[-1])
+    if marked:
+        await pool.execute("SELECT pg_notify($1, '')", CHANNEL)
+    return marked

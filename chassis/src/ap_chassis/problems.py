@@ -1,15 +1,41 @@
-"""RFC 9457 problem+json answers for every error, validation errors naming each field."""
+"""RFC 9457 problem+json answers for every error, validation errors naming each field.
 
+A database or broker that cannot be reached (connection refused or dropped, the pool exhausted)
+answers 503 with `Retry-After`: the command was not recorded and the same Idempotency-Key may be
+retried. Anything else unexpected answers 500 with the trace id to quote, never the cause.
+"""
+
+import logging
+import uuid
 from typing import Any
 
+import asyncpg
+from aiokafka.errors import KafkaConnectionError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from opentelemetry import trace
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import DomainError, NotYetKnownError
 
+log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
+RETRY_AFTER_SECONDS = 2
+
+# A dependency away for a moment: the pool's acquire timeout (TimeoutError) included.
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InternalClientError,  # a connection broken mid-operation ("cannot switch to state")
+    KafkaConnectionError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
 
 
 class ProblemError(Exception):
@@ -34,6 +60,7 @@ def problem_response(
     *,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"https://ap-journey.example/problems/{status}",
@@ -43,6 +70,7 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+    body.update(extra or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -95,3 +123,75 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem_response(exc.status_code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(asyncpg.PostgresConnectionError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    @app.exception_handler(asyncpg.TooManyConnectionsError)
+    @app.exception_handler(asyncpg.CannotConnectNowError)
+    @app.exception_handler(asyncpg.InternalClientError)
+    @app.exception_handler(KafkaConnectionError)
+    @app.exception_handler(OSError)  # ConnectionError and TimeoutError are OSErrors
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        return unavailable(request, exc)
+
+    app.add_middleware(UnexpectedErrors)
+
+
+def trace_id() -> str:
+    """The current trace's id (what the logs and traces carry), or a fresh id without one."""
+    span = trace.get_current_span().get_span_context()
+    return format(span.trace_id, "032x") if span.is_valid else uuid.uuid4().hex
+
+
+def unavailable(request: Request, exc: BaseException) -> JSONResponse:
+    log.warning(
+        "dependency unavailable: %s %s: %s", request.method, request.url.path, type(exc).__name__
+    )
+    return problem_response(
+        503,
+        "Service unavailable",
+        "a dependency is briefly unreachable; nothing was recorded, retry with the same "
+        "Idempotency-Key",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+class UnexpectedErrors:
+    """Any error no handler claimed: 500 problem+json with the trace id, the cause only logged.
+
+    Pure ASGI (not an exception handler) so that the error stops here: Starlette's server-error
+    handler would answer and then re-raise it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:
+                raise
+            if isinstance(exc, UNAVAILABLE):
+                response = unavailable(Request(scope), exc)
+            else:
+                tid = trace_id()
+                log.exception("unexpected error", extra={"error_trace_id": tid})
+                response = problem_response(
+                    500,
+                    "Internal error",
+                    f"an unexpected error occurred; quote trace id {tid}",
+                    headers={"X-Trace-Id": tid},
+                    extra={"trace_id": tid},
+                )
+            await response(scope, receive, send)

@@ -22,11 +22,12 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import problems
-from .consumer import Apply, IdempotentConsumer, sample_lag, subscribe
+from .consumer import Apply, IdempotentConsumer, subscribe
 from .db import create_pool, ensure_database, migrate
 from .erasure import OnTombstone
 from .guards import RequestGuard
-from .kafka import create_broker, relay_publisher
+from .health import HealthMonitor
+from .kafka import create_broker, end_offsets_reader, probe_consumers, relay_publisher
 from .metrics import Metrics
 from .outbox import OutboxRelay
 from .settings import ServiceSettings
@@ -51,12 +52,17 @@ class Runtime:
     broker: KafkaBroker
     metrics: Metrics
     tracer_provider: TracerProvider
+    health: HealthMonitor
     pool: asyncpg.Pool = field(init=False)
     dsn: str = ""
     relay: OutboxRelay | None = None
     consumers: list[IdempotentConsumer] = field(default_factory=list)
     broker_ready: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    publishes: bool = True
+
+    async def sample_health(self) -> list[str]:
+        return await self.health.sample(self.consumers, self.pool, self.publishes)
 
     async def start_broker(self) -> None:
         """Connect to Kafka, retrying: HTTP commands are served (into the outbox) meanwhile."""
@@ -93,18 +99,31 @@ def build_app(
     setup_logging(settings.log_level)
     provider = tracer_provider(settings, span_exporter)
     metrics = Metrics()
+    broker = create_broker(settings, provider)
+    probes = probe_consumers(broker, settings.kafka_request_timeout_ms)  # lag and outbox checks
     runtime = Runtime(
         settings=settings,
-        broker=create_broker(settings, provider),
+        broker=broker,
         metrics=metrics,
         tracer_provider=provider,
+        health=HealthMonitor(
+            probes,
+            metrics,
+            stuck_seconds=settings.consumer_stuck_seconds,
+            outbox_stuck_seconds=settings.outbox_stuck_seconds,
+        ),
+        publishes=publishes,
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         instrument_asyncpg(provider)
         runtime.dsn = await ensure_database(settings.database_url, settings.db_name)
-        runtime.pool = await create_pool(runtime.dsn)
+        runtime.pool = await create_pool(
+            runtime.dsn,
+            max_size=settings.db_pool_max_size,
+            acquire_timeout=settings.db_acquire_timeout_seconds,
+        )
         try:
             await migrate(runtime.pool, [migrations] if migrations else [])
             for spec in consumers:
@@ -117,10 +136,18 @@ def build_app(
                     max_attempts=settings.consumer_max_attempts,
                     backoff_seconds=settings.consumer_backoff_seconds,
                     on_tombstone=spec.on_tombstone,
+                    service=settings.service_name,
                 )
                 subscribe(runtime.broker, settings, consumer, spec.topic)
                 runtime.consumers.append(consumer)
             runtime.tasks.append(asyncio.create_task(runtime.start_broker()))
+            runtime.tasks.append(
+                asyncio.create_task(
+                    runtime.health.run(
+                        settings.health_sample_seconds, runtime.consumers, runtime.pool, publishes
+                    )
+                )
+            )
             if publishes:
                 runtime.relay = OutboxRelay(
                     pool=runtime.pool,
@@ -129,6 +156,10 @@ def build_app(
                     lock_name=settings.db_name,
                     poll_seconds=settings.relay_poll_seconds,
                     batch_size=settings.relay_batch_size,
+                    handover_seconds=settings.relay_handover_seconds,
+                    end_offsets=end_offsets_reader(probes),
+                    check_seconds=settings.outbox_check_seconds,
+                    retention_days=settings.outbox_retention_days,
                     on_backlog=metrics.outbox_backlog.set,
                     on_published=metrics.outbox_published.inc,
                 )
@@ -178,7 +209,8 @@ def health_router() -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(request: Request, response: Response) -> dict[str, Any]:
-        """The database and the broker are reachable."""
+        """503 unless the database and the broker are reachable; 200 `degraded` with `reasons`
+        when a partition is stuck or the outbox is behind (see ap_chassis.health)."""
         runtime: Runtime = request.app.state.runtime
         checks = {"database": False, "broker": False}
         with contextlib.suppress(Exception):
@@ -187,14 +219,15 @@ def health_router() -> APIRouter:
             checks["broker"] = runtime.broker_ready.is_set() and await runtime.broker.ping(1.0)
         ready = all(checks.values())
         response.status_code = 200 if ready else 503
-        return {"status": "ready" if ready else "not ready", "checks": checks}
+        reasons = runtime.health.reasons
+        status = ("degraded" if reasons else "ready") if ready else "not ready"
+        return {"status": status, "checks": checks, "reasons": reasons}
 
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
-        for consumer in runtime.consumers:
-            with contextlib.suppress(Exception):  # a rebalance may be under way
-                await sample_lag(consumer)
+        with contextlib.suppress(Exception):  # a rebalance may be under way
+            await runtime.sample_health()
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router

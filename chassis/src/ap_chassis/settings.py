@@ -53,6 +53,16 @@ class ServiceSettings(BaseSettings):
     rate_limit_writes_per_minute: float = Field(default=6_000, ge=0)  # 0 turns a limit off
     rate_limit_writes_burst: float = Field(default=1_000, ge=0)
 
+    # Faults (issue 9): pool bounds, the outbox as a durable log, lag and readiness.
+    db_pool_max_size: int = 10
+    db_acquire_timeout_seconds: float = 5.0  # an exhausted pool answers 503 after this
+    relay_handover_seconds: float = 1.0  # a new lock holder waits for a batch still in flight
+    outbox_check_seconds: float = 60.0  # how often the relay compares the broker with the outbox
+    outbox_retention_days: int = 0  # sent outbox rows kept this long; 0 keeps them (the log)
+    health_sample_seconds: float = 5.0  # lag, stuck partitions and outbox backlog sampled
+    consumer_stuck_seconds: float = 60.0  # lag > 0 with no progress this long: degraded
+    outbox_stuck_seconds: float = 60.0  # oldest unsent outbox row this old: degraded
+
     otel_exporter: Literal["none", "otlp", "console"] = "none"
     otel_exporter_otlp_endpoint: str = "http://127.0.0.1:4318"
     log_level: str = "INFO"

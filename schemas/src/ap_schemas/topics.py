@@ -9,3 +9,12 @@ DEADLETTER = "journey.deadletter"
 
 ALL = (REFERRALS, IDENTITY, PROVIDERS, PLACEMENTS, OUTCOMES, DEADLETTER)
 COMPACTED = frozenset({IDENTITY})
+
+# The one service that publishes on each topic: an event from any other `source` is refused.
+OWNERS: dict[str, str] = {
+    REFERRALS: "referral",
+    IDENTITY: "referral",
+    PROVIDERS: "placement",
+    PLACEMENTS: "placement",
+    OUTCOMES: "outcomes",
+}

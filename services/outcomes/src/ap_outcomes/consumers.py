@@ -11,7 +11,8 @@ from . import repository
 
 
 async def replicate_pupil(conn: asyncpg.Connection, envelope: RawEvent, data: EventData) -> None:
-    assert isinstance(data, PupilEventData)
+    if not isinstance(data, PupilEventData):
+        raise PermanentEventError(f"{envelope.type} is not a pupil event")
     await repository.remember_pupil(conn, data.pupil_id)
 
 

@@ -1,10 +1,17 @@
 """Reporting's subscribers: translate each event into a read-model update; no rules here."""
 
 import asyncpg
+from ap_chassis.errors import PermanentEventError
 from ap_chassis.runtime import ConsumerSpec
 from ap_schemas import topics
 from ap_schemas.envelope import RawEvent
-from ap_schemas.events import EventData, ProviderEventData, ProviderRegisteredV1, PupilEventData
+from ap_schemas.events import (
+    EventData,
+    ProviderEventData,
+    ProviderRegisteredV1,
+    PupilEventData,
+    PupilIdentityRecordedV1,
+)
 
 from . import privacy, projection, provider_repository, reports, repository
 
@@ -24,7 +31,8 @@ async def project_journey_event(
         if isinstance(data, ProviderRegisteredV1):
             await repository.upsert_provider(conn, data.provider_id, data.model_dump(mode="json"))
         return
-    assert isinstance(data, PupilEventData)
+    if not isinstance(data, PupilEventData):
+        raise PermanentEventError(f"{envelope.type} is not a pupil event")
     await repository.lock_pupil(conn, data.pupil_id)
     await repository.insert_event(
         conn,
@@ -44,7 +52,8 @@ async def project_journey_event(
 
 
 async def record_identity(conn: asyncpg.Connection, envelope: RawEvent, data: EventData) -> None:
-    assert isinstance(data, PupilEventData)
+    if not isinstance(data, PupilIdentityRecordedV1):
+        raise PermanentEventError(f"{envelope.type} is not an identity event")
     details = data.model_dump(mode="json")
     await repository.upsert_identity(conn, data.pupil_id, details, envelope.time)
 
