@@ -54,11 +54,12 @@ PUBLISHER_HEADER = {
 }
 DEADLETTER_HEADERS = {
     "dlq_reason": "why the message can never be applied (field paths, never values)",
+    "dlq_service": "the service that parked it (placement and outcomes both read referrals)",
     "dlq_consumer": "the consumer that gave up on it",
     "dlq_original_topic": "the topic it was read from",
     "dlq_original_partition": "its partition there",
     "dlq_original_offset": "its offset there",
-    "dlq_value_withheld": "true when the original was on a personal topic and is not copied",
+    "dlq_value_withheld": "true when the original looked like identity data and is not copied",
 }
 
 
