@@ -12,7 +12,7 @@ from ap_export import MANIFEST, Manifest, export
 from ap_export.rows import NEVER_READ, exported_topics
 from ap_schemas import codec, topics
 from ap_schemas.envelope import CONTENT_TYPE, Actor
-from ap_schemas.events import BY_TYPE, SPECS, ProviderRegisteredV1
+from ap_schemas.events import BY_TYPE, SPECS, ProviderEventData
 from ap_schemas.export import HERE
 
 ACTOR = Actor(system="export-test", user_id="officer@example.org")
@@ -21,9 +21,10 @@ ACTOR = Actor(system="export-test", user_id="officer@example.org")
 def fresh(event_type: str):
     """A new event of the type of a golden example, about a new pupil (or provider)."""
     _, data = codec.decode((HERE / "examples" / f"{event_type}.json").read_bytes())
-    field = "provider_id" if isinstance(data, ProviderRegisteredV1) else "pupil_id"
+    field = "provider_id" if isinstance(data, ProviderEventData) else "pupil_id"
     data = data.model_copy(update={field: uuid.uuid4()})
-    return codec.build(data, source="test", actor=ACTOR, correlation_id="export-test")
+    owner = topics.OWNERS[BY_TYPE[event_type].topic]  # the services refuse any other source
+    return codec.build(data, source=owner, actor=ACTOR, correlation_id="export-test")
 
 
 async def publish(bootstrap: str, events) -> None:
@@ -70,7 +71,7 @@ async def on_topics(bootstrap: str, before: dict, upto: dict) -> dict:
                     if r.offset < ranges[tp][1]:
                         try:
                             found[(tp.topic, r.partition, r.offset)] = json.loads(r.value)["type"]
-                        except (TypeError, ValueError, KeyError):
+                        except (TypeError, ValueError, KeyError, RecursionError):
                             found[(tp.topic, r.partition, r.offset)] = None
     finally:
         await consumer.stop()

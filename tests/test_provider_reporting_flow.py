@@ -17,7 +17,7 @@ PERIOD = {"from": "2026-09-01", "to": "2026-12-31"}
 
 
 def encoded(data) -> bytes:
-    return codec.encode(codec.build(data, source="test", actor=ACTOR, correlation_id="c"))
+    return codec.encode(codec.build(data, source="placement", actor=ACTOR, correlation_id="c"))
 
 
 async def test_provider_events_before_the_registration_are_held(services, infra, wait):

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 from ap_chassis.kafka import create_topics
-from ap_schemas import codec
+from ap_schemas import codec, topics
 from ap_schemas.envelope import Actor
+from ap_schemas.events import BY_TYPE
 from ap_schemas.export import HERE
 
 READER = Path(__file__).resolve().parents[1] / "docs" / "examples" / "reader.py"
@@ -33,7 +34,8 @@ def journey(pupil: uuid.UUID):
     for step in STEPS:
         _, data = codec.decode((HERE / "examples" / f"{step}.json").read_bytes())
         data = data.model_copy(update={"pupil_id": pupil})
-        yield codec.build(data, source="test", actor=actor, correlation_id="reader")
+        owner = topics.OWNERS[BY_TYPE[step].topic]
+        yield codec.build(data, source=owner, actor=actor, correlation_id="reader")
 
 
 async def test_reader_example_dedupes_and_keeps_each_pupils_order(infra):
