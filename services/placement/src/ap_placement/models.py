@@ -29,7 +29,7 @@ class PlacementIn(Body):
     start_date: date
     planned_end_date: date | None = None
     sessions_per_week: Annotated[int, Field(ge=1, le=10)]
-    cost: Cost
+    cost: Cost | None = Field(default=None, description="omit (or null) when not known")
     dual_registered: bool
 
 

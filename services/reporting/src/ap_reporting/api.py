@@ -104,8 +104,9 @@ async def costs(
     _period(start, end)
     async with request.app.state.runtime.pool.acquire() as conn:
         facts = await repository.placement_facts_between(conn, start, end)
-    return {"from": start.isoformat(), "to": end.isoformat(), "by": by,
-            "rows": reports.cost_rows(facts, start, end, by)}  # fmt: skip
+    rows = reports.cost_rows(facts, start, end, by)
+    return {"from": start.isoformat(), "to": end.isoformat(), "by": by, "rows": rows,
+            "placements_cost_unknown": sum(r["placements_cost_unknown"] for r in rows)}  # fmt: skip
 
 
 @router.get("/outcomes")
