@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from ap_chassis.batches import router as batches
 from ap_chassis.runtime import build_app
 from ap_chassis.settings import ServiceSettings
 from fastapi import FastAPI
@@ -23,7 +24,7 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: placement",
-        routers=[router],
+        routers=[router, batches],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         span_exporter=span_exporter,
