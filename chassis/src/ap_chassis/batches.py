@@ -60,11 +60,10 @@ def parse_line(text: str) -> tuple[str, str | None, Any]:
 
 
 def _problem_line(status: int, detail: str, field: str) -> dict[str, Any]:
-    body = json.loads(
-        problem_response(
-            status, "Validation failed", detail, errors=[{"field": field, "message": detail}]
-        ).body
+    problem = problem_response(
+        status, "Validation failed", detail, errors=[{"field": field, "message": detail}]
     )
+    body = json.loads(bytes(problem.body))
     return {"status": status, "body": body}
 
 
