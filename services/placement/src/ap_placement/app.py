@@ -10,12 +10,17 @@ from opentelemetry.sdk.trace.export import SpanExporter
 
 from .api import router
 from .consumers import CONSUMERS
+from .imports.api import router as imports
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 class Settings(ServiceSettings):
     service_name: str = "placement"
+    referral_base_url: str = "http://127.0.0.1:8001"  # imports send referrals there
+    import_max_bytes: int = 20 * 1024 * 1024
+    import_max_rows: int = 100_000
+    import_decision_wait_seconds: float = 20.0  # how long a placement waits for its decision
 
 
 def create_app(
@@ -24,7 +29,7 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: placement",
-        routers=[router, batches],
+        routers=[imports, router, batches],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         span_exporter=span_exporter,
