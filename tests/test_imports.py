@@ -259,3 +259,24 @@ async def test_too_many_rows_is_refused_whole_with_the_limit(platform):
     assert state["status"] == "failed"
     assert f"more than {rows} data rows" in state["report"][0]["message"]
     assert state["applied"] == 0
+
+
+async def test_the_command_line_shows_progress_and_saves_the_report(platform, tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "import_file", Path(__file__).parents[1] / "deploy" / "local" / "import_file.py"
+    )
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    path = tmp_path / "census.csv"
+    path.write_text(census_csv(census_line(), census_line(upn="bad")))
+    state, report = await cli.run_import(
+        platform.placement, path, layout="school_census_ap", headers=LA, school_urn=random_urn(),
+        dry_run=True, report_dir=tmp_path,
+    )  # fmt: skip
+    assert state["status"] == "done" and state["refused"] == 1
+    assert report.exists() and "3,upn," in report.read_text()
+    shown = capsys.readouterr().err
+    assert "rows validated" in shown and "2/2" in shown
