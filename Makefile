@@ -35,6 +35,7 @@ lint: .venv/.synced
 
 bench: .venv/.synced
 	$(UV) run python bench/run.py
+	$(UV) run python bench/imports.py
 
 ## import: bulk-import a file into the running placement service, with progress bars, e.g.
 ##   make import FILE=census.xlsx LAYOUT=school_census_ap SCHOOL_URN=123456 [DRY_RUN=1]

@@ -27,6 +27,7 @@ so a corrected file re-sends unchanged rows under the same keys and only what ch
 import asyncio
 import hashlib
 import json
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -45,6 +46,7 @@ from ..models import ProviderIn
 from . import repository
 from .validate import Issue, RowPlan
 
+log = logging.getLogger(__name__)
 WORKERS = 4  # pupils applied at once; one pupil's rows always in file order
 
 
@@ -329,8 +331,14 @@ class Importer:
 
             await asyncio.gather(*(worker() for _ in range(min(WORKERS, len(queue) or 1))))
 
+        started = time.monotonic()
         await each_group(self.refer)
+        referred = time.monotonic()
         await each_group(lambda plan: self.place(plan, providers))
+        log.info(
+            "import applied %d rows: referrals %.1fs, placements %.1fs",
+            len(plans), referred - started, time.monotonic() - referred,
+        )  # fmt: skip
         return self.tally(plans)
 
     def tally(self, plans: list[RowPlan]) -> list[Issue]:
