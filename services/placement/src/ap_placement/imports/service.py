@@ -42,7 +42,9 @@ class Job:
 
 def start(app: FastAPI, job: Job, data: bytes) -> None:
     """Run the import as a task of this process; keep a reference so it is not collected."""
-    tasks: set[asyncio.Task[None]] = app.state.__dict__.setdefault("import_tasks", set())
+    tasks: set[asyncio.Task[None]] | None = getattr(app.state, "import_tasks", None)
+    if tasks is None:
+        tasks = app.state.import_tasks = set()
     task = asyncio.create_task(run(app, job, data))
     tasks.add(task)
     task.add_done_callback(tasks.discard)
