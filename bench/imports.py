@@ -122,7 +122,21 @@ async def main() -> None:
               f" 3 per row, {applying:.1f} s); the API one command at a time:"
               f" {single:.0f} commands/s")  # fmt: skip
     finally:
+        await drop_databases(infra.database_url)
         infra.close()
+
+
+async def drop_databases(server_url: str) -> None:
+    """This run's databases, so repeated benchmarks leave nothing behind."""
+    import asyncpg
+    from ap_chassis.db import database_dsn
+
+    conn = await asyncpg.connect(database_dsn(server_url, "postgres"))
+    try:
+        for name in (f"ap_referral_ibench_{RUN}", f"ap_placement_ibench_{RUN}"):
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 if __name__ == "__main__":
