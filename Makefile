@@ -57,3 +57,11 @@ republish: .venv/.synced
 ## A subset: make faults ONLY="poison broker"
 faults: .venv/.synced
 	$(UV) run python tests/faults/faultkit.py $(ONLY)
+
+	$(UV) run python bench/imports.py
+
+## import: bulk-import a file into the running placement service, with progress bars, e.g.
+##   make import FILE=census.xlsx LAYOUT=school_census_ap SCHOOL_URN=123456 [DRY_RUN=1]
+.PHONY: import
+import: .venv/.synced
+	$(UV) run python deploy/local/import_file.py --file "$(FILE)" --layout "$(or $(LAYOUT),journey)" $(if $(SCHOOL_URN),--school-urn $(SCHOOL_URN)) $(if $(DRY_RUN),--dry-run)

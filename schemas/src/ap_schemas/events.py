@@ -190,6 +190,33 @@ class PupilPlacedV1(PupilEventData):
     )
 
 
+class PupilPlacedV2(PupilEventData):
+    """A placement whose cost may not be known (the school census AP module carries none).
+
+    v1 makes `cost` and `annual_cost_pence` required, so a placement without a known cost is a
+    new version rather than a nullable edit that would break v1's readers. Placement publishes v2
+    only for such placements; a placement with a known cost is still v1.
+    """
+
+    placement_id: UUID
+    referral_id: UUID
+    provider_id: UUID
+    commissioner: Commissioner
+    tier: Tier
+    start_date: date
+    planned_end_date: date | None = None
+    sessions_per_week: int = Field(ge=1, le=10)
+    cost: Cost | None = Field(default=None, description="null when the cost is not known")
+    annual_cost_pence: int | None = Field(
+        default=None, ge=0, description="the cost rule of api.md, annualised; null when unknown"
+    )
+    dual_registered: bool
+    reason: ReferralReason = Field(description="the primary reason: the referral's reason")
+    funded_by: FundedBy | None = Field(
+        default=None, description="who pays; when absent, the commissioner's kind"
+    )
+
+
 class PlacementEndedV1(PupilEventData):
     placement_id: UUID
     end_date: date
@@ -327,6 +354,7 @@ SPECS: tuple[EventSpec, ...] = (
     EventSpec("journey.pupil.identity.recorded.v1", topics.IDENTITY, PupilIdentityRecordedV1),
     EventSpec("journey.provider.registered.v1", topics.PROVIDERS, ProviderRegisteredV1),
     EventSpec("journey.pupil.placed.v1", topics.PLACEMENTS, PupilPlacedV1),
+    EventSpec("journey.pupil.placed.v2", topics.PLACEMENTS, PupilPlacedV2),
     EventSpec("journey.placement.ended.v1", topics.PLACEMENTS, PlacementEndedV1),
     EventSpec("journey.placement.reviewed.v1", topics.OUTCOMES, PlacementReviewedV1),
     EventSpec("journey.pupil.reintegrated.v1", topics.OUTCOMES, PupilReintegratedV1),

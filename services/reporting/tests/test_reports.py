@@ -59,9 +59,11 @@ def test_rows_group_and_count_only_placements_inside_the_period():
     rows = cost_rows(facts, date(2026, 9, 1), date(2026, 9, 30), "commissioner")
     september = round(ANNUAL * 30 / 365)
     assert rows == [
-        {"key": "local_authority", "placements": 1, "pupils": 1, "cost_pence": september},
-        {"key": "school:123456", "placements": 2, "pupils": 2, "cost_pence": 2 * september},
-    ]
+        {"key": "local_authority", "placements": 1, "pupils": 1, "cost_pence": september,
+         "placements_cost_unknown": 0},
+        {"key": "school:123456", "placements": 2, "pupils": 2, "cost_pence": 2 * september,
+         "placements_cost_unknown": 0},
+    ]  # fmt: skip
     by_tier = cost_rows(facts, date(2026, 9, 1), date(2026, 9, 30), "tier")
     assert [(r["key"], r["placements"]) for r in by_tier] == [("2", 1), ("3", 2)]
 
@@ -124,3 +126,30 @@ def test_outcomes_summary():
         "unrecognised": 0,
         "other": 0,
     }
+
+
+def test_a_placement_of_unknown_cost_is_counted_apart_never_as_free():
+    period = (date(2026, 9, 1), date(2026, 9, 30))
+    facts = [
+        fact(date(2026, 9, 1), pupil="a", commissioner="school:123456"),
+        fact(date(2026, 9, 1), pupil="b", commissioner="school:123456", annual=None),
+        fact(date(2026, 9, 1), pupil="c", annual=None),
+    ]
+    rows = {r["key"]: r for r in cost_rows(facts, *period, "commissioner")}
+    assert rows["school:123456"] == {
+        "key": "school:123456", "placements": 2, "pupils": 2,
+        "cost_pence": round(ANNUAL * 30 / 365), "placements_cost_unknown": 1,
+    }  # fmt: skip
+    assert rows["local_authority"]["cost_pence"] == 0
+    assert rows["local_authority"]["placements_cost_unknown"] == 1
+
+
+def test_placed_v2_without_a_cost_becomes_a_fact_of_unknown_cost():
+    pid = str(uuid4())
+    placed = JourneyEvent(uuid4(), "journey.pupil.placed.v2", date(2026, 9, 14), {
+        "placement_id": pid, "provider_id": "v9",
+        "commissioner": {"kind": "school", "urn": "123456"}, "tier": 2,
+        "start_date": "2026-09-14", "cost": None, "annual_cost_pence": None,
+    })  # fmt: skip
+    (f,) = placements_of([placed], "p1")
+    assert (f.commissioner, f.annual_cost_pence) == ("school:123456", None)

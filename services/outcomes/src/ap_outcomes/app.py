@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from ap_chassis.batches import router as batches
 from ap_chassis.data_protection import data_protection_routers
 from ap_chassis.runtime import build_app
 from ap_chassis.settings import ServiceSettings
@@ -24,7 +25,7 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: outcomes",
-        routers=[router, *data_protection_routers("outcomes")],
+        routers=[router, batches, *data_protection_routers("outcomes")],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         span_exporter=span_exporter,

@@ -5,7 +5,13 @@ from ap_chassis.errors import PermanentEventError
 from ap_chassis.runtime import ConsumerSpec
 from ap_schemas import topics
 from ap_schemas.envelope import RawEvent
-from ap_schemas.events import EventData, PlacementEndedV1, PupilEventData, PupilPlacedV1
+from ap_schemas.events import (
+    EventData,
+    PlacementEndedV1,
+    PupilEventData,
+    PupilPlacedV1,
+    PupilPlacedV2,
+)
 
 from . import repository
 
@@ -19,7 +25,7 @@ async def replicate_pupil(conn: asyncpg.Connection, envelope: RawEvent, data: Ev
 async def replicate_placement(
     conn: asyncpg.Connection, envelope: RawEvent, data: EventData
 ) -> None:
-    if isinstance(data, PupilPlacedV1):
+    if isinstance(data, PupilPlacedV1 | PupilPlacedV2):
         await repository.remember_pupil(conn, data.pupil_id)
         await repository.record_placement(
             conn,

@@ -104,7 +104,8 @@ async def get_placement(
         "start_date": row["start_date"].isoformat(),
         "planned_end_date": row["planned_end_date"] and row["planned_end_date"].isoformat(),
         "sessions_per_week": row["sessions_per_week"],
-        "cost": {"amount_pence": row["cost_amount_pence"], "per": row["cost_per"]},
+        "cost": row["cost_per"]
+        and {"amount_pence": row["cost_amount_pence"], "per": row["cost_per"]},
         "annual_cost_pence": row["annual_cost_pence"],
         "dual_registered": row["dual_registered"],
         "reason": row["reason"],

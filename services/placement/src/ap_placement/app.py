@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
+from ap_chassis.batches import router as batches
 from ap_chassis.data_protection import data_protection_routers
 from ap_chassis.runtime import build_app
 from ap_chassis.settings import ServiceSettings
@@ -11,6 +12,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 
 from .api import router
 from .consumers import CONSUMERS
+from .imports.api import router as imports
 from .provider_api import router as provider_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -20,6 +22,10 @@ class Settings(ServiceSettings):
     service_name: str = "placement"
     # PROVIDER_APPROVAL: `enforce` refuses placing with an unapproved provider unless overridden.
     provider_approval: Literal["warn", "enforce"] = "warn"
+    referral_base_url: str = "http://127.0.0.1:8001"  # imports send referrals there
+    import_max_bytes: int = 20 * 1024 * 1024
+    import_max_rows: int = 100_000
+    import_decision_wait_seconds: float = 20.0  # how long a placement waits for its decision
 
 
 def create_app(
@@ -28,7 +34,7 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: placement",
-        routers=[router, provider_router, *data_protection_routers("placement")],
+        routers=[imports, router, provider_router, batches, *data_protection_routers("placement")],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         span_exporter=span_exporter,

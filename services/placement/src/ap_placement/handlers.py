@@ -10,7 +10,7 @@ from ap_chassis.errors import NotFoundError
 from ap_chassis.http import EventContext, record
 from ap_schemas.codes import ReferralReason
 from ap_schemas.envelope import utcnow
-from ap_schemas.events import PlacementEndedV1, ProviderRegisteredV1, PupilPlacedV1
+from ap_schemas.events import PlacementEndedV1, ProviderRegisteredV1, PupilPlacedV1, PupilPlacedV2
 
 from . import access, domain, provider_handlers, repository
 from .models import PlacementEndIn, PlacementIn, ProviderIn
@@ -69,10 +69,12 @@ async def place_pupil(
     vetting = await provider_handlers.vet_placement(
         conn, cmd=cmd, principal=principal, mode=approval_mode
     )
-    annual = domain.annual_cost_pence(
-        amount_pence=cost.amount_pence,
-        per=cost.per,
-        sessions_per_week=cmd.sessions_per_week,
+    annual = (
+        None
+        if cost is None
+        else domain.annual_cost_pence(
+            amount_pence=cost.amount_pence, per=cost.per, sessions_per_week=cmd.sessions_per_week
+        )
     )
     placement_id = uuid4()
     reason = cast(ReferralReason, referral.reason or "other")
@@ -82,15 +84,18 @@ async def place_pupil(
         "referral_id": cmd.referral_id, "provider_id": cmd.provider_id,
         "commissioner_kind": cmd.commissioner.kind, "commissioner_urn": cmd.commissioner.urn,
         "tier": cmd.tier, "start_date": cmd.start_date, "planned_end_date": cmd.planned_end_date,
-        "sessions_per_week": cmd.sessions_per_week, "cost_amount_pence": cost.amount_pence,
-        "cost_per": cost.per, "annual_cost_pence": annual,
+        "sessions_per_week": cmd.sessions_per_week,
+        "cost_amount_pence": cost.amount_pence if cost else None,
+        "cost_per": cost.per if cost else None, "annual_cost_pence": annual,
         "dual_registered": cmd.dual_registered, "reason": reason, "phase": cmd.phase,
         "funded_by": funded_by,
     })  # fmt: skip
+    # A known cost keeps v1 for its readers; an unknown one needs v2 (see PupilPlacedV2).
+    placed: type[PupilPlacedV1 | PupilPlacedV2] = PupilPlacedV1 if cost else PupilPlacedV2
     event_ids = await record(
         conn,
         ctx,
-        PupilPlacedV1(
+        placed(
             occurred_at=cmd.start_date,
             pupil_id=referral.pupil_id,
             placement_id=placement_id,

@@ -36,7 +36,8 @@ class PlacementIn(Body):
     start_date: Day
     planned_end_date: Day | None = None
     sessions_per_week: Annotated[int, Field(ge=1, le=10)]
-    cost: CostIn | None = None  # absent: the provider's contract for the tier on start_date
+    # absent: the provider's contract for the tier on start_date, else not known (placed.v2)
+    cost: CostIn | None = Field(default=None, description="omit (or null) when not known")
     dual_registered: bool
     funded_by: FundedBy | None = None  # who pays; the commissioner's kind when absent
     phase: Phase | None = None  # counts against the provider's capacity for tier and phase

@@ -243,17 +243,14 @@ async def vet_placement(
     return vetting
 
 
-async def cost_or_contracted(conn: asyncpg.Connection, *, cmd: Any) -> Cost:
-    """The body's cost, or, when it has none, the contract's for the tier on the start date."""
+async def cost_or_contracted(conn: asyncpg.Connection, *, cmd: Any) -> Cost | None:
+    """The body's cost, or, when it has none, the contract's for the tier on the start date;
+    None (the cost is not known: a placed.v2 event) when no contract covers it either."""
     if cmd.cost is not None:
         return Cost.model_validate(cmd.cost)
     contract = quality.contracted_cost(
         await repo.contracts(conn, cmd.provider_id), tier=cmd.tier, on=cmd.start_date
     )
     if contract is None:
-        raise InvalidCommandError(
-            f"no cost given and no contract with the provider covers tier {cmd.tier} on "
-            f"{cmd.start_date}",
-            field="cost",
-        )
+        return None
     return Cost(amount_pence=contract.amount_pence, per=contract.per)

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from ap_chassis.batches import router as batches
 from ap_chassis.retention import RetentionSettings
 from ap_chassis.runtime import build_app
 from ap_chassis.settings import ServiceSettings
@@ -35,7 +36,7 @@ def create_app(
     return build_app(
         settings,
         title="AP Journey: referral",
-        routers=[router, identity_router, *privacy_api.routers(settings)],
+        routers=[router, identity_router, batches, *privacy_api.routers(settings)],
         migrations=MIGRATIONS,
         span_exporter=span_exporter,
     )

@@ -111,8 +111,10 @@ async def costs(
     _period(start, end)
     async with request.app.state.runtime.pool.acquire() as conn:
         facts = await repository.placement_facts_between(conn, start, end)
-    answer = {"from": start.isoformat(), "to": end.isoformat(), "by": by,
-              "rows": reports.cost_rows(facts, start, end, by)}  # fmt: skip
+    rows = reports.cost_rows(facts, start, end, by)
+    unknown = sum(r["placements_cost_unknown"] for r in rows)
+    answer = {"from": start.isoformat(), "to": end.isoformat(), "by": by, "rows": rows,
+              "placements_cost_unknown": unknown}  # fmt: skip
     return disclosure.for_role(principal.role, "costs", answer)
 
 

@@ -16,9 +16,10 @@ from ap_schemas.events import (
 from . import privacy, projection, provider_repository, reports, repository
 
 # Events that change a pupil's placement facts (the referral gives the placement's home school).
-PLACEMENT_TYPES = frozenset(
-    {"journey.pupil.referred.v1", "journey.pupil.placed.v1", "journey.placement.ended.v1"}
-)
+PLACEMENT_TYPES = projection.PLACED_TYPES | {
+    "journey.pupil.referred.v1",
+    "journey.placement.ended.v1",
+}
 
 
 async def project_journey_event(

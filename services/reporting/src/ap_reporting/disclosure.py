@@ -55,11 +55,18 @@ def costs(answer: dict[str, Any], out: list[str]) -> dict[str, Any]:
     rows = []
     for i, row in enumerate(answer["rows"]):
         if _small(row.get("pupils")) or _small(row.get("placements")):
-            out.extend(f"rows.{i}.{k}" for k in ("placements", "pupils", "cost_pence"))
-            row = {**row, "placements": None, "pupils": None, "cost_pence": None,
-                   "suppressed": True}  # fmt: skip
+            hidden = [k for k in _ROW_COUNTS if k in row]
+            out.extend(f"rows.{i}.{k}" for k in hidden)
+            row = {**row, **dict.fromkeys(hidden), "suppressed": True}
         rows.append(row)
-    return {**answer, "rows": rows}
+    result = {**answer, "rows": rows}
+    if "placements_cost_unknown" in answer and _small(answer["placements_cost_unknown"]):
+        out.append("placements_cost_unknown")
+        result["placements_cost_unknown"] = None
+    return result
+
+
+_ROW_COUNTS = ("placements", "pupils", "cost_pence", "placements_cost_unknown")
 
 
 def outcomes(answer: dict[str, Any], out: list[str]) -> dict[str, Any]:

@@ -11,10 +11,13 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+# Both versions of the placed event: v2 is a placement whose cost is not known.
+PLACED_TYPES = frozenset({"journey.pupil.placed.v1", "journey.pupil.placed.v2"})
 STATUS_BY_TYPE = {
     "journey.pupil.referred.v1": "referred",
     "journey.referral.withdrawn.v1": "withdrawn",
     "journey.pupil.placed.v1": "placed",
+    "journey.pupil.placed.v2": "placed",
     "journey.placement.ended.v1": "placement_ended",
     "journey.pupil.reintegrated.v1": "reintegrated",
     "journey.destination.confirmed.v1": "destination_confirmed",
@@ -65,7 +68,7 @@ def project(events: Iterable[JourneyEvent]) -> PupilState:
             schools.update(
                 u for u in (data.get("home_school_urn"), data["referrer"].get("urn")) if u
             )
-        elif event.type == "journey.pupil.placed.v1":
+        elif event.type in PLACED_TYPES:
             tier = data.get("tier", tier)
             providers.add(str(data["provider_id"]))
             if urn := data["commissioner"].get("urn"):

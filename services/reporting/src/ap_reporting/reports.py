@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from .destinations import destinations_summary
-from .projection import JourneyEvent
+from .projection import PLACED_TYPES, JourneyEvent
 
 DAYS_PER_YEAR = 365
 GroupBy = Literal["commissioner", "provider", "tier"]
@@ -28,7 +28,7 @@ class PlacementFact:
     tier: int
     start_date: date
     end_date: date | None
-    annual_cost_pence: int
+    annual_cost_pence: int | None  # None: the cost is not known (journey.pupil.placed.v2)
     sessions_per_week: int | None = None
     reason: str | None = None
     home_school_urn: str | None = None
@@ -42,7 +42,7 @@ def placements_of(events: Iterable[JourneyEvent], pupil_id: str) -> list[Placeme
     for event in events:
         if event.type == "journey.pupil.referred.v1":
             home_school[str(event.data["referral_id"])] = event.data.get("home_school_urn")
-        elif event.type == "journey.pupil.placed.v1":
+        elif event.type in PLACED_TYPES:
             placed[str(event.data["placement_id"])] = event.data
         elif event.type == "journey.placement.ended.v1":
             ended[str(event.data["placement_id"])] = date.fromisoformat(event.data["end_date"])
@@ -54,11 +54,15 @@ def placements_of(events: Iterable[JourneyEvent], pupil_id: str) -> list[Placeme
             commissioner=("school:" + commissioner["urn"]) if commissioner.get("urn")
             else commissioner["kind"],
             tier=int(d["tier"]), start_date=date.fromisoformat(d["start_date"]),
-            end_date=ended.get(pid), annual_cost_pence=int(d["annual_cost_pence"]),
+            end_date=ended.get(pid), annual_cost_pence=_pence(d.get("annual_cost_pence")),
             sessions_per_week=d.get("sessions_per_week"), reason=d.get("reason"),
             home_school_urn=home_school.get(str(d.get("referral_id"))),
         ))  # fmt: skip
     return facts
+
+
+def _pence(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def days_inside(fact: PlacementFact, start: date, end: date) -> int:
@@ -73,6 +77,10 @@ def round_pence(value: Fraction) -> int:
 
 
 def cost_in_period(fact: PlacementFact, start: date, end: date) -> int:
+    """The cost rule; a placement whose cost is not known counts as 0 here, and is counted
+    separately by `cost_rows` so it is never mistaken for a free one."""
+    if fact.annual_cost_pence is None:
+        return 0
     return round_pence(
         Fraction(fact.annual_cost_pence * days_inside(fact, start, end), DAYS_PER_YEAR)
     )
@@ -81,9 +89,13 @@ def cost_in_period(fact: PlacementFact, start: date, end: date) -> int:
 def cost_rows(
     facts: Iterable[PlacementFact], start: date, end: date, by: GroupBy
 ) -> list[dict[str, Any]]:
-    """Placements, pupils and cost within the period, grouped by commissioner, provider or tier."""
+    """Placements, pupils and cost within the period, grouped by commissioner, provider or tier.
+
+    `placements_cost_unknown` counts the placements whose cost is not known: they are in
+    `placements` but add nothing to `cost_pence`, which is therefore a lower bound for that row.
+    """
     groups: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"placements": 0, "pupils": set(), "cost_pence": 0}
+        lambda: {"placements": 0, "pupils": set(), "cost_pence": 0, "cost_unknown": 0}
     )
     for fact in facts:
         if days_inside(fact, start, end) == 0:
@@ -94,9 +106,10 @@ def cost_rows(
         group["placements"] += 1
         group["pupils"].add(fact.pupil_id)
         group["cost_pence"] += cost_in_period(fact, start, end)
+        group["cost_unknown"] += fact.annual_cost_pence is None
     return [
         {"key": key, "placements": g["placements"], "pupils": len(g["pupils"]),
-         "cost_pence": g["cost_pence"]}
+         "cost_pence": g["cost_pence"], "placements_cost_unknown": g["cost_unknown"]}
         for key, g in sorted(groups.items())
     ]  # fmt: skip
 
