@@ -1,7 +1,8 @@
 """Request guards in front of every route: body size limit and NUL characters (ASGI middleware).
 
 - A body over `max_body_bytes` (default 1 MB; `MAX_BODY_BYTES`) is refused with 413 before any
-  of it is parsed; a `Content-Length` over the limit is refused without reading.
+  of it is parsed; a `Content-Length` over the limit is refused without reading. A service may
+  give a path prefix its own limit (`body_limits`: file uploads, batches), checked the same way.
 - A NUL character (U+0000) in a JSON or form body, or in the query string, is refused with 422:
   PostgreSQL cannot store it in text and no field of the contract needs it. Binary uploads
   (spreadsheets, multipart) are left to their route.
@@ -24,8 +25,20 @@ _TEXT_TYPES = (b"application/json", b"+json", b"application/x-www-form-urlencode
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int = 1_048_576) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int = 1_048_576,
+        body_limits: dict[str, int] | None = None,
+    ) -> None:
         self.app, self.max_body_bytes = app, max_body_bytes
+        self.body_limits = dict(body_limits or {})
+
+    def limit_for(self, path: str) -> int:
+        """The body limit of a path: the longest matching prefix's, else the default."""
+        matches = [p for p in self.body_limits if path.startswith(p)]
+        return self.body_limits[max(matches, key=len)] if matches else self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,10 +51,11 @@ class RequestGuard:
         if scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope.get("path", ""))
         headers = dict(scope.get("headers", ()))
         length = headers.get(b"content-length", b"0")
-        if not length.isdigit() or int(length) > self.max_body_bytes:
-            await self._too_large(scope, receive, send)
+        if not length.isdigit() or int(length) > limit:
+            await self._too_large(scope, receive, send, limit)
             return
         chunks, size, more = [], 0, True
         while more:
@@ -50,8 +64,8 @@ class RequestGuard:
                 break
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_body_bytes:
-                await self._too_large(scope, receive, send)
+            if size > limit:
+                await self._too_large(scope, receive, send, limit)
                 return
             more = message.get("more_body", False)
         body = b"".join(chunks)
@@ -72,8 +86,7 @@ class RequestGuard:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = self.max_body_bytes
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(
             413, "Content too large", f"a request body may hold at most {limit} bytes"
         )

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,11 @@ def build_app(
     consumers: Sequence[ConsumerSpec] = (),
     publishes: bool = True,
     span_exporter: SpanExporter | None = None,
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
+    """Assemble a service: its routes behind the chassis's guards, health and metrics routes,
+    migrations, consumers and (when it `publishes`) the outbox relay, all opened in the lifespan
+    and closed there. `body_limits` gives path prefixes their own request-size limit."""
     setup_logging(settings.log_level)
     provider = tracer_provider(settings, span_exporter)
     metrics = Metrics()
@@ -192,7 +196,9 @@ def build_app(
         ).observe(time.perf_counter() - started)
         return response
 
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGuard, max_body_bytes=settings.max_body_bytes, body_limits=dict(body_limits or {})
+    )
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics"
     )

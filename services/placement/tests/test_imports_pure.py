@@ -143,7 +143,9 @@ def test_the_journey_layout_covers_every_field_of_the_commands():
     nested = {"referrer": {"referrer_kind", "referrer_urn"},
               "commissioner": {"commissioner_kind", "commissioner_urn"},
               "cost": {"cost_pence", "cost_per"}, "provider_id": {"provider_id"},
-              "referral_id": {"referral_id"}}  # fmt: skip
+              "referral_id": {"referral_id"},
+              "address_lines": {"address_line_1", "address_line_2", "address_line_3"},
+              "fsm_periods": {"fsm_start", "fsm_end"}}  # fmt: skip
     fields = set(PlacementIn.model_fields) | set(PupilReferredV1.model_fields)
     fields |= set(PupilIdentityRecordedV1.model_fields) - {"former_upn"}
     fields -= {"occurred_at", "pupil_id"}

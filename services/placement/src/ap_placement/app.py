@@ -31,11 +31,14 @@ class Settings(ServiceSettings):
 def create_app(
     settings: Settings | None = None, span_exporter: SpanExporter | None = None
 ) -> FastAPI:
+    settings = settings or Settings()
     return build_app(
-        settings or Settings(),
+        settings,
         title="AP Journey: placement",
         routers=[imports, router, provider_router, batches, *data_protection_routers("placement")],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         span_exporter=span_exporter,
+        # a spreadsheet upload has its own limit (the route answers a clear 413 past it)
+        body_limits={"/v1/imports": settings.import_max_bytes + 1_048_576},
     )

@@ -169,6 +169,8 @@ REFERRAL_FIELDS = {
     "preferred_surname": "preferred_surname", "date_of_birth": "date_of_birth", "sex": "sex",
     "ethnicity": "ethnicity", "sen_provision": "sen_provision", "fsm_eligible": "fsm_eligible",
     "postcode": "postcode", "home_school_urn": "home_school_urn", "referrer": "referrer_urn",
+    "uln": "uln", "address_lines": "address_line_1", "uprn": "uprn",
+    "service_child": "service_child", "fsm_periods": "fsm_start",
     "referrer.kind": "referrer_kind", "referrer.urn": "referrer_urn", "reason": "reason",
     "tier_requested": "tier_requested", "referred_on": "referred_on", "excluded_on": "excluded_on",
 }  # fmt: skip
@@ -177,7 +179,8 @@ PLACEMENT_FIELDS = {
     "commissioner.urn": "commissioner_urn", "tier": "tier", "start_date": "start_date",
     "planned_end_date": "planned_end_date", "sessions_per_week": "sessions_per_week",
     "cost": "cost_pence", "cost.amount_pence": "cost_pence", "cost.per": "cost_per",
-    "dual_registered": "dual_registered",
+    "dual_registered": "dual_registered", "funded_by": "funded_by", "phase": "phase",
+    "override_reason": "override_reason",
 }  # fmt: skip
 PROVIDER_FIELDS = {
     "name": "provider_name", "urn": "provider_urn", "ukprn": "provider_ukprn",
@@ -336,7 +339,12 @@ def journey_row(line: int, c: Cells, scope: Scope) -> RowPlan:
             "date_of_birth": c.get("date_of_birth", day), "sex": c.upper("sex"),
             "ethnicity": c.upper("ethnicity"), "sen_provision": c.upper("sen_provision"),
             "fsm_eligible": c.get("fsm_eligible", flag), "postcode": c.get("postcode"),
-            "home_school_urn": c.get("home_school_urn"),
+            "home_school_urn": c.get("home_school_urn"), "uln": c.get("uln"),
+            "address_lines": [a for a in (c.get(f"address_line_{i}") for i in (1, 2, 3)) if a]
+            or None, "uprn": c.get("uprn"), "service_child": c.get("service_child", flag),
+            "fsm_periods": [{"start_date": c.get("fsm_start", day),
+                             "end_date": c.get("fsm_end", day)}]
+            if c.any("fsm_start") else None,
             "referrer": {"kind": kind, "urn": c.get("referrer_urn")},
             "reason": c.get("reason"), "tier_requested": c.get("tier_requested", number),
             "referred_on": c.get("referred_on", day), "excluded_on": c.get("excluded_on", day),
@@ -372,6 +380,8 @@ def journey_row(line: int, c: Cells, scope: Scope) -> RowPlan:
             "planned_end_date": c.get("planned_end_date", day),
             "sessions_per_week": c.get("sessions_per_week", number), "cost": cost(c),
             "dual_registered": c.get("dual_registered", flag),
+            "funded_by": c.get("funded_by"), "phase": c.get("phase"),
+            "override_reason": c.get("override_reason"),
         }, PLACEMENT_FIELDS)  # fmt: skip
         provider_id = c.get("provider_id", uuid_of)
         if provider_id is None:
