@@ -9,6 +9,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 
 from .api import router
 from .consumers import CONSUMERS
+from .ui.routes import router as ui_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -23,7 +24,7 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: reporting",
-        routers=[router],
+        routers=[router, ui_router],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         publishes=False,  # reporting writes no events, only dead letters
