@@ -35,3 +35,9 @@ lint: .venv/.synced
 
 bench: .venv/.synced
 	$(UV) run python bench/run.py
+
+## bench-dashboard: dashboard page times on a read model of 50,000 pupils (also run by make bench)
+.PHONY: bench-dashboard
+bench: bench-dashboard
+bench-dashboard: .venv/.synced
+	$(UV) run python bench/dashboard.py $(or $(PUPILS),50000)

@@ -3,7 +3,7 @@
 import csv
 import io
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 from ap_reporting import reports
@@ -195,3 +195,20 @@ def test_column_chart_scales_and_labels():
         (date(2026, 2, 1), date(2026, 2, 28)),
         (date(2026, 3, 1), date(2026, 3, 2)),
     ]
+
+
+def test_weekly_caseload_counts_each_pupil_once_a_week_like_the_naive_count():
+    import random
+
+    rng = random.Random(11)
+    facts = []
+    for i in range(300):
+        start = date(2026, 1, 1) + timedelta(days=rng.randint(0, 300))
+        end = None if rng.random() < 0.3 else start + timedelta(days=rng.randint(0, 90))
+        facts.append(PlacementFact(f"pl{i}", f"p{rng.randint(0, 120)}", "x", "local_authority",
+                                   2, start, end, 1))  # fmt: skip
+    spans = pages.weeks(date(2026, 2, 4), date(2026, 9, 30))
+    naive = [(mon, len({f.pupil_id for f in facts if reports.days_inside(f, mon, sun)}))
+             for mon, sun in spans]  # fmt: skip
+    assert pages.weekly_caseload(facts, spans) == naive
+    assert max(n for _, n in naive) > 10

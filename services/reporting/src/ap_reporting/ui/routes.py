@@ -20,7 +20,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from .. import projection, repository
 from ..clocks import ClockSettings, all_clocks, pupil_clocks
 from ..reports import PlacementFact
-from . import pages, queries, session
+from . import cache, pages, queries, session
 from .session import SESSION, SignInRequiredError, principal_of
 from .tables import Table, pounds, to_csv, to_xlsx
 
@@ -283,14 +283,18 @@ async def overview(
     filters = _filters(start, end, tier, commissioner, provider, school)
     today = date.today()
     async with request.app.state.runtime.pool.acquire() as conn:
-        facts = await repository.placement_facts_between(
-            conn, min(filters.start, today), max(filters.end, today)
-        )
         providers = await repository.all_providers(conn)
-        facts = [f for f in _scope(principal, facts) if filters.keeps(f)]
-        now = [f for f in facts if f.start_date <= today and (f.end_date or today) >= today]
-        dual = await queries.dual_registered(conn, [f.placement_id for f in now])
-    page = pages.overview(now, facts, providers, dual, today, filters)
+
+        async def build() -> pages.Page:
+            facts = await repository.placement_facts_between(
+                conn, min(filters.start, today), max(filters.end, today)
+            )
+            facts = [f for f in _scope(principal, facts) if filters.keeps(f)]
+            now = [f for f in facts if f.start_date <= today and (f.end_date or today) >= today]
+            dual = await queries.dual_registered(conn, [f.placement_id for f in now])
+            return pages.overview(now, facts, providers, dual, today, filters)
+
+        page = await _cached(request, conn, "overview", principal, filters, build)
     return _respond(request, principal, token, page, "overview", filters, format, table, providers)
 
 
@@ -310,10 +314,14 @@ async def money(
     principal, token = await _signed_in(request, "money")
     filters = _filters(start, end, tier, commissioner, provider, school)
     async with request.app.state.runtime.pool.acquire() as conn:
-        facts = await repository.placement_facts_between(conn, filters.start, filters.end)
         providers = await repository.all_providers(conn)
-    facts = [f for f in _scope(principal, facts, spend=True) if filters.keeps(f)]
-    page = pages.money(facts, providers, filters)
+
+        async def build() -> pages.Page:
+            facts = await repository.placement_facts_between(conn, filters.start, filters.end)
+            facts = [f for f in _scope(principal, facts, spend=True) if filters.keeps(f)]
+            return pages.money(facts, providers, filters)
+
+        page = await _cached(request, conn, "money", principal, filters, build)
     return _respond(request, principal, token, page, "money", filters, format, table, providers)
 
 
@@ -333,14 +341,19 @@ async def outcomes(
     principal, token = await _signed_in(request, "outcomes")
     filters = _filters(start, end, tier, commissioner, provider, school)
     async with request.app.state.runtime.pool.acquire() as conn:
-        events = await repository.outcome_events(conn, filters.start, filters.end)
-        pupils = sorted({UUID(str(e.data["pupil_id"])) for e in events if e.data.get("pupil_id")})
-        facts = await queries.facts_of(conn, pupils)
         providers = await repository.all_providers(conn)
-    if filters.narrowed:
-        kept = {f.pupil_id for f in facts if filters.keeps(f)}
-        events = [e for e in events if str(e.data.get("pupil_id")) in kept]
-    page = pages.outcomes(events, facts, providers, filters)
+
+        async def build() -> pages.Page:
+            events = await repository.outcome_events(conn, filters.start, filters.end)
+            pupils = sorted({UUID(str(e.data["pupil_id"])) for e in events
+                             if e.data.get("pupil_id")})  # fmt: skip
+            facts = await queries.facts_of(conn, pupils)
+            if filters.narrowed:
+                kept = {f.pupil_id for f in facts if filters.keeps(f)}
+                events = [e for e in events if str(e.data.get("pupil_id")) in kept]
+            return pages.outcomes(events, facts, providers, filters)
+
+        page = await _cached(request, conn, "outcomes", principal, filters, build)
     return _respond(request, principal, token, page, "outcomes", filters, format, table, providers)
 
 
@@ -361,33 +374,47 @@ async def actions(
         today, today, tier, commissioner or None, provider or None, school or None
     )
     async with request.app.state.runtime.pool.acquire() as conn:
-        pupils: list[UUID] | None = None
-        if principal.role == "school" and principal.urn:
-            pupils = await queries.pupils_of_school(conn, principal.urn)
-        elif principal.role == "provider" and principal.provider_id:
-            pupils = await queries.pupils_of_provider(conn, principal.provider_id)
-        events = await queries.clock_events(conn, pupils)
-        facts = await queries.facts_of(conn, pupils)
         providers = await repository.all_providers(conn)
-    facts = _scope(principal, facts) if principal.role == "provider" else facts
-    if filters.narrowed:
-        kept = {f.pupil_id for f in facts if filters.keeps(f)}
-        events = {p: e for p, e in events.items() if p in kept}
-        facts = [f for f in facts if f.pupil_id in kept]
-    by_pupil: dict[str, list[PlacementFact]] = {}
-    for f in facts:
-        by_pupil.setdefault(f.pupil_id, []).append(f)
-    clocks = all_clocks(
-        events,
-        by_pupil,
-        today=today,
-        calendar=default_calendar(),
-        registered=_registered(providers),
-        limits=ClockSettings(),
-    )
-    page = pages.actions(clocks, pupil_links=principal.role in PAGE_ROLES["pupil"])
-    page.notes.append(_calendar_note())
+
+        async def build() -> pages.Page:
+            pupils: list[UUID] | None = None
+            if principal.role == "school" and principal.urn:
+                pupils = await queries.pupils_of_school(conn, principal.urn)
+            elif principal.role == "provider" and principal.provider_id:
+                pupils = await queries.pupils_of_provider(conn, principal.provider_id)
+            events = await queries.clock_events(conn, pupils)
+            facts = await queries.facts_of(conn, pupils)
+            facts = _scope(principal, facts) if principal.role == "provider" else facts
+            if filters.narrowed:
+                kept = {f.pupil_id for f in facts if filters.keeps(f)}
+                events = {p: e for p, e in events.items() if p in kept}
+                facts = [f for f in facts if f.pupil_id in kept]
+            by_pupil: dict[str, list[PlacementFact]] = {}
+            for f in facts:
+                by_pupil.setdefault(f.pupil_id, []).append(f)
+            clocks = all_clocks(
+                events,
+                by_pupil,
+                today=today,
+                calendar=default_calendar(),
+                registered=_registered(providers),
+                limits=ClockSettings(),
+            )
+            page = pages.actions(clocks, pupil_links=principal.role in PAGE_ROLES["pupil"])
+            page.notes.append(_calendar_note())
+            return page
+
+        page = await _cached(request, conn, "actions", principal, filters, build)
     return _respond(request, principal, token, page, "actions", filters, format, table, providers)
+
+
+async def _cached(
+    request: Request, conn: Any, name: str, principal: Principal, filters: pages.Filters,
+    build: Callable[[], Awaitable[pages.Page]],
+) -> pages.Page:  # fmt: skip
+    """The page built for this scope and these filters, unless the read model has moved on."""
+    key = (name, principal.role, principal.urn, principal.provider_id, filters)
+    return await cache.of(request.app).get(key, await cache.version(conn), build)
 
 
 def _registered(providers: dict[str, dict[str, Any]]) -> dict[str, bool]:

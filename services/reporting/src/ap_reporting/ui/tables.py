@@ -20,6 +20,7 @@ class Table:
     numeric: frozenset[int] = field(default_factory=frozenset)  # columns aligned right
     money: frozenset[int] = field(default_factory=frozenset)  # columns of integer pence
     links: dict[int, str] = field(default_factory=dict)  # column -> href prefix (cell appended)
+    shown: int | None = None  # rows on the web page at most (downloads hold them all)
 
     def export_rows(self) -> list[list[Cell]]:
         """Rows for a download: money in pounds as numbers, no spreadsheet formulas."""
