@@ -235,6 +235,9 @@ def _referral(school: str) -> dict[str, Any]:
 async def _sign_in(browser: Any, base_url: str, role: str, **scope: str) -> Any:
     context = await browser.new_context(accept_downloads=True, base_url=base_url)
     page = await context.new_page()
+    errors: list[str] = []  # console errors: a CSP refusal or a missing asset shows here
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.console_errors = errors
     await page.goto("/ui/sign-in")
     jwt = issue_token(JWT_SECRET, sub=f"{role}-browser", role=role, **scope)  # type: ignore[arg-type]
     await page.fill("#token", jwt)
@@ -287,6 +290,8 @@ async def test_cookie_is_httponly_strict_and_forms_carry_csrf(browser, base_url,
     r = await client.post("/ui/sign-in", data={"token": "x", "csrf": "forged"})
     assert r.status_code == 403 and "ap_session" not in r.headers.get("set-cookie", "")
     form = await client.get("/ui/sign-in")
+    assert "frame-ancestors 'none'" in form.headers["content-security-policy"]
+    assert form.headers["cache-control"] == "no-store"
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', form.text).group(1)  # type: ignore[union-attr]
     r = await client.post(
         "/ui/sign-in", data={"token": "not-a-jwt", "csrf": csrf}, cookies=dict(form.cookies)
@@ -389,6 +394,8 @@ async def test_la_officer_sees_every_page_equal_to_the_api(browser, base_url, se
         uuid.UUID(p1),
     )
     assert reads == 1
+    assert page.console_errors == []
+    assert await page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
     await page.context.close()
 
 
