@@ -1,9 +1,11 @@
 """The web pages under /ui/ (api.md "Web pages"): sign-in, overview, money, outcomes, action
 list, a pupil's journey. Same roles and scoping as the API; every table downloads as CSV/XLSX."""
 
+import asyncio
 import functools
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,7 +15,7 @@ from ap_chassis.auth import Principal, Role
 from ap_chassis.errors import InvalidCommandError, NotFoundError
 from ap_chassis.problems import ProblemError
 from ap_schemas.calendar import default_calendar
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
@@ -124,31 +126,51 @@ def academic_year_start(today: date) -> date:
     return date(today.year if today.month >= 9 else today.year - 1, 9, 1)
 
 
-def _filters(
-    start: date | None,
-    end: date | None,
-    tier: int | None,
-    commissioner: str | None,
-    provider: str | None,
-    school: str | None,
+Tier = Annotated[int | None, Query(ge=1, le=3)]
+Key = Annotated[str | None, Query(max_length=64, pattern=r"^[\w:-]*$")]
+School = Annotated[str | None, Query(pattern=r"^(\d{6})?$")]
+
+
+def scope_query(
+    tier: Tier = None, commissioner: Key = None, provider: Key = None, school: School = None
 ) -> pages.Filters:
+    """The filters of every page but the period (as of today)."""
     today = date.today()
-    start = start or academic_year_start(today)
-    end = end or today
+    return pages.Filters(today, today, tier, commissioner or None, provider or None, school or None)
+
+
+def period_query(
+    scope: Annotated[pages.Filters, Depends(scope_query)],
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> pages.Filters:
+    """The period (default: this academic year to date) and the other filters."""
+    start = start or academic_year_start(scope.end)
+    end = end or scope.end
     if end < start:
         raise InvalidCommandError("to cannot be before from", field="to")
     if (end - start).days > 366 * 3:
         raise InvalidCommandError("a period is at most three years", field="to")
-    return pages.Filters(start, end, tier, commissioner or None, provider or None, school or None)
+    return replace(scope, start=start, end=end)
 
 
-From = Annotated[date | None, Query(alias="from")]
-To = Annotated[date | None, Query(alias="to")]
-Tier = Annotated[int | None, Query(ge=1, le=3)]
-Key = Annotated[str | None, Query(max_length=64, pattern=r"^[\w:-]*$")]
-School = Annotated[str | None, Query(pattern=r"^(\d{6})?$")]
-Format = Annotated[str | None, Query(pattern=r"^(html|csv|xlsx)$")]
-TableId = Annotated[str | None, Query(max_length=64)]
+@dataclass(frozen=True)
+class Export:
+    format: str | None = None
+    table: str | None = None
+
+
+def export_query(
+    format: Annotated[str | None, Query(pattern=r"^(html|csv|xlsx)$")] = None,
+    table: Annotated[str | None, Query(max_length=64)] = None,
+) -> Export:
+    return Export(format, table)
+
+
+PeriodFilters = Annotated[pages.Filters, Depends(period_query)]
+ScopeFilters = Annotated[pages.Filters, Depends(scope_query)]
+Exports = Annotated[Export, Depends(export_query)]
+Builder = Callable[[Any, Principal, dict[str, dict[str, Any]]], Awaitable[pages.Page]]
 
 
 async def _signed_in(request: Request, page: str) -> tuple[Principal, str]:
@@ -182,14 +204,13 @@ def _respond(
     page: pages.Page,
     current: str,
     filters: pages.Filters | None,
-    fmt: str | None,
-    table: str | None,
+    export: Export,
     providers: dict[str, dict[str, Any]],
     template: str = "page.html",
     **extra: Any,
 ) -> Response:
-    if fmt in ("csv", "xlsx"):
-        return _download(page.tables, current, fmt, table)
+    if export.format in ("csv", "xlsx"):
+        return _download(page.tables, current, export.format, export.table)
     query = str(request.url.query)
     return _html(
         request,
@@ -294,153 +315,93 @@ async def sign_out(request: Request, csrf: Annotated[str, Form(max_length=128)] 
 
 @router.get("/", response_class=HTMLResponse)
 @guarded
-async def overview(
-    request: Request,
-    start: From = None,
-    end: To = None,
-    tier: Tier = None,
-    commissioner: Key = None,
-    provider: Key = None,
-    school: School = None,
-    format: Format = None,
-    table: TableId = None,
-) -> Response:
-    principal, token = await _signed_in(request, "overview")
-    filters = _filters(start, end, tier, commissioner, provider, school)
+async def overview(request: Request, filters: PeriodFilters, export: Exports) -> Response:
     today = date.today()
-    async with request.app.state.runtime.pool.acquire() as conn:
-        providers = await repository.all_providers(conn)
 
-        async def build() -> pages.Page:
-            facts = await repository.placement_facts_between(
-                conn, min(filters.start, today), max(filters.end, today)
-            )
-            facts = [f for f in _scope(principal, facts) if filters.keeps(f)]
-            now = [f for f in facts if f.start_date <= today and (f.end_date or today) >= today]
-            dual = await queries.dual_registered(conn, [f.placement_id for f in now])
-            return pages.overview(now, facts, providers, dual, today, filters)
+    async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
+        facts = await repository.placement_facts_between(
+            conn, min(filters.start, today), max(filters.end, today)
+        )
+        facts = [f for f in _scope(principal, facts) if filters.keeps(f)]
+        now = [f for f in facts if f.start_date <= today and (f.end_date or today) >= today]
+        dual = await queries.dual_registered(conn, [f.placement_id for f in now])
+        return await asyncio.to_thread(pages.overview, now, facts, providers, dual, today, filters)
 
-        page = await _cached(request, conn, "overview", principal, filters, build)
-    return _respond(request, principal, token, page, "overview", filters, format, table, providers)
+    return await _serve(request, "overview", filters, export, build)
 
 
 @router.get("/money", response_class=HTMLResponse)
 @guarded
-async def money(
-    request: Request,
-    start: From = None,
-    end: To = None,
-    tier: Tier = None,
-    commissioner: Key = None,
-    provider: Key = None,
-    school: School = None,
-    format: Format = None,
-    table: TableId = None,
-) -> Response:
-    principal, token = await _signed_in(request, "money")
-    filters = _filters(start, end, tier, commissioner, provider, school)
-    async with request.app.state.runtime.pool.acquire() as conn:
-        providers = await repository.all_providers(conn)
+async def money(request: Request, filters: PeriodFilters, export: Exports) -> Response:
+    async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
+        facts = await repository.placement_facts_between(conn, filters.start, filters.end)
+        facts = [f for f in _scope(principal, facts, spend=True) if filters.keeps(f)]
+        return await asyncio.to_thread(pages.money, facts, providers, filters)
 
-        async def build() -> pages.Page:
-            facts = await repository.placement_facts_between(conn, filters.start, filters.end)
-            facts = [f for f in _scope(principal, facts, spend=True) if filters.keeps(f)]
-            return pages.money(facts, providers, filters)
-
-        page = await _cached(request, conn, "money", principal, filters, build)
-    return _respond(request, principal, token, page, "money", filters, format, table, providers)
+    return await _serve(request, "money", filters, export, build)
 
 
 @router.get("/outcomes", response_class=HTMLResponse)
 @guarded
-async def outcomes(
-    request: Request,
-    start: From = None,
-    end: To = None,
-    tier: Tier = None,
-    commissioner: Key = None,
-    provider: Key = None,
-    school: School = None,
-    format: Format = None,
-    table: TableId = None,
-) -> Response:
-    principal, token = await _signed_in(request, "outcomes")
-    filters = _filters(start, end, tier, commissioner, provider, school)
-    async with request.app.state.runtime.pool.acquire() as conn:
-        providers = await repository.all_providers(conn)
+async def outcomes(request: Request, filters: PeriodFilters, export: Exports) -> Response:
+    async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
+        events = await repository.outcome_events(conn, filters.start, filters.end)
+        pupils = sorted({UUID(str(e.data["pupil_id"])) for e in events if e.data.get("pupil_id")})
+        facts = await queries.facts_of(conn, pupils)
+        if filters.narrowed:
+            kept = {f.pupil_id for f in facts if filters.keeps(f)}
+            events = [e for e in events if str(e.data.get("pupil_id")) in kept]
+        return await asyncio.to_thread(pages.outcomes, events, facts, providers, filters)
 
-        async def build() -> pages.Page:
-            events = await repository.outcome_events(conn, filters.start, filters.end)
-            pupils = sorted({UUID(str(e.data["pupil_id"])) for e in events
-                             if e.data.get("pupil_id")})  # fmt: skip
-            facts = await queries.facts_of(conn, pupils)
-            if filters.narrowed:
-                kept = {f.pupil_id for f in facts if filters.keeps(f)}
-                events = [e for e in events if str(e.data.get("pupil_id")) in kept]
-            return pages.outcomes(events, facts, providers, filters)
-
-        page = await _cached(request, conn, "outcomes", principal, filters, build)
-    return _respond(request, principal, token, page, "outcomes", filters, format, table, providers)
+    return await _serve(request, "outcomes", filters, export, build)
 
 
 @router.get("/actions", response_class=HTMLResponse)
 @guarded
-async def actions(
-    request: Request,
-    tier: Tier = None,
-    commissioner: Key = None,
-    provider: Key = None,
-    school: School = None,
-    format: Format = None,
-    table: TableId = None,
+async def actions(request: Request, filters: ScopeFilters, export: Exports) -> Response:
+    async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
+        pupils: list[UUID] | None = None
+        if principal.role == "school" and principal.urn:
+            pupils = await queries.pupils_of_school(conn, principal.urn)
+        elif principal.role == "provider" and principal.provider_id:
+            pupils = await queries.pupils_of_provider(conn, principal.provider_id)
+        events = await queries.clock_events(conn, pupils)
+        facts = await queries.facts_of(conn, pupils)
+        facts = _scope(principal, facts) if principal.role == "provider" else facts
+        if filters.narrowed:
+            kept = {f.pupil_id for f in facts if filters.keeps(f)}
+            events = {p: e for p, e in events.items() if p in kept}
+            facts = [f for f in facts if f.pupil_id in kept]
+        by_pupil: dict[str, list[PlacementFact]] = {}
+        for f in facts:
+            by_pupil.setdefault(f.pupil_id, []).append(f)
+        clocks = await asyncio.to_thread(
+            functools.partial(
+                all_clocks, events, by_pupil, today=filters.end, calendar=default_calendar(),
+                registered=_registered(providers), limits=ClockSettings(),
+            )
+        )  # fmt: skip
+        page = pages.actions(clocks, pupil_links=principal.role in PAGE_ROLES["pupil"])
+        page.notes.append(_calendar_note())
+        return page
+
+    return await _serve(request, "actions", filters, export, build)
+
+
+async def _serve(
+    request: Request, name: str, filters: pages.Filters, export: Export, build: Builder
 ) -> Response:
-    principal, token = await _signed_in(request, "actions")
-    today = date.today()
-    filters = pages.Filters(
-        today, today, tier, commissioner or None, provider or None, school or None
-    )
+    """Sign-in and role check, then the page built for this scope and these filters unless
+    the read model has moved on since (cache.py). Builders run the report arithmetic in a worker
+    thread, so a big page never holds the event loop (consumers, health, other requests)."""
+    principal, token = await _signed_in(request, name)
     async with request.app.state.runtime.pool.acquire() as conn:
         providers = await repository.all_providers(conn)
-
-        async def build() -> pages.Page:
-            pupils: list[UUID] | None = None
-            if principal.role == "school" and principal.urn:
-                pupils = await queries.pupils_of_school(conn, principal.urn)
-            elif principal.role == "provider" and principal.provider_id:
-                pupils = await queries.pupils_of_provider(conn, principal.provider_id)
-            events = await queries.clock_events(conn, pupils)
-            facts = await queries.facts_of(conn, pupils)
-            facts = _scope(principal, facts) if principal.role == "provider" else facts
-            if filters.narrowed:
-                kept = {f.pupil_id for f in facts if filters.keeps(f)}
-                events = {p: e for p, e in events.items() if p in kept}
-                facts = [f for f in facts if f.pupil_id in kept]
-            by_pupil: dict[str, list[PlacementFact]] = {}
-            for f in facts:
-                by_pupil.setdefault(f.pupil_id, []).append(f)
-            clocks = all_clocks(
-                events,
-                by_pupil,
-                today=today,
-                calendar=default_calendar(),
-                registered=_registered(providers),
-                limits=ClockSettings(),
-            )
-            page = pages.actions(clocks, pupil_links=principal.role in PAGE_ROLES["pupil"])
-            page.notes.append(_calendar_note())
-            return page
-
-        page = await _cached(request, conn, "actions", principal, filters, build)
-    return _respond(request, principal, token, page, "actions", filters, format, table, providers)
-
-
-async def _cached(
-    request: Request, conn: Any, name: str, principal: Principal, filters: pages.Filters,
-    build: Callable[[], Awaitable[pages.Page]],
-) -> pages.Page:  # fmt: skip
-    """The page built for this scope and these filters, unless the read model has moved on."""
-    key = (name, principal.role, principal.urn, principal.provider_id, filters)
-    return await cache.of(request.app).get(key, await cache.version(conn), build)
+        key = (name, principal.role, principal.urn, principal.provider_id, filters)
+        page = await cache.of(request.app).get(
+            key, await cache.version(conn), lambda: build(conn, principal, providers)
+        )
+    return _respond(request, principal, token, page, name, filters, export, providers)
 
 
 def _registered(providers: dict[str, dict[str, Any]]) -> dict[str, bool]:
@@ -459,9 +420,7 @@ def _calendar_note() -> str:
 
 @router.get("/pupils/{pupil_id}", response_class=HTMLResponse)
 @guarded
-async def pupil(
-    request: Request, pupil_id: str, format: Format = None, table: TableId = None
-) -> Response:
+async def pupil(request: Request, pupil_id: str, export: Exports) -> Response:
     principal, token = await _signed_in(request, "pupil")
     try:
         pid = UUID(pupil_id)
@@ -478,7 +437,7 @@ async def pupil(
         facts = await queries.facts_of(conn, [pid])
         providers = await repository.all_providers(conn)
         identity = None
-        if principal.role in IDENTITY_ROLES and format is None:
+        if principal.role in IDENTITY_ROLES and export.format in (None, "html"):
             identity = await queries.identity(conn, pid)
             if identity is not None:
                 await repository.record_identity_reads(
@@ -540,8 +499,7 @@ async def pupil(
         page,
         "pupil",
         None,
-        format,
-        table,
+        export,
         providers,
         template="pupil.html",
         identity=identity,
