@@ -212,3 +212,22 @@ def test_weekly_caseload_counts_each_pupil_once_a_week_like_the_naive_count():
              for mon, sun in spans]  # fmt: skip
     assert pages.weekly_caseload(facts, spans) == naive
     assert max(n for _, n in naive) > 10
+
+
+async def test_page_cache_rebuilds_when_the_read_model_moves_on():
+    from ap_reporting.ui.cache import PageCache
+
+    built: list[str] = []
+
+    async def build() -> pages.Page:
+        built.append("x")
+        return pages.Page(f"page {len(built)}")
+
+    cache = PageCache(size=2)
+    assert (await cache.get("a", (1,), build)).title == "page 1"
+    assert (await cache.get("a", (1,), build)).title == "page 1"  # same version: kept
+    assert (await cache.get("a", (2,), build)).title == "page 2"  # an event arrived
+    await cache.get("b", (2,), build)
+    await cache.get("c", (2,), build)  # evicts "a", the least recently used
+    assert (await cache.get("a", (2,), build)).title == "page 5"
+    assert (cache.hits, cache.misses) == (1, 5)

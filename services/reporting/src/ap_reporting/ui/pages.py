@@ -69,7 +69,10 @@ def _cost_table(
         tid,
         caption,
         ("Group", "Key", "Placements", "Pupils", "Cost (£)"),
-        [(label(r["key"]), r["key"], r["placements"], r["pupils"], r["cost_pence"]) for r in rows],
+        [
+            (label(r["key"]), r["key"], r["placements"], r["pupils"], r.get("cost_pence"))
+            for r in rows
+        ],
         numeric=frozenset({2, 3, 4}),
         money=frozenset({4}),
     )
@@ -85,6 +88,11 @@ def _pupil_table(
         [(label(r["key"]), r["key"], r["pupils"], r["placements"]) for r in rows],
         numeric=frozenset({2, 3}),
     )
+
+
+def known_total(rows: Iterable[Mapping[str, Any]]) -> int:
+    """The sum of the costs a report knows (a row whose cost is unknown adds nothing)."""
+    return sum(r.get("cost_pence") or 0 for r in rows)
 
 
 def commissioner_label(key: str) -> str:
@@ -227,7 +235,7 @@ def money(
     start, end = filters.start, filters.end
     page = Page("Money")
     by_commissioner = reports.cost_rows(facts, start, end, "commissioner")
-    total = sum(r["cost_pence"] for r in by_commissioner)
+    total = known_total(by_commissioner)
     pupils = {f.pupil_id for f in facts if reports.days_inside(f, start, end)}
     page.figures = [
         ("total-cost", "Cost in the period", pounds(total) or "n/a"),
@@ -267,7 +275,7 @@ def money(
         monthly.append(
             (
                 first,
-                sum(r["cost_pence"] for r in rows),
+                known_total(rows),
                 len({f.pupil_id for f in facts if reports.days_inside(f, first, last)}),
             )
         )
