@@ -342,6 +342,14 @@ async def test_la_officer_sees_every_page_equal_to_the_api(browser, base_url, se
             return rows == expected and bool(rows)
 
         await wait(money_matches, timeout=20)
+    # a filter narrows the page to the API's row for the same group
+    await page.goto(f"/ui/money?{query}&tier=3")
+    api = await services.reporting.get("/v1/costs", headers=LA, params={**PERIOD, "by": "tier"})
+    (tier3,) = [r for r in api.json()["rows"] if r["key"] == "3"]
+    (row,) = await _table(page, "cost-by-tier")
+    assert (row[1], int(row[2]), _pence(row[4])) == ("3", tier3["placements"], tier3["cost_pence"])
+    assert _pence(await _figure(page, "total-cost")) == tier3["cost_pence"]
+    await page.goto(f"/ui/money?{query}")
     spend = await _table(page, "school-spend")
     assert [r for r in spend if r[1] == f"school:{city['school_a']}"]
 
