@@ -322,6 +322,13 @@ async def test_la_officer_sees_every_page_equal_to_the_api(browser, base_url, se
     assert int(await _figure(page, "part-time")) >= 1
     assert int(await _figure(page, "dual")) >= 1
     assert await page.locator("svg#chart-weekly rect").count() >= 20
+    # printed as a Schools Forum paper: no navigation, filters or download links
+    await page.emulate_media(media="print")
+    assert not await page.is_visible(".govuk-service-navigation")
+    assert not await page.is_visible("form.app-filters")
+    assert await page.is_visible("table[data-table='by-tier']")
+    await _shot(page, "overview-print")
+    await page.emulate_media(media="screen")
 
     await page.goto(f"/ui/money?{query}")
     await _axe(page)
@@ -381,6 +388,7 @@ async def test_la_officer_sees_every_page_equal_to_the_api(browser, base_url, se
         (p4, "Reintegration"),
     }
     assert (p2, "No") not in mine  # reviewed 20 days ago
+    assert [r[4] for r in clocks if r[1] == p2] == ["Riverside Tuition"]
 
     # the pupil's journey: names for the LA, and the view recorded
     await page.click(f'a[href="/ui/pupils/{p1}"] >> nth=0')

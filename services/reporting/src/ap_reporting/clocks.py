@@ -47,6 +47,7 @@ class Clock:
     since: date  # when the clock ran out (or the placement began, for unregistered)
     detail: str
     placement_id: str | None = None
+    provider_id: str | None = None
 
 
 def pupil_clocks(
@@ -101,11 +102,19 @@ def pupil_clocks(
                     half_term[1],
                     f"no review {half_term[0]} to {half_term[1]}",
                     f.placement_id,
+                    f.provider_id,
                 )
             )
         elif due < today:
             clocks.append(
-                Clock("review", pupil_id, due, f"last review {last or 'never'}", f.placement_id)
+                Clock(
+                    "review",
+                    pupil_id,
+                    due,
+                    f"last review {last or 'never'}",
+                    f.placement_id,
+                    f.provider_id,
+                )
             )
         if (f.sessions_per_week or FULL_TIME_SESSIONS) < FULL_TIME_SESSIONS:
             limit = f.start_date + timedelta(weeks=limits.part_time_limit_weeks)
@@ -117,6 +126,7 @@ def pupil_clocks(
                         limit,
                         f"{f.sessions_per_week} sessions a week since {f.start_date}",
                         f.placement_id,
+                        f.provider_id,
                     )
                 )
         if registered.get(f.provider_id) is False:
@@ -125,8 +135,9 @@ def pupil_clocks(
                     "unregistered",
                     pupil_id,
                     f.start_date,
-                    f"provider {f.provider_id}",
+                    "the provider is not registered",
                     f.placement_id,
+                    f.provider_id,
                 )
             )
     checked = {

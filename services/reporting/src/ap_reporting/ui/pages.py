@@ -416,19 +416,28 @@ def outcomes(
     return page
 
 
-def actions(clocks: Sequence[Clock], pupil_links: bool) -> Page:
+def actions(
+    clocks: Sequence[Clock], providers: Mapping[str, Mapping[str, Any]], pupil_links: bool
+) -> Page:
     page = Page("Action list")
-    counts: dict[str, int] = defaultdict(int)
+    per_kind: dict[str, int] = defaultdict(int)
     for c in clocks:
-        counts[c.kind] += 1
-    page.figures = [(k, title, str(counts.get(k, 0))) for k, title in CLOCK_TITLES.items()]
+        per_kind[c.kind] += 1
+    page.figures = [(k, title, str(per_kind.get(k, 0))) for k, title in CLOCK_TITLES.items()]
     page.tables.append(
         Table(
             "clocks",
             "Clocks that have run out, longest overdue first",
-            ("Clock", "Pupil", "Since", "Detail", "Placement"),
+            ("Clock", "Pupil", "Since", "Detail", "Provider", "Placement"),
             [
-                (CLOCK_TITLES[c.kind], c.pupil_id, c.since.isoformat(), c.detail, c.placement_id)
+                (
+                    CLOCK_TITLES[c.kind],
+                    c.pupil_id,
+                    c.since.isoformat(),
+                    c.detail,
+                    provider_name(providers, c.provider_id) if c.provider_id else None,
+                    c.placement_id,
+                )
                 for c in clocks
             ],
             links={1: "/ui/pupils/"} if pupil_links else {},

@@ -381,7 +381,7 @@ async def actions(request: Request, filters: ScopeFilters, export: Exports) -> R
                 registered=_registered(providers), limits=ClockSettings(),
             )
         )  # fmt: skip
-        page = pages.actions(clocks, pupil_links=principal.role in PAGE_ROLES["pupil"])
+        page = pages.actions(clocks, providers, pupil_links=principal.role in PAGE_ROLES["pupil"])
         page.notes.append(_calendar_note())
         return page
 
