@@ -365,8 +365,8 @@ async def actions(request: Request, filters: ScopeFilters, export: Exports) -> R
             pupils = await queries.pupils_of_school(conn, principal.urn)
         elif principal.role == "provider" and principal.provider_id:
             pupils = await queries.pupils_of_provider(conn, principal.provider_id)
-        events = await queries.clock_events(conn, pupils)
-        facts = await queries.facts_of(conn, pupils)
+        events = await queries.clock_events(conn, pupils, filters.end)
+        facts = await queries.clock_facts(conn, pupils, filters.end)
         facts = _scope(principal, facts) if principal.role == "provider" else facts
         if filters.narrowed:
             kept = {f.pupil_id for f in facts if filters.keeps(f)}
