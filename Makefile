@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: run test token schemas lint bench
+.PHONY: run test token schemas lint bench republish faults
 
 .tools/bin/uv:
 	python3 -m venv .tools && .tools/bin/pip install --quiet "uv==0.13.9"
@@ -35,6 +35,7 @@ lint: .venv/.synced
 
 bench: .venv/.synced
 	$(UV) run python bench/run.py
+	$(UV) run python bench/imports.py
 
 ## export: the journey topics as pseudonymised Parquet, e.g. make export OUT=export SINCE=2026-09-01
 ## (re-running appends only what is new; journey.identity is never read; see tools/export)
@@ -58,10 +59,14 @@ republish: .venv/.synced
 faults: .venv/.synced
 	$(UV) run python tests/faults/faultkit.py $(ONLY)
 
-	$(UV) run python bench/imports.py
-
 ## import: bulk-import a file into the running placement service, with progress bars, e.g.
 ##   make import FILE=census.xlsx LAYOUT=school_census_ap SCHOOL_URN=123456 [DRY_RUN=1]
 .PHONY: import
 import: .venv/.synced
 	$(UV) run python deploy/local/import_file.py --file "$(FILE)" --layout "$(or $(LAYOUT),journey)" $(if $(SCHOOL_URN),--school-urn $(SCHOOL_URN)) $(if $(DRY_RUN),--dry-run)
+
+## bench-dashboard: dashboard page times on a read model of 50,000 pupils (also run by make bench)
+.PHONY: bench-dashboard
+bench: bench-dashboard
+bench-dashboard: .venv/.synced
+	$(UV) run python bench/dashboard.py $(or $(PUPILS),50000)

@@ -78,6 +78,7 @@ def main() -> int:
         for name, port in SERVICES.items():
             state = "ready" if wait_ready(port) else "NOT ready"
             print(f"  {name:<10} http://127.0.0.1:{port}  ({state}; docs at /docs)")
+        print("  dashboard  http://127.0.0.1:8004/ui/  (sign in with a token from make token)")
         print(f"\ninfrastructure: {infra.origin}")
         print(
             "get a token:     make token ROLE=la_officer   (roles: la_officer, school URN=...,"

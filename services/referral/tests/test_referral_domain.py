@@ -123,3 +123,10 @@ def test_an_identity_change_applies_once_and_only_to_the_register_it_was_propose
         domain.check_identity_change_applicable(
             status="proposed", old={"surname": "Someone"}, current=current
         )
+
+
+def test_sixth_school_day_uses_term_dates_and_bank_holidays():
+    # Fri 23 Oct 2026, before autumn half term: Nov 2..6 (5), Mon 9 (6)
+    assert domain.sixth_school_day(date(2026, 10, 23)) == date(2026, 11, 9)
+    # Thu 30 Apr 2026: Fri 1 May (1), Mon 4 is a bank holiday, Tue 5..Fri 8 (5), Mon 11 (6)
+    assert domain.sixth_school_day(date(2026, 4, 30)) == date(2026, 5, 11)

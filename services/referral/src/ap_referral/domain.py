@@ -1,11 +1,12 @@
 """Referral rules and state transitions. Pure: no I/O, no awaits."""
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 from uuid import UUID
 
 from ap_chassis.errors import DomainError, InvalidCommandError
+from ap_schemas.calendar import SchoolCalendar, default_calendar
 from pydantic_core import to_jsonable_python
 
 Status = Literal["received", "accepted", "declined", "withdrawn"]
@@ -49,17 +50,12 @@ def check_new_referral(
         )
 
 
-def sixth_school_day(excluded_on: date) -> date:
+def sixth_school_day(excluded_on: date, calendar: SchoolCalendar | None = None) -> date:
     """The day full-time education must start: the 6th school day after the exclusion.
 
-    School days are approximated as weekdays; term dates and bank holidays are not yet known here.
+    School days come from the shared calendar: the LA's term dates and bank holidays.
     """
-    day, counted = excluded_on, 0
-    while counted < SIXTH_DAY:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            counted += 1
-    return day
+    return (calendar or default_calendar()).add_school_days(excluded_on, SIXTH_DAY)
 
 
 def decide(referral: Referral, *, decision: str, decided_on: date, reason: str | None) -> Referral:

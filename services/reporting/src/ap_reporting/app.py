@@ -14,6 +14,7 @@ from .consumers import CONSUMERS
 from .provider_api import router as provider_router
 from .returns.api import router as returns_router
 from .schemas_api import router as schemas_router
+from .ui.routes import router as ui_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -32,7 +33,9 @@ def create_app(
     return build_app(
         settings or Settings(),
         title="AP Journey: reporting",
-        routers=[router, returns_router, schemas_router, provider_router, *privacy.routers()],
+        routers=[
+            router, returns_router, schemas_router, provider_router, ui_router, *privacy.routers()
+        ],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         publishes=False,  # reporting writes no events, only dead letters

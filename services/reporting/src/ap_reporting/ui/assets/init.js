@@ -1,0 +1,2 @@
+import { initAll } from "/ui/assets/govuk-frontend.min.js";
+initAll();

@@ -1,0 +1,500 @@
+"""What each page shows, from read-model rows, through the report functions. Pure.
+
+Figures come from `reports.cost_rows` and `reports.outcomes_summary`, the functions behind
+`/v1/costs` and `/v1/outcomes`, so the pages and the API cannot disagree.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from .. import reports
+from ..clocks import CLOCK_TITLES, FULL_TIME_SESSIONS, Clock
+from ..projection import JourneyEvent
+from ..reports import PlacementFact
+from . import charts
+from .tables import Cell, Table, pounds, rate
+
+MAX_WEEKS = 104
+ACTIONS_SHOWN = 500  # the rest in the downloads
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date
+    end: date
+    tier: int | None = None
+    commissioner: str | None = None
+    provider: str | None = None
+    school: str | None = None
+
+    def keeps(self, f: PlacementFact) -> bool:
+        return (
+            (self.tier is None or f.tier == self.tier)
+            and (self.commissioner is None or f.commissioner == self.commissioner)
+            and (self.provider is None or f.provider_id == self.provider)
+            and (
+                self.school is None
+                or f.commissioner == f"school:{self.school}"
+                or f.home_school_urn == self.school
+            )
+        )
+
+    @property
+    def narrowed(self) -> bool:
+        return any(
+            v is not None for v in (self.tier, self.commissioner, self.provider, self.school)
+        )
+
+
+@dataclass
+class Page:
+    title: str
+    figures: list[tuple[str, str, str]] = field(default_factory=list)  # (id, label, value)
+    charts: list[tuple[str, str]] = field(default_factory=list)  # (svg, table id)
+    tables: list[Table] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def provider_name(providers: Mapping[str, Mapping[str, Any]], pid: str) -> str:
+    return str(providers.get(pid, {}).get("name") or pid)
+
+
+def _cost_table(
+    tid: str, caption: str, rows: list[dict[str, Any]], label: Callable[[str], str]
+) -> Table:
+    return Table(
+        tid,
+        caption,
+        ("Group", "Key", "Placements", "Pupils", "Cost (£)"),
+        [
+            (label(r["key"]), r["key"], r["placements"], r["pupils"], r.get("cost_pence"))
+            for r in rows
+        ],
+        numeric=frozenset({2, 3, 4}),
+        money=frozenset({4}),
+    )
+
+
+def _pupil_table(
+    tid: str, caption: str, rows: list[dict[str, Any]], label: Callable[[str], str]
+) -> Table:
+    return Table(
+        tid,
+        caption,
+        ("Group", "Key", "Pupils", "Placements"),
+        [(label(r["key"]), r["key"], r["pupils"], r["placements"]) for r in rows],
+        numeric=frozenset({2, 3}),
+    )
+
+
+def known_total(rows: Iterable[Mapping[str, Any]]) -> int:
+    """The sum of the costs a report knows (a row whose cost is unknown adds nothing)."""
+    return sum(r.get("cost_pence") or 0 for r in rows)
+
+
+def commissioner_label(key: str) -> str:
+    return "Local authority" if key == "local_authority" else key.replace("school:", "School ")
+
+
+def weeks(start: date, end: date) -> list[tuple[date, date]]:
+    monday = start - timedelta(days=start.weekday())
+    out: list[tuple[date, date]] = []
+    while monday <= end:
+        out.append((monday, monday + timedelta(days=6)))
+        monday += timedelta(days=7)
+    return out[-MAX_WEEKS:]
+
+
+def months(start: date, end: date) -> list[tuple[date, date]]:
+    out: list[tuple[date, date]] = []
+    first = start.replace(day=1)
+    while first <= end:
+        nxt = (first + timedelta(days=32)).replace(day=1)
+        out.append((max(first, start), min(nxt - timedelta(days=1), end)))
+        first = nxt
+    return out
+
+
+def counts(
+    facts: Iterable[PlacementFact], key: Callable[[PlacementFact], str]
+) -> list[dict[str, Any]]:
+    """Pupils and placements by a key of the placement, sorted by key (as `cost_rows` sorts)."""
+    groups: dict[str, tuple[set[str], list[str]]] = defaultdict(lambda: (set(), []))
+    for f in facts:
+        pupils, placements = groups[key(f)]
+        pupils.add(f.pupil_id)
+        placements.append(f.placement_id)
+    return [{"key": k, "pupils": len(p), "placements": len(pl)}
+            for k, (p, pl) in sorted(groups.items())]  # fmt: skip
+
+
+def weekly_caseload(
+    facts: Iterable[PlacementFact], spans: Sequence[tuple[date, date]]
+) -> list[tuple[date, int]]:
+    """Pupils with a placement on any day of each week: each pupil's placements merged into runs
+    of weeks, then counted with a difference array (linear in placements)."""
+    if not spans:
+        return []
+    first, last = spans[0][0], spans[-1][1]
+    runs: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for f in facts:
+        start, end = max(f.start_date, first), min(f.end_date or last, last)
+        if start <= end:
+            runs[f.pupil_id].append(((start - first).days // 7, (end - first).days // 7))
+    delta = [0] * (len(spans) + 1)
+    for pupil_runs in runs.values():
+        pupil_runs.sort()
+        lo, hi = pupil_runs[0]
+        for a, b in pupil_runs[1:]:
+            if a <= hi:
+                hi = max(hi, b)
+            else:
+                delta[lo] += 1
+                delta[hi + 1] -= 1
+                lo, hi = a, b
+        delta[lo] += 1
+        delta[hi + 1] -= 1
+    out, running = [], 0
+    for i, (monday, _) in enumerate(spans):
+        running += delta[i]
+        out.append((monday, running))
+    return out
+
+
+def overview(
+    today_facts: Sequence[PlacementFact],
+    period_facts: Sequence[PlacementFact],
+    providers: Mapping[str, Mapping[str, Any]],
+    dual: set[str],
+    today: date,
+    filters: Filters,
+) -> Page:
+    """The city now: pupils in AP today, and the weekly caseload over the period."""
+    page = Page("The city now")
+    now = [f for f in today_facts if reports.days_inside(f, today, today)]
+    pupils = {f.pupil_id for f in now}
+    unregistered = {
+        f.pupil_id for f in now if providers.get(f.provider_id, {}).get("registered") is False
+    }
+    part_time = {f.pupil_id for f in now if (f.sessions_per_week or 10) < FULL_TIME_SESSIONS}
+    dual_pupils = {f.pupil_id for f in now if f.placement_id in dual}
+    page.figures = [
+        ("in-ap", "Pupils in AP today", str(len(pupils))),
+        ("registered", "In registered provision", str(len(pupils - unregistered))),
+        ("unregistered", "In unregistered provision", str(len(unregistered))),
+        ("part-time", "On part-time timetables", str(len(part_time))),
+        ("dual", "Dual registered", str(len(dual_pupils))),
+    ]
+
+    def by(key: Callable[[PlacementFact], str]) -> list[dict[str, Any]]:
+        return counts(now, key)
+
+    page.tables += [
+        _pupil_table(
+            "by-tier", "Pupils in AP today by tier", by(lambda f: str(f.tier)),
+            lambda k: f"Tier {k}",
+        ),
+        _pupil_table(
+            "by-commissioner", "Pupils in AP today by commissioner",
+            by(lambda f: f.commissioner), commissioner_label,
+        ),
+        _pupil_table(
+            "by-provider", "Pupils in AP today by provider", by(lambda f: f.provider_id),
+            lambda k: provider_name(providers, k),
+        ),
+    ]  # fmt: skip
+    weekly = weekly_caseload(period_facts, weeks(filters.start, filters.end))
+    table = Table(
+        "weekly-caseload",
+        "Pupils in AP each week (week beginning)",
+        ("Week beginning", "Pupils"),
+        [(mon.isoformat(), n) for mon, n in weekly],
+        numeric=frozenset({1}),
+    )
+    page.charts.append(
+        (
+            charts.columns(
+                "chart-weekly",
+                "Pupils in AP each week",
+                [(m.strftime("%d %b"), n) for m, n in weekly],
+            ),
+            table.id,
+        )
+    )
+    page.tables.append(table)
+    return page
+
+
+def money(
+    facts: Sequence[PlacementFact], providers: Mapping[str, Mapping[str, Any]], filters: Filters
+) -> Page:
+    """Cost in the period by commissioner, provider and tier (the cost rule), monthly spend."""
+    start, end = filters.start, filters.end
+    page = Page("Money")
+    by_commissioner = reports.cost_rows(facts, start, end, "commissioner")
+    total = known_total(by_commissioner)
+    pupils = {f.pupil_id for f in facts if reports.days_inside(f, start, end)}
+    page.figures = [
+        ("total-cost", "Cost in the period", pounds(total) or "n/a"),
+        ("pupils", "Pupils placed in the period", str(len(pupils))),
+        (
+            "cost-per-pupil",
+            "Cost per pupil",
+            (pounds(round(total / len(pupils))) if pupils else None) or "n/a",
+        ),
+    ]
+    page.tables += [
+        _cost_table(
+            "cost-by-commissioner", "Cost by commissioner", by_commissioner, commissioner_label
+        ),
+        _cost_table(
+            "cost-by-provider",
+            "Cost by provider",
+            reports.cost_rows(facts, start, end, "provider"),
+            lambda k: provider_name(providers, k),
+        ),
+        _cost_table(
+            "cost-by-tier",
+            "Cost by tier",
+            reports.cost_rows(facts, start, end, "tier"),
+            lambda k: f"Tier {k}",
+        ),
+        _cost_table(
+            "school-spend",
+            "Each school's commissioned spend",
+            [r for r in by_commissioner if r["key"].startswith("school:")],
+            commissioner_label,
+        ),
+    ]
+    monthly = []
+    for first, last in months(start, end):
+        rows = reports.cost_rows(facts, first, last, "tier")
+        monthly.append(
+            (
+                first,
+                known_total(rows),
+                len({f.pupil_id for f in facts if reports.days_inside(f, first, last)}),
+            )
+        )
+    table = Table(
+        "monthly-spend",
+        "Spend each month",
+        ("Month", "Cost (£)", "Pupils"),
+        [(m.strftime("%Y-%m"), c, n) for m, c, n in monthly],
+        numeric=frozenset({1, 2}),
+        money=frozenset({1}),
+    )
+    page.charts.append(
+        (
+            charts.columns(
+                "chart-monthly",
+                "Spend each month (£)",
+                [(m.strftime("%b %y"), c / 100) for m, c, _ in monthly],
+                unit="£",
+            ),
+            table.id,
+        )
+    )
+    page.tables.append(table)
+    return page
+
+
+def _attribute(
+    events: Iterable[JourneyEvent],
+    facts: Sequence[PlacementFact],
+    key: Callable[[PlacementFact], str],
+) -> dict[str, list[JourneyEvent]]:
+    """Outcome events grouped by a key of the placement they belong to (else the pupil's latest)."""
+    by_placement = {f.placement_id: f for f in facts}
+    latest: dict[str, PlacementFact] = {}
+    for f in sorted(facts, key=lambda f: f.start_date):
+        latest[f.pupil_id] = f
+    groups: dict[str, list[JourneyEvent]] = defaultdict(list)
+    for e in events:
+        fact = by_placement.get(str(e.data.get("placement_id"))) or latest.get(
+            str(e.data.get("pupil_id"))
+        )
+        groups[key(fact) if fact else "unknown"].append(e)
+    return groups
+
+
+def _outcome_row(label: str, key: str, s: Mapping[str, Any]) -> tuple[Cell, ...]:
+    dest = s["destinations"]
+    known = sum(dest.values())
+    return (
+        label,
+        key,
+        s["attendance"]["possible_sessions"],
+        s["attendance"]["attended_sessions"],
+        rate(s["attendance"]["rate"]),
+        s["reintegration"]["count"],
+        s["reintegration"]["sustained"],
+        known,
+        dest.get("education_training", 0),
+        rate(dest.get("education_training", 0) / known if known else None),
+    )
+
+
+OUTCOME_HEADERS = (
+    "Group",
+    "Key",
+    "Possible sessions",
+    "Attended sessions",
+    "Attendance rate",
+    "Reintegrations",
+    "Sustained",
+    "Destinations",
+    "In education or training",
+    "Participation rate",
+)
+
+
+def outcomes(
+    events: Sequence[JourneyEvent],
+    facts: Sequence[PlacementFact],
+    providers: Mapping[str, Mapping[str, Any]],
+    filters: Filters,
+) -> Page:
+    """Attendance, reintegrations (sustained), destinations by group: overall, per provider,
+    per tier, each from `reports.outcomes_summary` over the events that belong to the group."""
+    start, end = filters.start, filters.end
+    page = Page("Outcomes")
+    overall = reports.outcomes_summary(events, start, end)
+    dest = overall["destinations"]
+    known = sum(dest.values())
+    page.figures = [
+        ("attendance-rate", "Attendance rate", rate(overall["attendance"]["rate"])),
+        ("reintegrations", "Reintegrations", str(overall["reintegration"]["count"])),
+        ("sustained", "Sustained", str(overall["reintegration"]["sustained"])),
+        (
+            "participation",
+            "Participation rate (post-16)",
+            rate(dest.get("education_training", 0) / known if known else None),
+        ),
+    ]
+    page.tables.append(
+        Table(
+            "destinations",
+            "Post-16 destinations by group",
+            ("Group", "Pupils", "Share"),
+            [(g.replace("_", " "), n, rate(n / known if known else None)) for g, n in dest.items()],
+            numeric=frozenset({1, 2}),
+        )
+    )
+    splits: list[tuple[str, str, Callable[[PlacementFact], str], Callable[[str], str]]] = [
+        ("outcomes-by-provider", "Outcomes by provider", lambda f: f.provider_id,
+         lambda k: provider_name(providers, k)),
+        ("outcomes-by-tier", "Outcomes by tier", lambda f: str(f.tier), lambda k: f"Tier {k}"),
+    ]  # fmt: skip
+    for tid, caption, key, label in splits:
+        groups = _attribute(events, facts, key)
+        page.tables.append(
+            Table(
+                tid,
+                caption,
+                OUTCOME_HEADERS,
+                [
+                    _outcome_row(label(k), k, reports.outcomes_summary(evs, start, end))
+                    for k, evs in sorted(groups.items())
+                ],
+                numeric=frozenset(range(2, 10)),
+            )
+        )
+    page.tables.insert(
+        0,
+        Table(
+            "outcomes-overall",
+            "Outcomes overall",
+            OUTCOME_HEADERS,
+            [_outcome_row("All", "all", overall)],
+            numeric=frozenset(range(2, 10)),
+        ),
+    )
+    return page
+
+
+def actions(
+    clocks: Sequence[Clock], providers: Mapping[str, Mapping[str, Any]], pupil_links: bool
+) -> Page:
+    page = Page("Action list")
+    per_kind: dict[str, int] = defaultdict(int)
+    for c in clocks:
+        per_kind[c.kind] += 1
+    page.figures = [(k, title, str(per_kind.get(k, 0))) for k, title in CLOCK_TITLES.items()]
+    page.tables.append(
+        Table(
+            "clocks",
+            "Clocks that have run out, longest overdue first",
+            ("Clock", "Pupil", "Since", "Detail", "Provider", "Placement"),
+            [
+                (
+                    CLOCK_TITLES[c.kind],
+                    c.pupil_id,
+                    c.since.isoformat(),
+                    c.detail,
+                    provider_name(providers, c.provider_id) if c.provider_id else None,
+                    c.placement_id,
+                )
+                for c in clocks
+            ],
+            links={1: "/ui/pupils/"} if pupil_links else {},
+            shown=ACTIONS_SHOWN,
+        )
+    )
+    return page
+
+
+EVENT_LABELS = {
+    "journey.pupil.referred.v1": "Referred",
+    "journey.referral.decided.v1": "Referral decided",
+    "journey.referral.withdrawn.v1": "Referral withdrawn",
+    "journey.pupil.placed.v1": "Placed",
+    "journey.placement.ended.v1": "Placement ended",
+    "journey.placement.reviewed.v1": "Placement reviewed",
+    "journey.pupil.reintegrated.v1": "Reintegrated",
+    "journey.reintegration.sustainment_checked.v1": "Sustainment checked",
+    "journey.destination.confirmed.v1": "Destination confirmed",
+}
+SUMMARY_FIELDS = (
+    "reason",
+    "tier_requested",
+    "excluded_on",
+    "decision",
+    "tier",
+    "start_date",
+    "sessions_per_week",
+    "end_date",
+    "attendance",
+    "progress",
+    "outcome",
+    "school_urn",
+    "mode",
+    "sustained",
+    "group",
+    "activity_code",
+)
+
+
+def timeline(events: Sequence[Any], clocks: Sequence[Clock]) -> Table:
+    """A pupil's events with the clocks that ran out marked at their dates, in date order."""
+    rows: list[tuple[date, int, tuple[Cell, ...]]] = []
+    for e in events:
+        d = e["data"]
+        detail = "; ".join(
+            f"{k.replace('_', ' ')}: {_plain(d[k])}" for k in SUMMARY_FIELDS if d.get(k) is not None
+        )
+        day = e["occurred_at"]
+        rows.append((day, 0, (day.isoformat(), EVENT_LABELS.get(e["type"], e["type"]), detail)))
+    for c in clocks:
+        rows.append((c.since, 1, (c.since.isoformat(), "Clock: " + CLOCK_TITLES[c.kind], c.detail)))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return Table("timeline", "Journey", ("Date", "What happened", "Detail"), [r[2] for r in rows])
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in value.items())
+    return str(value)

@@ -1,0 +1,507 @@
+"""The web pages under /ui/ (api.md "Web pages"): sign-in, overview, money, outcomes, action
+list, a pupil's journey. Same roles and scoping as the API; every table downloads as CSV/XLSX."""
+
+import asyncio
+import functools
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+from ap_chassis.auth import Principal, Role
+from ap_chassis.errors import InvalidCommandError, NotFoundError
+from ap_chassis.problems import ProblemError
+from ap_schemas.calendar import default_calendar
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+
+from .. import projection, repository
+from ..clocks import ClockSettings, all_clocks, pupil_clocks
+from ..reports import PlacementFact
+from . import cache, pages, queries, session
+from .session import SESSION, SignInRequiredError, principal_of
+from .tables import Table, pounds, to_csv, to_xlsx
+
+HERE = Path(__file__).parent
+ASSETS = HERE / "assets"
+router = APIRouter(prefix="/ui", include_in_schema=False)
+templates = Jinja2Templates(
+    env=Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(HERE / "templates"),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
+        autoescape=True,
+    )
+)
+templates.env.filters["pounds"] = pounds
+
+# Which roles see which page (README "The HTTP API": the same as the API's).
+PAGE_ROLES: dict[str, tuple[Role, ...]] = {
+    "overview": ("la_officer", "analyst", "auditor", "school", "provider"),
+    "money": ("la_officer", "analyst", "school"),
+    "outcomes": ("la_officer", "analyst"),
+    "actions": ("la_officer", "auditor", "school", "provider"),
+    "pupil": ("la_officer", "auditor", "school", "provider"),
+}
+NAV = (
+    ("overview", "/ui/", "The city now"),
+    ("money", "/ui/money", "Money"),
+    ("outcomes", "/ui/outcomes", "Outcomes"),
+    ("actions", "/ui/actions", "Action list"),
+)
+IDENTITY_ROLES = ("la_officer",)  # the roles that see names: as for the AP census
+
+
+def _html(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    """A page with the headers every page carries: a strict CSP (the template's one inline script
+    runs by nonce), no framing, no caching of pages that may hold personal data."""
+    nonce = secrets.token_urlsafe(16)
+    response = templates.TemplateResponse(
+        request, name, {**context, "cspNonce": nonce}, status_code=status_code
+    )
+    response.headers.update({
+        "Content-Security-Policy": (
+            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self';"
+            " img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self';"
+            " frame-ancestors 'none'"
+        ),
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
+    })  # fmt: skip
+    return response
+
+
+class UiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def guarded(handler: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
+    """A page: to the sign-in form without a session, an HTML error page when refused."""
+
+    @functools.wraps(handler)
+    async def page(request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return await handler(request, *args, **kwargs)
+        except SignInRequiredError:
+            return RedirectResponse("/ui/sign-in", status_code=303)
+        except UiError as exc:
+            return _html(
+                request,
+                "error.html",
+                {
+                    "status": exc.status,
+                    "message": exc.message,
+                    "nav": [],
+                    "principal": None,
+                },
+                status_code=exc.status,
+            )
+
+    return page
+
+
+@router.get("/assets/{path:path}")
+async def asset(path: str) -> Response:
+    """GOV.UK Frontend's CSS, JS and images, vendored from its npm package (no CDN)."""
+    root = ASSETS.resolve()
+    file = (root / path).resolve()
+    if not file.is_relative_to(root) or not file.is_file():
+        raise NotFoundError(f"no asset {path}")
+    return FileResponse(file, headers={"Cache-Control": "public, max-age=86400"})
+
+
+def academic_year_start(today: date) -> date:
+    return date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+
+
+Tier = Annotated[int | None, Query(ge=1, le=3)]
+Key = Annotated[str | None, Query(max_length=64, pattern=r"^[\w:-]*$")]
+School = Annotated[str | None, Query(pattern=r"^(\d{6})?$")]
+
+
+def scope_query(
+    tier: Tier = None, commissioner: Key = None, provider: Key = None, school: School = None
+) -> pages.Filters:
+    """The filters of every page but the period (as of today)."""
+    today = date.today()
+    return pages.Filters(today, today, tier, commissioner or None, provider or None, school or None)
+
+
+def period_query(
+    scope: Annotated[pages.Filters, Depends(scope_query)],
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> pages.Filters:
+    """The period (default: this academic year to date) and the other filters."""
+    start = start or academic_year_start(scope.end)
+    end = end or scope.end
+    if end < start:
+        raise InvalidCommandError("to cannot be before from", field="to")
+    if (end - start).days > 366 * 3:
+        raise InvalidCommandError("a period is at most three years", field="to")
+    return replace(scope, start=start, end=end)
+
+
+@dataclass(frozen=True)
+class Export:
+    format: str | None = None
+    table: str | None = None
+
+
+def export_query(
+    format: Annotated[str | None, Query(pattern=r"^(html|csv|xlsx)$")] = None,
+    table: Annotated[str | None, Query(max_length=64)] = None,
+) -> Export:
+    return Export(format, table)
+
+
+PeriodFilters = Annotated[pages.Filters, Depends(period_query)]
+ScopeFilters = Annotated[pages.Filters, Depends(scope_query)]
+Exports = Annotated[Export, Depends(export_query)]
+Builder = Callable[[Any, Principal, dict[str, dict[str, Any]]], Awaitable[pages.Page]]
+
+
+async def _signed_in(request: Request, page: str) -> tuple[Principal, str]:
+    principal, token = await principal_of(request)
+    if principal.role not in PAGE_ROLES[page]:
+        raise UiError(403, f"the {principal.role} role cannot see this page")
+    return principal, token
+
+
+def _scope(
+    principal: Principal, facts: list[PlacementFact], *, spend: bool = False
+) -> list[PlacementFact]:
+    """A school sees its own pupils (its commissioned spend, on the money page); a provider its
+    own placements; the LA, analysts and auditors everything."""
+    if principal.role == "school":
+        own = f"school:{principal.urn}"
+        return [
+            f
+            for f in facts
+            if f.commissioner == own or (not spend and f.home_school_urn == principal.urn)
+        ]
+    if principal.role == "provider":
+        return [f for f in facts if f.provider_id == principal.provider_id]
+    return facts
+
+
+def _respond(
+    request: Request,
+    principal: Principal,
+    token: str,
+    page: pages.Page,
+    current: str,
+    filters: pages.Filters | None,
+    export: Export,
+    providers: dict[str, dict[str, Any]],
+    template: str = "page.html",
+    **extra: Any,
+) -> Response:
+    if export.format in ("csv", "xlsx"):
+        return _download(page.tables, current, export.format, export.table)
+    query = str(request.url.query)
+    return _html(
+        request,
+        template,
+        {
+            "page": page,
+            "principal": principal,
+            "current": current,
+            "filters": filters,
+            "nav": [n for n in NAV if principal.role in PAGE_ROLES[n[0]]],
+            "csrf": session.csrf_token(request, token),
+            "providers": providers,
+            "query": "&".join(
+                p for p in query.split("&") if p and not p.startswith(("format=", "table="))
+            ),
+            **extra,
+        },
+    )
+
+
+def _download(tables: list[Table], name: str, fmt: str, table: str | None) -> Response:
+    chosen = [t for t in tables if table is None or t.id == table]
+    if not chosen:
+        raise NotFoundError(f"no table {table} on this page", field="table")
+    if fmt == "csv":
+        first = chosen[0]
+        return Response(
+            to_csv(first),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}-{first.id}.csv"',
+                     "Cache-Control": "no-store"},
+        )  # fmt: skip
+    stem = f"{name}-{chosen[0].id}" if table else name
+    return Response(
+        to_xlsx(chosen),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="{stem}.xlsx"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# sign-in ----------------------------------------------------------------------------------
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+async def sign_in_form(request: Request) -> Response:
+    nonce = request.cookies.get(session.PRE_SESSION) or session.new_pre_session()
+    response = _sign_in_page(request, nonce, None, 200)
+    session.set_cookie(request, response, session.PRE_SESSION, nonce, 3600)
+    return response
+
+
+def _sign_in_page(request: Request, nonce: str, error: str | None, status: int) -> Response:
+    return _html(
+        request,
+        "sign_in.html",
+        {
+            "csrf": session.csrf_token(request, nonce),
+            "error": error,
+            "nav": [],
+            "principal": None,
+        },
+        status_code=status,
+    )
+
+
+@router.post("/sign-in")
+async def sign_in(
+    request: Request,
+    token: Annotated[str, Form(max_length=8192)] = "",
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    nonce = request.cookies.get(session.PRE_SESSION)
+    if not session.csrf_ok(request, nonce, csrf):
+        return _sign_in_page(
+            request, nonce or session.new_pre_session(), "The form has expired: sign in again", 403
+        )
+    try:
+        await session.verify(request, token.strip())
+    except ProblemError as exc:
+        return _sign_in_page(request, nonce or "", f"That token was refused: {exc.detail}", 401)
+    response = RedirectResponse("/ui/", status_code=303)
+    session.set_cookie(request, response, SESSION, token.strip(), 8 * 3600)
+    response.delete_cookie(session.PRE_SESSION, path="/ui")
+    return response
+
+
+@router.post("/sign-out")
+@guarded
+async def sign_out(request: Request, csrf: Annotated[str, Form(max_length=128)] = "") -> Response:
+    if not session.csrf_ok(request, request.cookies.get(SESSION), csrf):
+        raise UiError(403, "the form has expired")
+    response = RedirectResponse("/ui/sign-in", status_code=303)
+    response.delete_cookie(SESSION, path="/ui")
+    return response
+
+
+# pages ------------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+@guarded
+async def overview(request: Request, filters: PeriodFilters, export: Exports) -> Response:
+    today = date.today()
+
+    async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
+        facts = await repository.placement_facts_between(
+            conn, min(filters.start, today), max(filters.end, today)
+        )
+        facts = [f for f in _scope(principal, facts) if filters.keeps(f)]
+        now = [f for f in facts if f.start_date <= today and (f.end_date or today) >= today]
+        dual = await queries.dual_registered(conn, [f.placement_id for f in now])
+        return await asyncio.to_thread(pages.overview, now, facts, providers, dual, today, filters)
+
+    return await _serve(request, "overview", filters, export, build)
+
+
+@router.get("/money", response_class=HTMLResponse)
+@guarded
+async def money(request: Request, filters: PeriodFilters, export: Exports) -> Response:
+    async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
+        facts = await repository.placement_facts_between(conn, filters.start, filters.end)
+        facts = [f for f in _scope(principal, facts, spend=True) if filters.keeps(f)]
+        return await asyncio.to_thread(pages.money, facts, providers, filters)
+
+    return await _serve(request, "money", filters, export, build)
+
+
+@router.get("/outcomes", response_class=HTMLResponse)
+@guarded
+async def outcomes(request: Request, filters: PeriodFilters, export: Exports) -> Response:
+    async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
+        events = await repository.outcome_events(conn, filters.start, filters.end)
+        pupils = sorted({UUID(str(e.data["pupil_id"])) for e in events if e.data.get("pupil_id")})
+        facts = await queries.facts_of(conn, pupils)
+        if filters.narrowed:
+            kept = {f.pupil_id for f in facts if filters.keeps(f)}
+            events = [e for e in events if str(e.data.get("pupil_id")) in kept]
+        return await asyncio.to_thread(pages.outcomes, events, facts, providers, filters)
+
+    return await _serve(request, "outcomes", filters, export, build)
+
+
+@router.get("/actions", response_class=HTMLResponse)
+@guarded
+async def actions(request: Request, filters: ScopeFilters, export: Exports) -> Response:
+    async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
+        pupils: list[UUID] | None = None
+        if principal.role == "school" and principal.urn:
+            pupils = await queries.pupils_of_school(conn, principal.urn)
+        elif principal.role == "provider" and principal.provider_id:
+            pupils = await queries.pupils_of_provider(conn, principal.provider_id)
+        events = await queries.clock_events(conn, pupils, filters.end)
+        facts = await queries.clock_facts(conn, pupils, filters.end)
+        facts = _scope(principal, facts) if principal.role == "provider" else facts
+        if filters.narrowed:
+            kept = {f.pupil_id for f in facts if filters.keeps(f)}
+            events = {p: e for p, e in events.items() if p in kept}
+            facts = [f for f in facts if f.pupil_id in kept]
+        by_pupil: dict[str, list[PlacementFact]] = {}
+        for f in facts:
+            by_pupil.setdefault(f.pupil_id, []).append(f)
+        clocks = await asyncio.to_thread(
+            functools.partial(
+                all_clocks, events, by_pupil, today=filters.end, calendar=default_calendar(),
+                registered=_registered(providers), limits=ClockSettings(),
+            )
+        )  # fmt: skip
+        page = pages.actions(clocks, providers, pupil_links=principal.role in PAGE_ROLES["pupil"])
+        page.notes.append(_calendar_note())
+        return page
+
+    return await _serve(request, "actions", filters, export, build)
+
+
+async def _serve(
+    request: Request, name: str, filters: pages.Filters, export: Export, build: Builder
+) -> Response:
+    """Sign-in and role check, then the page built for this scope and these filters unless
+    the read model has moved on since (cache.py). Builders run the report arithmetic in a worker
+    thread, so a big page never holds the event loop (consumers, health, other requests)."""
+    principal, token = await _signed_in(request, name)
+    async with request.app.state.runtime.pool.acquire() as conn:
+        providers = await repository.all_providers(conn)
+        key = (name, principal.role, principal.urn, principal.provider_id, filters)
+        page = await cache.of(request.app).get(
+            key, await cache.version(conn), lambda: build(conn, principal, providers)
+        )
+    return _respond(request, principal, token, page, name, filters, export, providers)
+
+
+def _registered(providers: dict[str, dict[str, Any]]) -> dict[str, bool]:
+    return {k: bool(v.get("registered")) for k, v in providers.items() if "registered" in v}
+
+
+def _calendar_note() -> str:
+    limits = ClockSettings()
+    return (
+        "School days come from the LA's term dates (a default for England's usual pattern unless"
+        " the LA has loaded its own) and England and Wales bank holidays. Limits: part-time"
+        f" {limits.part_time_limit_weeks} weeks, review {limits.review_weeks} weeks,"
+        f" sustainment check {limits.sustainment_window_weeks} weeks."
+    )
+
+
+@router.get("/pupils/{pupil_id}", response_class=HTMLResponse)
+@guarded
+async def pupil(request: Request, pupil_id: str, export: Exports) -> Response:
+    principal, token = await _signed_in(request, "pupil")
+    try:
+        pid = UUID(pupil_id)
+    except ValueError:
+        raise UiError(404, "no such pupil") from None
+    today = date.today()
+    async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
+        state = await repository.get_state(conn, pid)
+        if state is None or not projection.visible_to(
+            state, role=principal.role, urn=principal.urn, provider_id=principal.provider_id
+        ):
+            raise UiError(404, "no journey for this pupil that you may see")
+        rows = await repository.pupil_events(conn, pid)
+        facts = await queries.facts_of(conn, [pid])
+        providers = await repository.all_providers(conn)
+        identity = None
+        if principal.role in IDENTITY_ROLES and export.format in (None, "html"):
+            identity = await queries.identity(conn, pid)
+            if identity is not None:
+                await repository.record_identity_reads(
+                    conn,
+                    reader=principal.sub,
+                    role=principal.role,
+                    pupil_ids=[pid],
+                    purpose="dashboard pupil page",
+                )
+    clocks = pupil_clocks(
+        str(pid),
+        repository.as_journey_events(rows),
+        facts,
+        today=today,
+        calendar=default_calendar(),
+        registered=_registered(providers),
+        limits=ClockSettings(),
+    )
+    page = pages.Page("A pupil's journey")
+    page.figures = [
+        ("status", "Status now", (state.status or "").replace("_", " ")),
+        ("tier", "Tier", str(state.tier or "")),
+        ("clocks", "Clocks run out", str(len(clocks))),
+    ]
+    page.tables.append(pages.timeline(rows, clocks))
+    page.tables.append(
+        Table(
+            "placements",
+            "Placements",
+            (
+                "Provider",
+                "Commissioner",
+                "Tier",
+                "Start",
+                "End",
+                "Sessions a week",
+                "Annual cost (£)",
+            ),
+            [
+                (
+                    pages.provider_name(providers, f.provider_id),
+                    pages.commissioner_label(f.commissioner),
+                    f.tier,
+                    f.start_date.isoformat(),
+                    f.end_date.isoformat() if f.end_date else None,
+                    f.sessions_per_week,
+                    f.annual_cost_pence,
+                )
+                for f in facts
+            ],
+            numeric=frozenset({2, 5, 6}),
+            money=frozenset({6}),
+        )
+    )
+    return _respond(
+        request,
+        principal,
+        token,
+        page,
+        "pupil",
+        None,
+        export,
+        providers,
+        template="pupil.html",
+        identity=identity,
+        pupil_id=str(pid),
+    )
