@@ -21,7 +21,7 @@ from typing import Literal
 from ap_chassis.access import ALLOW, NOT_FOUND, Outcome, Policy
 from ap_chassis.auth import Principal
 
-from .projection import JourneyEvent
+from .projection import JourneyEvent, PupilState, project
 
 Action = Literal["read_timeline", "read_event", "read_caseload", "read_aggregates", "read_census"]
 Relation = Literal["any", "party", "stranger"]
@@ -111,3 +111,16 @@ def can(
         return POLICY.outcome(principal.role, "any", action)
     relation: Relation = "party" if visible_events(principal, events) else "stranger"
     return POLICY.outcome(principal.role, relation, action)
+
+
+def journey_view(
+    principal: Principal, state: PupilState | None, events: Sequence[JourneyEvent]
+) -> tuple[Outcome, list[JourneyEvent], str | None]:
+    """What a caller may see of one pupil's journey: allow/403/404, the visible events, and the
+    status those events give (the pupil's own status when every event is visible). Pure."""
+    if state is None:
+        return NOT_FOUND, [], None
+    outcome = can(principal, "read_timeline", events)
+    shown = visible_events(principal, events) if outcome == ALLOW else []
+    status = state.status if len(shown) == len(events) else project(shown).status
+    return outcome, shown, status

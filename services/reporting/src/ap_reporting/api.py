@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from ap_chassis.access import NOT_FOUND, enforce
+from ap_chassis.access import enforce
 from ap_chassis.auth import ROLES, Principal, require
 from ap_chassis.bounds import Day
 from ap_chassis.errors import InvalidCommandError
@@ -28,16 +28,11 @@ async def timeline(
     async with request.app.state.runtime.pool.acquire() as conn:
         state = await repository.get_state(conn, pupil_id)
         rows = await repository.pupil_events(conn, pupil_id) if state is not None else []
-    events = repository.as_journey_events(rows)
-    outcome = access.can(principal, "read_timeline", events) if state is not None else NOT_FOUND
-    enforce(outcome, action="read", what=f"journey for pupil {pupil_id}")
-    assert state is not None
-    shown = {e.event_id for e in access.visible_events(principal, events)}
-    status = (
-        state.status
-        if len(shown) == len(rows)
-        else projection.project(e for e in events if e.event_id in shown).status
+    outcome, visible, status = access.journey_view(
+        principal, state, repository.as_journey_events(rows)
     )
+    enforce(outcome, action="read", what=f"journey for pupil {pupil_id}")
+    shown = {e.event_id for e in visible}
     return {
         "pupil_id": str(pupil_id),
         "status": status,

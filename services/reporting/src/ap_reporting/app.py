@@ -34,7 +34,12 @@ def create_app(
         settings or Settings(),
         title="AP Journey: reporting",
         routers=[
-            router, returns_router, schemas_router, provider_router, ui_router, *privacy.routers()
+            router,
+            returns_router,
+            schemas_router,
+            provider_router,
+            ui_router,
+            *privacy.routers(),
         ],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,

@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import reports
 from ..clocks import CLOCK_TITLES, FULL_TIME_SESSIONS, Clock
+from ..destinations import GROUPS
 from ..projection import JourneyEvent
 from ..reports import PlacementFact
 from . import charts
@@ -321,9 +322,14 @@ def _attribute(
     return groups
 
 
+def _confirmed(dest: Mapping[str, Any]) -> int:
+    """Pupils with a confirmed destination: the group counts, excluded ones included."""
+    return sum(int(dest.get(g) or 0) for g in GROUPS)
+
+
 def _outcome_row(label: str, key: str, s: Mapping[str, Any]) -> tuple[Cell, ...]:
     dest = s["destinations"]
-    known = sum(dest.values())
+    known = _confirmed(dest)
     return (
         label,
         key,
@@ -334,7 +340,7 @@ def _outcome_row(label: str, key: str, s: Mapping[str, Any]) -> tuple[Cell, ...]
         s["reintegration"]["sustained"],
         known,
         dest.get("education_training", 0),
-        rate(dest.get("education_training", 0) / known if known else None),
+        rate(dest.get("participation_rate")),  # the DfE way: excluded out of the cohort
     )
 
 
@@ -364,7 +370,7 @@ def outcomes(
     page = Page("Outcomes")
     overall = reports.outcomes_summary(events, start, end)
     dest = overall["destinations"]
-    known = sum(dest.values())
+    known = _confirmed(dest)
     page.figures = [
         ("attendance-rate", "Attendance rate", rate(overall["attendance"]["rate"])),
         ("reintegrations", "Reintegrations", str(overall["reintegration"]["count"])),
@@ -372,7 +378,7 @@ def outcomes(
         (
             "participation",
             "Participation rate (post-16)",
-            rate(dest.get("education_training", 0) / known if known else None),
+            rate(dest.get("participation_rate")),
         ),
     ]
     page.tables.append(
@@ -380,7 +386,14 @@ def outcomes(
             "destinations",
             "Post-16 destinations by group",
             ("Group", "Pupils", "Share"),
-            [(g.replace("_", " "), n, rate(n / known if known else None)) for g, n in dest.items()],
+            [
+                (
+                    g.replace("_", " "),
+                    dest.get(g, 0),
+                    rate(dest.get(g, 0) / known if known else None),
+                )
+                for g in GROUPS
+            ],
             numeric=frozenset({1, 2}),
         )
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
+from ap_chassis.access import ALLOW
 from ap_chassis.auth import Principal, Role
 from ap_chassis.errors import InvalidCommandError, NotFoundError
 from ap_chassis.problems import ProblemError
@@ -20,7 +21,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
-from .. import projection, repository
+from .. import access, repository
 from ..clocks import ClockSettings, all_clocks, pupil_clocks
 from ..reports import PlacementFact
 from . import cache, pages, queries, session
@@ -429,11 +430,14 @@ async def pupil(request: Request, pupil_id: str, export: Exports) -> Response:
     today = date.today()
     async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
         state = await repository.get_state(conn, pid)
-        if state is None or not projection.visible_to(
-            state, role=principal.role, urn=principal.urn, provider_id=principal.provider_id
-        ):
+        rows = await repository.pupil_events(conn, pid) if state is not None else []
+        outcome, visible, status = access.journey_view(
+            principal, state, repository.as_journey_events(rows)
+        )
+        if outcome != ALLOW or state is None:
             raise UiError(404, "no journey for this pupil that you may see")
-        rows = await repository.pupil_events(conn, pid)
+        shown = {e.event_id for e in visible}
+        rows = [r for r in rows if r["event_id"] in shown]
         facts = await queries.facts_of(conn, [pid])
         providers = await repository.all_providers(conn)
         identity = None
@@ -458,7 +462,7 @@ async def pupil(request: Request, pupil_id: str, export: Exports) -> Response:
     )
     page = pages.Page("A pupil's journey")
     page.figures = [
-        ("status", "Status now", (state.status or "").replace("_", " ")),
+        ("status", "Status now", (status or "").replace("_", " ")),
         ("tier", "Tier", str(state.tier or "")),
         ("clocks", "Clocks run out", str(len(clocks))),
     ]
