@@ -132,6 +132,9 @@ async def test_the_whole_journey_end_to_end(services, wait):
     ]
     occurred = [e["occurred_at"] for e in timeline["events"]]
     assert occurred == sorted(occurred)
+    # a destination answers its group from the code and its sustained flag, worked out on read
+    assert timeline["events"][-1]["derived"] == {"group": "education_training", "sustained": False}
+    assert all("derived" not in e for e in timeline["events"][:-1])
     placed_event = timeline["events"][2]["data"]
     assert placed_event["commissioner"] == {"kind": "local_authority", "urn": None}
     assert placed_event["provider_id"] == provider_id

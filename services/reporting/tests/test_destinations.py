@@ -4,7 +4,7 @@ from datetime import date
 from uuid import uuid4
 
 import pytest
-from ap_reporting.destinations import add_months, destinations_summary
+from ap_reporting.destinations import add_months, destination_flags, destinations_summary
 from ap_reporting.projection import JourneyEvent
 
 START, END = date(2028, 9, 1), date(2029, 8, 31)
@@ -81,6 +81,16 @@ def test_sustained_needs_a_later_confirmation_of_the_same_group(first, later, su
     d = destinations_summary(events, START, period_end)
     group = "employment" if code in (330, 350) else "education_training"
     assert d["sustained"][group] == (1 if sustained else 0)
+
+
+def test_each_destination_carries_its_group_from_the_code_and_a_sustained_flag():
+    first = confirmed("a", date(2028, 10, 1), 230, group="neet")  # stored group ignored
+    second = confirmed("a", date(2029, 3, 1), 210)  # five months on, same group
+    custody = confirmed("b", date(2028, 10, 1), 710)
+    flags = destination_flags([second, custody, first])  # arrival order does not matter
+    assert flags[first.event_id] == {"group": "education_training", "sustained": True}
+    assert flags[second.event_id] == {"group": "education_training", "sustained": False}
+    assert flags[custody.event_id] == {"group": "excluded", "sustained": False}
 
 
 def test_add_months_keeps_the_day_or_the_month_end():

@@ -11,6 +11,7 @@ from ap_chassis.errors import InvalidCommandError
 from fastapi import APIRouter, Depends, Query, Request
 
 from . import access, disclosure, projection, reports, repository
+from .destinations import destination_flags
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 StatusFilter = Literal[projection.STATUSES]  # type: ignore[valid-type]
@@ -33,6 +34,7 @@ async def timeline(
     )
     enforce(outcome, action="read", what=f"journey for pupil {pupil_id}")
     shown = {e.event_id for e in visible}
+    derived = destination_flags(visible)
     return {
         "pupil_id": str(pupil_id),
         "status": status,
@@ -44,6 +46,8 @@ async def timeline(
                 "recorded_at": r["recorded_at"].isoformat(),
                 "source": r["source"],
                 "data": r["data"],
+                # a destination's group from its code and its sustained flag, worked out on read
+                **({"derived": derived[r["event_id"]]} if r["event_id"] in derived else {}),
             }
             for r in rows
             if r["event_id"] in shown

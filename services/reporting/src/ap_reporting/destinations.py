@@ -75,6 +75,19 @@ def confirmations_by_pupil(events: Iterable[JourneyEvent]) -> dict[str, list[Con
     return out
 
 
+def destination_flags(events: Iterable[JourneyEvent]) -> dict[UUID, dict[str, Any]]:
+    """Per destination event: its group derived from its code (never the group it was recorded
+    with) and whether it was sustained (the simplified DfE rule above). Pure."""
+    flags: dict[UUID, dict[str, Any]] = {}
+    for confirmations in confirmations_by_pupil(events).values():
+        for i, c in enumerate(confirmations):
+            flags[c.event_id] = {
+                "group": c.group,
+                "sustained": c.group is not None and is_sustained(c, confirmations[i + 1 :]),
+            }
+    return flags
+
+
 def destinations_summary(events: Iterable[JourneyEvent], start: date, end: date) -> dict[str, Any]:
     """Counts per group (each pupil once, latest in the period), participation rate, sustained."""
     counts = dict.fromkeys(GROUPS, 0)
