@@ -8,8 +8,9 @@ import re
 import httpx
 import openpyxl
 import pytest
+from ap_chassis.auth import issue_token
 
-from conftest import random_upn, random_urn, token
+from conftest import JWT_SECRET, random_upn, random_urn, token
 
 LA = token()
 CENSUS_HEADERS = (
@@ -170,6 +171,13 @@ async def test_journey_template_round_trip_and_a_corrected_file_adds_only_the_ch
     await wait(ended)
     again = await run_import(platform, corrected, layout="journey", name="j.xlsx")
     assert (again["applied"], again["unchanged"]) == (0, 1), again
+    # a colleague of the same authority importing the same file records nothing new either
+    colleague = {"Authorization": "Bearer " + issue_token(JWT_SECRET, sub="la-colleague",
+                                                          role="la_officer")}  # fmt: skip
+    theirs = await run_import(
+        platform, corrected, layout="journey", name="j.xlsx", headers=colleague
+    )
+    assert (theirs["applied"], theirs["unchanged"]) == (0, 1), theirs
 
 
 def census_csv(*rows: str, header: str = ",".join(CENSUS_HEADERS)) -> str:

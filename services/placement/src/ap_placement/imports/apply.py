@@ -37,6 +37,7 @@ from uuid import UUID
 
 import asyncpg
 import httpx
+from ap_chassis.access import tenant
 from ap_chassis.auth import Principal
 from ap_chassis.http import EventContext
 from ap_chassis.idempotency import request_hash, run_command
@@ -111,7 +112,7 @@ class Importer:
 
     async def send(self, client: httpx.AsyncClient, path: str, body: Any, key: str) -> Answer:
         """POST once per key: an answer this import already had is reused without a call."""
-        known = await repository.command_answer(self.pool, self.principal.sub, key)
+        known = await repository.command_answer(self.pool, tenant(self.principal), key)
         if known is not None:
             return Answer(known[0], known[1], replayed=True)
         headers = {"Authorization": self.authorization, "Idempotency-Key": key}
@@ -122,7 +123,7 @@ class Importer:
         payload = _json(answer)
         if answer.is_success:
             await repository.remember_command(
-                self.pool, self.principal.sub, key, answer.status_code, payload
+                self.pool, tenant(self.principal), key, answer.status_code, payload
             )
         return Answer(answer.status_code, payload, replayed=False)
 
@@ -171,7 +172,7 @@ class Importer:
         _, answer = await run_command(
             self.pool,
             command,
-            principal=self.principal.sub,
+            principal=tenant(self.principal),
             key=key_of(self.layout, "provider", payload),
             fingerprint=request_hash("POST", "/v1/providers", payload),
         )
@@ -218,7 +219,7 @@ class Importer:
                 update={"referral_id": state.referral_id, "provider_id": provider_id}
             ).model_dump(mode="json", exclude_none=True)
             key = key_of(self.layout, "placement", body)
-            known = await repository.command_answer(self.pool, self.principal.sub, key)
+            known = await repository.command_answer(self.pool, tenant(self.principal), key)
             if (
                 known is None
                 and plan.decision is None
@@ -277,7 +278,7 @@ class Importer:
         """Place, retrying while the accepted referral is still travelling to this service."""
         deadline = time.monotonic() + self.decision_wait_seconds
         while True:
-            known = await repository.command_answer(self.pool, self.principal.sub, key)
+            known = await repository.command_answer(self.pool, tenant(self.principal), key)
             if known is not None:
                 return Answer(known[0], known[1], replayed=True)
             answer = await self.local.post(
@@ -288,7 +289,7 @@ class Importer:
             payload = _json(answer)
             if answer.is_success:
                 await repository.remember_command(
-                    self.pool, self.principal.sub, key, answer.status_code, payload
+                    self.pool, tenant(self.principal), key, answer.status_code, payload
                 )
                 return Answer(answer.status_code, payload, replayed=False)
             if answer.status_code == 409 and "retry-after" in answer.headers:
