@@ -323,6 +323,14 @@ class ProviderContractAgreedV1(ProviderEventData):
     cost: Cost
 
 
+class ProviderRegistrationChangedV1(ProviderEventData):
+    """The provider's registration (with Ofsted / the DfE) changed on `occurred_at`: reports and
+    the AP census use the latest. `ofsted_urn` is given when `registered` is true."""
+
+    registered: bool
+    ofsted_urn: Urn | None = None
+
+
 class ProviderCapacityExceededV1(ProviderEventData):
     """A placement made beyond the places offered: allowed, flagged so reporting can count it."""
 
@@ -371,6 +379,11 @@ SPECS: tuple[EventSpec, ...] = (
     EventSpec("journey.provider.contract_agreed.v1", topics.PROVIDERS, ProviderContractAgreedV1),
     EventSpec(
         "journey.provider.capacity_exceeded.v1", topics.PROVIDERS, ProviderCapacityExceededV1
+    ),
+    EventSpec(
+        "journey.provider.registration_changed.v1",
+        topics.PROVIDERS,
+        ProviderRegistrationChangedV1,
     ),
 )
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in SPECS}

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from . import provider_handlers as handlers
-from .provider_models import CapacityIn, CheckIn, ContractIn, InspectionIn
+from .provider_models import CapacityIn, CheckIn, ContractIn, InspectionIn, RegistrationIn
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
 Officer = Annotated[Principal, Depends(require("la_officer"))]
@@ -63,3 +63,4 @@ _command("/{provider_id}/checks", CheckIn, handlers.record_check)
 _command("/{provider_id}/inspections", InspectionIn, handlers.record_inspection)
 _command("/{provider_id}/capacity", CapacityIn, handlers.set_capacity)
 _command("/{provider_id}/contracts", ContractIn, handlers.agree_contract)
+_command("/{provider_id}/registration", RegistrationIn, handlers.change_registration)

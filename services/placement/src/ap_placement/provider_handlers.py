@@ -20,11 +20,12 @@ from ap_schemas.events import (
     ProviderCheckRecordedV1,
     ProviderContractAgreedV1,
     ProviderInspectedV1,
+    ProviderRegistrationChangedV1,
 )
 
 from . import provider_quality as quality
 from . import provider_repository as repo
-from .provider_models import CapacityIn, CheckIn, ContractIn, InspectionIn
+from .provider_models import CapacityIn, CheckIn, ContractIn, InspectionIn, RegistrationIn
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -153,6 +154,37 @@ async def agree_contract(
     return 201, {
         "contract_id": str(contract_id),
         "provider_id": str(provider_id),
+        "event_ids": event_ids,
+    }
+
+
+async def change_registration(
+    conn: asyncpg.Connection,
+    *,
+    provider_id: UUID,
+    cmd: RegistrationIn,
+    ctx: EventContext,
+    principal: Principal,
+) -> Answer:
+    """Record a change of the provider's registration (part of its quality record)."""
+    await _provider(conn, provider_id, for_update=True)
+    if cmd.registered and cmd.ofsted_urn is None:
+        raise InvalidCommandError(
+            "ofsted_urn (6 digits) is required when registered is true", field="ofsted_urn"
+        )
+    await repo.set_registration(conn, provider_id, cmd.registered, cmd.ofsted_urn, cmd.changed_on)
+    event_ids = await record(
+        conn,
+        ctx,
+        ProviderRegistrationChangedV1(
+            occurred_at=cmd.changed_on, provider_id=provider_id,
+            registered=cmd.registered, ofsted_urn=cmd.ofsted_urn,
+        ),
+    )  # fmt: skip
+    return 201, {
+        "provider_id": str(provider_id),
+        "registered": cmd.registered,
+        "ofsted_urn": cmd.ofsted_urn,
         "event_ids": event_ids,
     }
 

@@ -42,3 +42,11 @@ class ContractIn(Body):
     starts_on: date
     ends_on: date
     cost: Cost
+
+
+class RegistrationIn(Body):
+    """A change of registration; `ofsted_urn` (6 digits) is required when `registered`."""
+
+    registered: bool
+    ofsted_urn: Urn | None = None
+    changed_on: date

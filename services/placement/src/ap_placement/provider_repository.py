@@ -23,6 +23,19 @@ async def get_provider(
     return dict(row) if row else None
 
 
+async def set_registration(
+    conn: asyncpg.Connection, provider_id: UUID, registered: bool, urn: str | None, on: date
+) -> None:
+    """The registration as of the latest change (by changed_on); a URN given replaces the one
+    held, none keeps it. An earlier-dated change leaves the current state as it is."""
+    await conn.execute(
+        "UPDATE providers SET registered = $2, urn = COALESCE($3, urn),"
+        " registration_changed_on = $4 WHERE provider_id = $1"
+        " AND (registration_changed_on IS NULL OR registration_changed_on <= $4)",
+        provider_id, registered, urn, on,
+    )  # fmt: skip
+
+
 async def checks(conn: asyncpg.Connection, provider_id: UUID) -> list[CheckRecord]:
     rows = await conn.fetch(
         "SELECT check_name, checked_on, expires_on, outcome, seq FROM provider_checks"

@@ -9,7 +9,7 @@ from ap_chassis.http import IdempotencyKey, execute
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from . import access, handlers, repository
+from . import access, audit_sql, handlers, repository
 from .models import IdentityChangeApplyIn
 
 router = APIRouter(prefix="/v1/pupils", tags=["identity"])
@@ -26,6 +26,7 @@ async def list_identity_changes(
         if await repository.pupil_by_id(conn, pupil_id) is None:
             raise NotFoundError(f"no pupil {pupil_id}")
         rows = await repository.identity_changes(conn, pupil_id)
+        await audit_sql.record_read(conn, principal, pupil_id, "identity changes")
     return {
         "pupil_id": str(pupil_id),
         "changes": [
@@ -43,6 +44,9 @@ async def list_identity_changes(
     }
 
 
+APPLY = audit_sql.recorded(handlers.apply_identity_change, "identity change applied")
+
+
 @router.post("/{pupil_id}/identity-changes/{change_id}/apply")
 async def apply_identity_change(
     pupil_id: UUID,
@@ -51,10 +55,11 @@ async def apply_identity_change(
     principal: Caller,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Apply a proposed change to the register and publish the pupil's identity again."""
+    """Apply a proposed change to the register and publish the pupil's identity again (the
+    pupil is recorded as read: the officer saw the values applied)."""
     access.POLICY.check_role(principal, "review_identity")
     return await execute(
-        handlers.apply_identity_change,
+        APPLY,
         request,
         principal,
         IdentityChangeApplyIn(),

@@ -9,6 +9,7 @@ from ap_schemas.events import (
     EventData,
     ProviderEventData,
     ProviderRegisteredV1,
+    ProviderRegistrationChangedV1,
     PupilEventData,
     PupilIdentityRecordedV1,
 )
@@ -31,6 +32,8 @@ async def project_journey_event(
         await provider_repository.insert_provider_event(conn, envelope, data)
         if isinstance(data, ProviderRegisteredV1):
             await repository.upsert_provider(conn, data.provider_id, data.model_dump(mode="json"))
+        if isinstance(data, ProviderRegisteredV1 | ProviderRegistrationChangedV1):
+            await provider_repository.apply_latest_registration(conn, data.provider_id)
         return
     if not isinstance(data, PupilEventData):
         raise PermanentEventError(f"{envelope.type} is not a pupil event")

@@ -8,6 +8,7 @@ import asyncpg
 from ap_schemas.envelope import RawEvent
 
 from .projection import JourneyEvent
+from .provider_view import project_provider
 from .repository import as_journey_events
 
 
@@ -30,6 +31,21 @@ async def provider_events(
         provider_id,
     )
     return as_journey_events(rows)
+
+
+async def apply_latest_registration(conn: asyncpg.Connection, provider_id: UUID) -> None:
+    """Set the provider details reports and the AP census read to its latest registration,
+    whatever order its registration events arrived in (nothing until it is registered here)."""
+    await conn.execute("SELECT 1 FROM providers WHERE provider_id = $1 FOR UPDATE", provider_id)
+    view = project_provider(str(provider_id), await provider_events(conn, provider_id))
+    if not view.known:
+        return
+    await conn.execute(
+        "UPDATE providers SET details = details || jsonb_build_object('registered', $2::boolean)"
+        " || CASE WHEN $3::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('urn', $3::text)"
+        " END WHERE provider_id = $1",
+        provider_id, view.registered, view.urn,
+    )  # fmt: skip
 
 
 JOURNEY_TYPES = [

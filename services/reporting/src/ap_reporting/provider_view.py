@@ -22,10 +22,11 @@ class ProviderView:
     contracts: tuple[tuple[str, int, str, str, int, str], ...]
     overrides: int
     capacity_flags: tuple[tuple[str, str], ...]  # (occurred_at, placement_id)
+    urn: str | None = None  # from the registration, or the latest change of registration
 
     @property
     def known(self) -> bool:
-        return self.registered is not None
+        return self.name is not None  # its registration has arrived (a change alone is held)
 
     def places(self, tier: int, phase: str, on: date) -> int | None:
         """Places offered for tier and phase in force on `on`, or None when never stated."""
@@ -36,6 +37,8 @@ class ProviderView:
 def project_provider(provider_id: str, events: Iterable[JourneyEvent]) -> ProviderView:
     registered: bool | None = None
     name: str | None = None
+    urn: str | None = None
+    changed = False
     checks: dict[str, tuple[str, str, str, str]] = {}
     inspection: tuple[str, str, str] | None = None
     capacity: dict[tuple[int, str, str], int] = {}
@@ -45,7 +48,12 @@ def project_provider(provider_id: str, events: Iterable[JourneyEvent]) -> Provid
     for e in sorted(events, key=lambda e: e.order):
         d: dict[str, Any] = e.data
         if e.type == T + "registered.v1":
-            registered, name = bool(d["registered"]), str(d["name"])
+            name = str(d["name"])
+            if not changed:  # a later change of registration supersedes the first record
+                registered, urn = bool(d["registered"]), d.get("urn") or urn
+        elif e.type == T + "registration_changed.v1":  # folded in changed_on order
+            changed, registered = True, bool(d["registered"])
+            urn = d.get("ofsted_urn") or urn
         elif e.type == T + "check_recorded.v1":
             record = (d["check"], d["checked_on"], d["expires_on"], d["outcome"])
             if d["check"] not in checks or checks[d["check"]][1] <= d["checked_on"]:
@@ -75,4 +83,5 @@ def project_provider(provider_id: str, events: Iterable[JourneyEvent]) -> Provid
         contracts=tuple(sorted(contracts.values())),
         overrides=overrides,
         capacity_flags=tuple(sorted(flags)),
+        urn=urn,
     )
