@@ -269,6 +269,10 @@ def _pence(text: str) -> int:
     return round(float(text.replace("£", "").replace(",", "")) * 100)
 
 
+def _cost(text: str) -> int | str:
+    return text if text == "[c]" else _pence(text)
+
+
 async def _figure(page: Any, figure: str) -> str:
     return str(await page.text_content(f'[data-figure="{figure}"]')).strip()
 
@@ -424,7 +428,11 @@ async def test_exports_download_and_parse(browser, base_url, services, city):
     rows = list(csv.reader(io.StringIO(_read(await download.path()).decode())))
     assert rows[0] == ["Group", "Key", "Placements", "Pupils", "Cost (£)"]
     on_page = await _table(page, "cost-by-provider")
-    assert [(r[1], _pence("£" + r[4])) for r in rows[1:]] == [(r[1], _pence(r[4])) for r in on_page]
+    assert [(r[1], _cost(r[4])) for r in rows[1:]] == [(r[1], _cost(r[4])) for r in on_page]
+    # an analyst: rows of under 5 pupils withheld alike on the page and in the download, and why
+    small = [r[1] for r in on_page if r[3] == "[c]"]
+    assert small and small == [r[1] for r in rows[1:] if r[3] == "[c]"]
+    assert await page.locator(".govuk-inset-text", has_text="suppressed").count() == 1
     async with page.expect_download() as info:
         await page.click("a:has-text('Download every table on this page')")
     xlsx = await info.value
