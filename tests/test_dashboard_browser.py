@@ -378,6 +378,23 @@ async def test_la_officer_sees_every_page_equal_to_the_api(browser, base_url, se
     by_provider = {r[1]: r for r in await _table(page, "outcomes-by-provider")}
     assert by_provider[city["unregistered"]][2:4] == ["40", "30"]
 
+    # the provider's own page, linked from the table, agrees with the per-provider API
+    link = page.locator(f'#table-outcomes-by-provider a:has-text("{city["unregistered"]}")')
+    assert await link.get_attribute("href") == f"/ui/providers/{city['unregistered']}"
+    await page.goto(f"/ui/providers/{city['unregistered']}?{query}")
+    await _axe(page)
+    await _shot(page, "provider-la_officer")
+    api = (
+        await services.reporting.get(
+            f"/v1/providers/{city['unregistered']}/outcomes", headers=LA, params=PERIOD
+        )
+    ).json()
+    measures = {(r[0], r[1]): r[2] for r in await _table(page, "provider-outcomes")}
+    assert measures[("attendance", "possible_sessions")] == str(
+        api["attendance"]["possible_sessions"]
+    )
+    assert await page.locator('table[data-table="provider-capacity"]').count() == 1
+
     await page.goto("/ui/actions")
     await _axe(page)
     await _shot(page, "actions-la_officer")
@@ -482,6 +499,8 @@ async def test_each_role_sees_its_own_and_no_more(browser, base_url, city):
     await provider.goto("/ui/actions")
     assert {r[1] for r in await _table(provider, "clocks")} == {p2}
     assert (await provider.goto(f"/ui/pupils/{p1}")).status == 404
+    assert (await provider.goto(f"/ui/providers/{city['unregistered']}")).status == 200
+    assert (await provider.goto(f"/ui/providers/{city['registered']}")).status == 404
     await _shot(provider, "actions-provider")
     await provider.context.close()
 

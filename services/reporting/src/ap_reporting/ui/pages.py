@@ -435,6 +435,7 @@ def outcomes(
                 ],
                 numeric=frozenset(range(2, 10)),
                 basis=OUTCOME_BASIS,
+                links={1: "/ui/providers/"} if tid == "outcomes-by-provider" else {},
             )
         )
     page.tables.insert(
