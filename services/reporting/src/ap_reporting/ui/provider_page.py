@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from .. import provider_repository as repo
+from .. import repository
 from ..provider_figures import settings, suppress
 from ..provider_outcomes import provider_outcomes
 from ..provider_view import project_provider
@@ -88,7 +89,7 @@ async def provider(
         pupils = await repo.pupils_of_provider(conn, pid)
         events = await repo.journey_events_of_pupils(conn, pupils)
         births = await repo.dates_of_birth(conn, pupils)
-        providers = await routes.repository.all_providers(conn)
+        providers = await repository.all_providers(conn)
     start, end = filters.start, filters.end
     figures = {**provider_outcomes(str(pid), events, start, end),
                "inspection": view.inspection and {"judgement_text": view.inspection[2]},
