@@ -269,6 +269,10 @@ def _pence(text: str) -> int:
     return round(float(text.replace("£", "").replace(",", "")) * 100)
 
 
+def _cost(text: str) -> int | str:
+    return text if text == "[c]" else _pence(text)
+
+
 async def _figure(page: Any, figure: str) -> str:
     return str(await page.text_content(f'[data-figure="{figure}"]')).strip()
 
@@ -374,6 +378,23 @@ async def test_la_officer_sees_every_page_equal_to_the_api(browser, base_url, se
     by_provider = {r[1]: r for r in await _table(page, "outcomes-by-provider")}
     assert by_provider[city["unregistered"]][2:4] == ["40", "30"]
 
+    # the provider's own page, linked from the table, agrees with the per-provider API
+    link = page.locator(f'#table-outcomes-by-provider a:has-text("{city["unregistered"]}")')
+    assert await link.get_attribute("href") == f"/ui/providers/{city['unregistered']}"
+    await page.goto(f"/ui/providers/{city['unregistered']}?{query}")
+    await _axe(page)
+    await _shot(page, "provider-la_officer")
+    api = (
+        await services.reporting.get(
+            f"/v1/providers/{city['unregistered']}/outcomes", headers=LA, params=PERIOD
+        )
+    ).json()
+    measures = {(r[0], r[1]): r[2] for r in await _table(page, "provider-outcomes")}
+    assert measures[("attendance", "possible_sessions")] == str(
+        api["attendance"]["possible_sessions"]
+    )
+    assert await page.locator('table[data-table="provider-capacity"]').count() == 1
+
     await page.goto("/ui/actions")
     await _axe(page)
     await _shot(page, "actions-la_officer")
@@ -424,7 +445,11 @@ async def test_exports_download_and_parse(browser, base_url, services, city):
     rows = list(csv.reader(io.StringIO(_read(await download.path()).decode())))
     assert rows[0] == ["Group", "Key", "Placements", "Pupils", "Cost (£)"]
     on_page = await _table(page, "cost-by-provider")
-    assert [(r[1], _pence("£" + r[4])) for r in rows[1:]] == [(r[1], _pence(r[4])) for r in on_page]
+    assert [(r[1], _cost(r[4])) for r in rows[1:]] == [(r[1], _cost(r[4])) for r in on_page]
+    # an analyst: rows of under 5 pupils withheld alike on the page and in the download, and why
+    small = [r[1] for r in on_page if r[3] == "[c]"]
+    assert small and small == [r[1] for r in rows[1:] if r[3] == "[c]"]
+    assert await page.locator(".govuk-inset-text", has_text="suppressed").count() == 1
     async with page.expect_download() as info:
         await page.click("a:has-text('Download every table on this page')")
     xlsx = await info.value
@@ -474,6 +499,8 @@ async def test_each_role_sees_its_own_and_no_more(browser, base_url, city):
     await provider.goto("/ui/actions")
     assert {r[1] for r in await _table(provider, "clocks")} == {p2}
     assert (await provider.goto(f"/ui/pupils/{p1}")).status == 404
+    assert (await provider.goto(f"/ui/providers/{city['unregistered']}")).status == 200
+    assert (await provider.goto(f"/ui/providers/{city['registered']}")).status == 404
     await _shot(provider, "actions-provider")
     await provider.context.close()
 

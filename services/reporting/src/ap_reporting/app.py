@@ -14,6 +14,7 @@ from .consumers import CONSUMERS
 from .provider_api import router as provider_router
 from .returns.api import router as returns_router
 from .schemas_api import router as schemas_router
+from .ui.provider_page import router as ui_provider_router
 from .ui.routes import router as ui_router
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -39,6 +40,7 @@ def create_app(
             schemas_router,
             provider_router,
             ui_router,
+            ui_provider_router,
             *privacy.routers(),
         ],
         migrations=MIGRATIONS,

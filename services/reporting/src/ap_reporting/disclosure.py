@@ -28,6 +28,18 @@ def _small(value: Any) -> bool:
     return _count(value) and value < THRESHOLD
 
 
+def small(value: Any) -> bool:
+    """A count under the threshold (0 included): withheld from the suppressed roles."""
+    return _small(value)
+
+
+def hidden_cells(cells: dict[str, Any], total_shown: bool) -> set[str]:
+    """The cells of a breakdown withheld, secondary suppression included (as in `caseload`)."""
+    out: list[str] = []
+    _breakdown(cells, "", total_shown, out)
+    return {k[1:] for k in out}
+
+
 def _breakdown(
     cells: dict[str, Any], path: str, total_shown: bool, out: list[str]
 ) -> dict[str, Any]:

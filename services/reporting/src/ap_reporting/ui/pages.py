@@ -57,6 +57,7 @@ class Page:
     charts: list[tuple[str, str]] = field(default_factory=list)  # (svg, table id)
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    figure_basis: dict[str, tuple[int, ...]] = field(default_factory=dict)  # id -> its counts
 
 
 def provider_name(providers: Mapping[str, Mapping[str, Any]], pid: str) -> str:
@@ -76,6 +77,7 @@ def _cost_table(
         ],
         numeric=frozenset({2, 3, 4}),
         money=frozenset({4}),
+        basis=dict.fromkeys((2, 3, 4), (2, 3)),  # a cost row of under 5 is withheld whole
     )
 
 
@@ -88,6 +90,8 @@ def _pupil_table(
         ("Group", "Key", "Pupils", "Placements"),
         [(label(r["key"]), r["key"], r["pupils"], r["placements"]) for r in rows],
         numeric=frozenset({2, 3}),
+        basis=dict.fromkeys((2, 3), (2, 3)),
+        breakdown=True,  # the figures above give the total
     )
 
 
@@ -189,6 +193,9 @@ def overview(
         ("part-time", "On part-time timetables", str(len(part_time))),
         ("dual", "Dual registered", str(len(dual_pupils))),
     ]
+    page.figure_basis = {
+        fid: (int(v),) for fid, _, v in page.figures
+    }  # each figure is a count of pupils
 
     def by(key: Callable[[PlacementFact], str]) -> list[dict[str, Any]]:
         return counts(now, key)
@@ -214,6 +221,7 @@ def overview(
         ("Week beginning", "Pupils"),
         [(mon.isoformat(), n) for mon, n in weekly],
         numeric=frozenset({1}),
+        basis={1: (1,)},
     )
     page.charts.append(
         (
@@ -247,6 +255,7 @@ def money(
             (pounds(round(total / len(pupils))) if pupils else None) or "n/a",
         ),
     ]
+    page.figure_basis = dict.fromkeys(("total-cost", "pupils", "cost-per-pupil"), (len(pupils),))
     page.tables += [
         _cost_table(
             "cost-by-commissioner", "Cost by commissioner", by_commissioner, commissioner_label
@@ -287,6 +296,7 @@ def money(
         [(m.strftime("%Y-%m"), c, n) for m, c, n in monthly],
         numeric=frozenset({1, 2}),
         money=frozenset({1}),
+        basis={1: (2,), 2: (2,)},
     )
     page.charts.append(
         (
@@ -344,6 +354,9 @@ def _outcome_row(label: str, key: str, s: Mapping[str, Any]) -> tuple[Cell, ...]
     )
 
 
+# Sessions are not people (answered as they are, as disclosure.py does); the rest rest on the
+# reintegration count (5), sustained (6) and the confirmed destinations (7).
+OUTCOME_BASIS = {5: (5,), 6: (5, 6), 7: (7,), 8: (7, 8), 9: (7,)}
 OUTCOME_HEADERS = (
     "Group",
     "Key",
@@ -381,6 +394,12 @@ def outcomes(
             rate(dest.get("participation_rate")),
         ),
     ]
+    reint = overall["reintegration"]
+    page.figure_basis = {
+        "reintegrations": (reint["count"],),
+        "sustained": (reint["count"], reint["sustained"], reint["count"] - reint["sustained"]),
+        "participation": (known,),
+    }
     page.tables.append(
         Table(
             "destinations",
@@ -395,6 +414,7 @@ def outcomes(
                 for g in GROUPS
             ],
             numeric=frozenset({1, 2}),
+            basis={1: (1,), 2: (1,)},
         )
     )
     splits: list[tuple[str, str, Callable[[PlacementFact], str], Callable[[str], str]]] = [
@@ -414,6 +434,8 @@ def outcomes(
                     for k, evs in sorted(groups.items())
                 ],
                 numeric=frozenset(range(2, 10)),
+                basis=OUTCOME_BASIS,
+                links={1: "/ui/providers/"} if tid == "outcomes-by-provider" else {},
             )
         )
     page.tables.insert(
@@ -424,6 +446,7 @@ def outcomes(
             OUTCOME_HEADERS,
             [_outcome_row("All", "all", overall)],
             numeric=frozenset(range(2, 10)),
+            basis=OUTCOME_BASIS,
         ),
     )
     return page

@@ -24,7 +24,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from .. import access, repository
 from ..clocks import ClockSettings, all_clocks, pupil_clocks
 from ..reports import PlacementFact
-from . import cache, pages, queries, session
+from . import cache, pages, queries, session, suppression
 from .session import SESSION, SignInRequiredError, principal_of
 from .tables import Table, pounds, to_csv, to_xlsx
 
@@ -402,6 +402,8 @@ async def _serve(
         page = await cache.of(request.app).get(
             key, await cache.version(conn), lambda: build(conn, principal, providers)
         )
+    if suppression.applies(principal.role):
+        page = suppression.page(page)  # small numbers, in the page and its downloads
     return _respond(request, principal, token, page, name, filters, export, providers)
 
 

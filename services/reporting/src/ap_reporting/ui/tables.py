@@ -21,12 +21,15 @@ class Table:
     money: frozenset[int] = field(default_factory=frozenset)  # columns of integer pence
     links: dict[int, str] = field(default_factory=dict)  # column -> href prefix (cell appended)
     shown: int | None = None  # rows on the web page at most (downloads hold them all)
+    # column -> the count columns it rests on (suppression.py masks it when one is small)
+    basis: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    breakdown: bool = False  # rows split a total shown on the page (secondary suppression)
 
     def export_rows(self) -> list[list[Cell]]:
         """Rows for a download: money in pounds as numbers, no spreadsheet formulas."""
         return [
             [
-                _safe(c) if i not in self.money or c is None else int(c) / 100
+                _safe(c) if i not in self.money or not isinstance(c, int) else c / 100
                 for i, c in enumerate(row)
             ]
             for row in self.rows
