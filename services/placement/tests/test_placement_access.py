@@ -8,6 +8,7 @@ from ap_placement import access
 #  action            relation      la_officer school provider analyst auditor
 SPEC = """
    register_provider any           allow      403    403      403     403
+   register_named_provider any     allow      allow  403      403     403
    list_providers    any           allow      allow  allow    allow   403
    commission        self          allow      allow  403      403     403
    commission        other         allow      403    403      403     403

@@ -15,10 +15,19 @@ from typing import Literal
 from ap_chassis.access import ALLOW, FORBIDDEN, NOT_FOUND, NamedParty, Outcome, Policy
 from ap_chassis.auth import Principal
 
-Action = Literal["register_provider", "list_providers", "commission", "place_on", "read", "end"]
+Action = Literal[
+    "register_provider",
+    "register_named_provider",
+    "list_providers",
+    "commission",
+    "place_on",
+    "read",
+    "end",
+]
 Relation = Literal["any", "self", "other", "referrer", "commissioner", "provider", "stranger"]
 ACTIONS: tuple[Action, ...] = (
-    "register_provider", "list_providers", "commission", "place_on", "read", "end",
+    "register_provider", "register_named_provider", "list_providers", "commission", "place_on",
+    "read", "end",
 )  # fmt: skip
 
 
@@ -42,6 +51,10 @@ Resource = CommissionerRef | ReferralRef | PlacementRef | None
 
 POLICY = Policy({
     ("la_officer", "any", "register_provider"): ALLOW,
+    # a bulk import registers the providers its rows name by URN/UKPRN/setting type on the way:
+    # a school's census return must not wait on the LA's register (imports/apply.py)
+    ("la_officer", "any", "register_named_provider"): ALLOW,
+    ("school", "any", "register_named_provider"): ALLOW,
     **{(role, "any", "list_providers"): ALLOW
        for role in ("la_officer", "school", "provider", "analyst")},
     ("la_officer", "any", "commission"): ALLOW,

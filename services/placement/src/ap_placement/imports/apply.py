@@ -37,12 +37,12 @@ from uuid import UUID
 
 import asyncpg
 import httpx
-from ap_chassis.access import tenant
+from ap_chassis.access import enforce, tenant
 from ap_chassis.auth import Principal
 from ap_chassis.http import EventContext
 from ap_chassis.idempotency import request_hash, run_command
 
-from .. import handlers
+from .. import access, handlers
 from ..models import ProviderIn
 from . import repository
 from .validate import Issue, RowPlan
@@ -162,6 +162,11 @@ class Importer:
         return found
 
     async def register(self, cmd: ProviderIn) -> UUID:
+        enforce(
+            access.can(self.principal, "register_named_provider"),
+            action="register",
+            what="the providers this file names",
+        )
         payload = cmd.model_dump(mode="json")
 
         def command(conn: asyncpg.Connection) -> Awaitable[tuple[int, dict[str, Any]]]:
