@@ -4,8 +4,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
 from ap_schemas import codec
@@ -19,18 +18,10 @@ from pydantic import BaseModel
 from . import outbox
 from .access import tenant
 from .auth import Principal
-from .idempotency import request_hash, run_command
+from .idempotency import remember, replay, request_hash, run_command
+from .uow import EventContext, PgUnitOfWork
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
-
-
-@dataclass(frozen=True)
-class EventContext:
-    """What every event written by one request shares: its source, actor and correlation id."""
-
-    source: str
-    actor: Actor
-    correlation_id: str
 
 
 _OPAQUE_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
@@ -113,3 +104,48 @@ async def record(conn: asyncpg.Connection, ctx: EventContext, *datas: EventData)
         for d in datas
     ]
     return await outbox.append(conn, *events)
+
+
+U = TypeVar("U", bound=PgUnitOfWork)
+C = TypeVar("C")
+Handler = Callable[[U, C, Principal], Awaitable[BaseModel]]
+"""A write use case: `(uow, command, principal) -> result`. It never commits and knows no HTTP."""
+Authorizer = Callable[[U, C, Principal], Awaitable[None]]
+"""An access check, `(uow, command, principal) -> None`, raising the policy's 403/404."""
+
+
+async def dispatch(
+    request: Request,
+    principal: Principal,
+    *,
+    handler: Handler[U, C],
+    command: C,
+    unit_of_work: Callable[[asyncpg.Connection, EventContext], U],
+    body: BaseModel,
+    idempotency_key: str | None,
+    authorize: Authorizer[U, C] | None = None,
+    status_code: int = 200,
+) -> JSONResponse:
+    """Run `handler` once per Idempotency-Key in one unit of work and answer its result.
+
+    The order inside the transaction: `authorize` (so a caller who lost access gets 403/404,
+    never a stored answer), the key's replay or claim, the handler, the answer remembered, the
+    decided events written to the outbox, commit. `body` is the request as received: the key's
+    fingerprint is taken of it, not of the command it was translated into.
+    """
+    ctx = event_context(request, principal)
+    scope = f"{tenant(principal)}:{principal.sub}"
+    fingerprint = request_hash(request.method, request.url.path, body.model_dump(mode="json"))
+    async with request.app.state.runtime.pool.acquire() as conn, unit_of_work(conn, ctx) as uow:
+        if authorize is not None:
+            await authorize(uow, command, principal)
+        stored = await replay(conn, principal=scope, key=idempotency_key, fingerprint=fingerprint)
+        if stored is not None:
+            return JSONResponse(stored[1], status_code=stored[0])
+        result = await handler(uow, command, principal)
+        answer = result.model_dump(mode="json")
+        await remember(
+            conn, principal=scope, key=idempotency_key, status=status_code, answer=answer
+        )
+        await uow.commit()
+    return JSONResponse(answer, status_code=status_code)

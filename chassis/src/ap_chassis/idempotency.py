@@ -18,6 +18,58 @@ def request_hash(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+async def replay(
+    conn: asyncpg.Connection, *, principal: str, key: str | None, fingerprint: str
+) -> tuple[int, dict[str, Any]] | None:
+    """Claim `key` for this request inside the open transaction, or return its stored answer.
+
+    A concurrent retry with the same key waits on the key's row and then gets the stored answer;
+    the same key with another body is a 422 naming the header.
+    """
+    if key is None:
+        return None
+    inserted = await conn.fetchval(
+        "INSERT INTO idempotency_keys (principal, key, request_hash) VALUES ($1, $2, $3)"
+        " ON CONFLICT DO NOTHING RETURNING 1",
+        principal,
+        key,
+        fingerprint,
+    )
+    if inserted:
+        return None
+    row = await conn.fetchrow(
+        "SELECT request_hash, status_code, response FROM idempotency_keys"
+        " WHERE principal = $1 AND key = $2",
+        principal,
+        key,
+    )
+    if row["request_hash"] != fingerprint:
+        raise InvalidCommandError(
+            "this Idempotency-Key was used with a different request", field="Idempotency-Key"
+        )
+    return row["status_code"], row["response"]
+
+
+async def remember(
+    conn: asyncpg.Connection,
+    *,
+    principal: str,
+    key: str | None,
+    status: int,
+    answer: dict[str, Any],
+) -> None:
+    """Store the answer under the key claimed by `replay`, in the same transaction."""
+    if key is not None:
+        await conn.execute(
+            "UPDATE idempotency_keys SET status_code = $3, response = $4"
+            " WHERE principal = $1 AND key = $2",
+            principal,
+            key,
+            status,
+            answer,
+        )
+
+
 async def run_command(
     pool: asyncpg.Pool,
     command: Command,
@@ -32,41 +84,14 @@ async def run_command(
     `principal` scopes the keys: callers pass role, tenant (urn or provider) and subject, so one
     tenant's key never answers another's request. `authorize` runs before anything else, so a
     caller who may no longer act on the resource gets its 403/404 rather than a stored answer.
-    A concurrent retry with the same key waits on the key's row and then returns the stored
-    answer; a failed command stores nothing, so a retry runs it again.
+    A failed command stores nothing, so a retry runs it again.
     """
     async with pool.acquire() as conn, conn.transaction():
         if authorize is not None:
             await authorize(conn)
-        if key is not None:
-            inserted = await conn.fetchval(
-                "INSERT INTO idempotency_keys (principal, key, request_hash) VALUES ($1, $2, $3)"
-                " ON CONFLICT DO NOTHING RETURNING 1",
-                principal,
-                key,
-                fingerprint,
-            )
-            if not inserted:
-                row = await conn.fetchrow(
-                    "SELECT request_hash, status_code, response FROM idempotency_keys"
-                    " WHERE principal = $1 AND key = $2",
-                    principal,
-                    key,
-                )
-                if row["request_hash"] != fingerprint:
-                    raise InvalidCommandError(
-                        "this Idempotency-Key was used with a different request",
-                        field="Idempotency-Key",
-                    )
-                return row["status_code"], row["response"]
+        stored = await replay(conn, principal=principal, key=key, fingerprint=fingerprint)
+        if stored is not None:
+            return stored
         status, body = await command(conn)
-        if key is not None:
-            await conn.execute(
-                "UPDATE idempotency_keys SET status_code = $3, response = $4"
-                " WHERE principal = $1 AND key = $2",
-                principal,
-                key,
-                status,
-                body,
-            )
+        await remember(conn, principal=principal, key=key, status=status, answer=body)
         return status, body
