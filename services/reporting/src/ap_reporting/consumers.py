@@ -1,5 +1,7 @@
 """Reporting's subscribers: translate each event into a read-model update; no rules here."""
 
+from collections.abc import Sequence
+
 import asyncpg
 from ap_chassis.errors import PermanentEventError
 from ap_chassis.runtime import ConsumerSpec
@@ -53,6 +55,15 @@ async def project_journey_event(
     if envelope.type in PLACEMENT_TYPES:
         facts = reports.placements_of(events, str(data.pupil_id))
         await repository.replace_placement_facts(conn, data.pupil_id, facts)
+
+
+async def apply_journey_batch(
+    conn: asyncpg.Connection, events: Sequence[tuple[RawEvent, EventData]]
+) -> None:
+    """Apply a batch of journey events (new to this consumer) inside the caller's transaction:
+    the one entry point for the journey consumers and for a rebuild into a fresh schema."""
+    for envelope, data in events:
+        await project_journey_event(conn, envelope, data)
 
 
 async def record_identity(conn: asyncpg.Connection, envelope: RawEvent, data: EventData) -> None:
