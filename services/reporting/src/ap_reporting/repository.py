@@ -1,45 +1,50 @@
 """SQL for the reporting read models. Parameters are always bind parameters."""
 
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+from ap_schemas.envelope import RawEvent
+from ap_schemas.events import PupilEventData
 
 from .projection import JourneyEvent, PupilState
 from .reports import PlacementFact
 
 
-async def lock_pupil(conn: asyncpg.Connection, pupil_id: UUID) -> None:
-    """Serialise the projection of one pupil across the concurrent topic consumers."""
+async def lock_pupils(conn: asyncpg.Connection, pupil_ids: Sequence[UUID]) -> None:
+    """Serialise the projection of these pupils across the concurrent topic consumers. Rows are
+    created and locked in sorted id order, so two batches never wait on each other in a cycle."""
+    ids = sorted(set(pupil_ids))
     await conn.execute(
-        "INSERT INTO pupil_state (pupil_id) VALUES ($1) ON CONFLICT DO NOTHING", pupil_id
+        "INSERT INTO pupil_state (pupil_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING", ids
     )
-    await conn.execute("SELECT 1 FROM pupil_state WHERE pupil_id = $1 FOR UPDATE", pupil_id)
+    await conn.execute(
+        "SELECT 1 FROM pupil_state WHERE pupil_id = ANY($1::uuid[]) ORDER BY pupil_id FOR UPDATE",
+        ids,
+    )
 
 
-async def insert_event(
-    conn: asyncpg.Connection,
-    *,
-    event_id: UUID,
-    pupil_id: UUID,
-    type_: str,
-    occurred_at: Any,
-    recorded_at: datetime,
-    source: str,
-    data: dict[str, Any],
+async def insert_events(
+    conn: asyncpg.Connection, events: Sequence[tuple[RawEvent, PupilEventData]]
 ) -> None:
+    """Record the events on their pupils' timelines in one statement (a held one is kept)."""
     await conn.execute(
         "INSERT INTO journey_events (event_id, pupil_id, type, occurred_at, recorded_at, source,"
-        " data) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
-        event_id,
-        pupil_id,
-        type_,
-        occurred_at,
-        recorded_at,
-        source,
-        data,
+        " data) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[],"
+        " $5::timestamptz[], $6::text[], $7::jsonb[]) ON CONFLICT (event_id) DO NOTHING",
+        *columns_of(
+            (e.id, d.pupil_id, e.type, d.occurred_at, e.time, e.source, d.model_dump(mode="json"))
+            for e, d in events
+        ),
     )
+
+
+def columns_of(rows: Iterable[tuple[Any, ...]]) -> list[list[Any]]:
+    """Rows as columns, the bind parameters of an `unnest` insert (no row: no column)."""
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 async def pupil_events(conn: asyncpg.Connection, pupil_id: UUID) -> list[asyncpg.Record]:
@@ -51,19 +56,41 @@ async def pupil_events(conn: asyncpg.Connection, pupil_id: UUID) -> list[asyncpg
     return rows
 
 
+async def events_of_pupils(
+    conn: asyncpg.Connection, pupil_ids: Sequence[UUID]
+) -> dict[UUID, list[JourneyEvent]]:
+    """Every event of each of the pupils in one query, in business-date then event-id order."""
+    rows = await conn.fetch(
+        "SELECT pupil_id, event_id, type, occurred_at, data FROM journey_events"
+        " WHERE pupil_id = ANY($1::uuid[]) ORDER BY pupil_id, occurred_at, event_id",
+        list(pupil_ids),
+    )
+    out: dict[UUID, list[JourneyEvent]] = {}
+    for r in rows:
+        out.setdefault(r["pupil_id"], []).append(
+            JourneyEvent(r["event_id"], r["type"], r["occurred_at"], r["data"])
+        )
+    return out
+
+
 def as_journey_events(rows: list[asyncpg.Record]) -> list[JourneyEvent]:
     return [JourneyEvent(r["event_id"], r["type"], r["occurred_at"], r["data"]) for r in rows]
 
 
-async def save_state(conn: asyncpg.Connection, pupil_id: UUID, state: PupilState) -> None:
+async def save_states(conn: asyncpg.Connection, states: Mapping[UUID, PupilState]) -> None:
+    """Save the pupils' recomputed states in one statement (their rows are locked). The id
+    lists travel as JSON text: a list of lists would be read as one two-dimensional array."""
     await conn.execute(
-        "UPDATE pupil_state SET status = $2, tier = $3, school_urns = $4, provider_ids = $5,"
-        " updated_at = now() WHERE pupil_id = $1",
-        pupil_id,
-        state.status,
-        state.tier,
-        list(state.school_urns),
-        list(state.provider_ids),
+        "UPDATE pupil_state AS s SET status = u.status, tier = u.tier,"
+        " school_urns = ARRAY(SELECT jsonb_array_elements_text(u.schools::jsonb)),"
+        " provider_ids = ARRAY(SELECT jsonb_array_elements_text(u.providers::jsonb)),"
+        " updated_at = now()"
+        " FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[], $5::text[])"
+        " AS u (pupil_id, status, tier, schools, providers) WHERE s.pupil_id = u.pupil_id",
+        *columns_of(
+            (pupil_id, s.status, s.tier, json.dumps(s.school_urns), json.dumps(s.provider_ids))
+            for pupil_id, s in states.items()
+        ),
     )
 
 
@@ -127,17 +154,25 @@ async def caseload(
     return rows
 
 
+PLACEMENT_FACT_COLUMNS = (
+    "placement_id", "pupil_id", "provider_id", "commissioner", "tier", "start_date", "end_date",
+    "annual_cost_pence", "sessions_per_week", "reason", "home_school_urn",
+)  # fmt: skip
+
+
 async def replace_placement_facts(
-    conn: asyncpg.Connection, pupil_id: UUID, facts: list[PlacementFact]
+    conn: asyncpg.Connection, pupil_ids: Sequence[UUID], facts: Sequence[PlacementFact]
 ) -> None:
-    await conn.execute("DELETE FROM placement_facts WHERE pupil_id = $1", pupil_id)
-    await conn.executemany(
-        "INSERT INTO placement_facts (placement_id, pupil_id, provider_id, commissioner, tier,"
-        " start_date, end_date, annual_cost_pence, sessions_per_week, reason, home_school_urn)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        [(UUID(f.placement_id), pupil_id, f.provider_id, f.commissioner, f.tier, f.start_date,
-          f.end_date, f.annual_cost_pence, f.sessions_per_week, f.reason, f.home_school_urn)
-         for f in facts],
+    """Replace the placement facts of these pupils by `facts` (theirs), set-wise (COPY)."""
+    await conn.execute(
+        "DELETE FROM placement_facts WHERE pupil_id = ANY($1::uuid[])", list(pupil_ids)
+    )
+    await conn.copy_records_to_table(
+        "placement_facts",
+        records=[(UUID(f.placement_id), UUID(f.pupil_id), f.provider_id, f.commissioner, f.tier,
+                  f.start_date, f.end_date, f.annual_cost_pence, f.sessions_per_week, f.reason,
+                  f.home_school_urn) for f in facts],
+        columns=PLACEMENT_FACT_COLUMNS,
     )  # fmt: skip
 
 
