@@ -14,6 +14,7 @@ batch is isolated by bisection (IdempotentConsumer.process_batch states the whol
 import asyncio
 import dataclasses
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from ap_schemas.events import EventData
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from opentelemetry import trace
+from opentelemetry.propagate import extract
 
 from . import inbox
 from .erasure import OnTombstone, apply_tombstone
@@ -54,6 +57,7 @@ TRANSIENT = (
     asyncpg.DeadlockDetectedError,
     KafkaError,
 )
+TRACE_KEYS = frozenset({"traceparent", "tracestate", "baggage"})
 PERMANENT_DB = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 
 # Personal data never reaches the dead-letter topic: for these, and for any value that looks like
@@ -116,6 +120,7 @@ class IdempotentConsumer:
     subscribers: list[Any] = field(default_factory=list)
     on_tombstone: OnTombstone | None = None
     apply_batch: BatchApply | None = None  # None: `apply` per event, in the batch's transaction
+    tracer: trace.Tracer | None = None  # one CONSUMER span per record, in the record's trace
 
     async def process(self, record: ConsumerRecord) -> None:
         """Handle one record: `process_batch` of one (same contract)."""
@@ -137,6 +142,7 @@ class IdempotentConsumer:
         event, which is dead-lettered at once when permanent, or retried with backoff and then
         dead-lettered when unclassified. The rest of the batch is applied; never a hot loop.
         """
+        started = time.time_ns()
         run: list[Delivery] = []
         for record in records:
             if record.value is None and self.on_tombstone is not None:
@@ -151,6 +157,29 @@ class IdempotentConsumer:
                 continue
             run.append(Delivery(record, envelope, data))
         await self._apply_run(run)
+        self._trace(records, started)
+
+    def _trace(self, records: Sequence[ConsumerRecord], started: int) -> None:
+        """A span per record, a child of the trace its headers carry (the batch's own span,
+        FastStream's, only links to them): a request stays one trace through every consumer."""
+        if self.tracer is None:
+            return
+        for record in records:
+            carrier = {k: v.decode(errors="replace") for k, v in record.headers if k in TRACE_KEYS}
+            span = self.tracer.start_span(
+                f"{record.topic} process",
+                context=extract(carrier),
+                kind=trace.SpanKind.CONSUMER,
+                start_time=started,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": record.topic,
+                    "messaging.kafka.destination.partition": record.partition,
+                    "messaging.kafka.message.offset": record.offset,
+                    "messaging.consumer.group.name": self.name,
+                },
+            )
+            span.end()
 
     async def _apply_run(self, run: Sequence[Delivery]) -> None:
         if len(run) <= 1:

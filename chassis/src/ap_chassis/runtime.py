@@ -139,6 +139,7 @@ def build_app(
                     backoff_seconds=settings.consumer_backoff_seconds,
                     on_tombstone=spec.on_tombstone,
                     apply_batch=spec.apply_batch,
+                    tracer=provider.get_tracer("ap_chassis.consumer"),
                     service=settings.service_name,
                 )
                 subscribe(runtime.broker, settings, consumer, spec.topic)
