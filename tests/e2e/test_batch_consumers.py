@@ -6,6 +6,7 @@ them as batches to a consumer built like reporting's journey consumer (its real 
 (the running reporting service applies the same records to its database meanwhile).
 """
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ from ap_chassis.errors import PermanentEventError
 from ap_chassis.metrics import Metrics
 from ap_reporting import consumers, repository
 from ap_reporting.app import MIGRATIONS
-from ap_schemas import topics
+from ap_schemas import codec, topics
 
 from tests.e2e.support.journeys import accepted, produce, referred
 from tests.e2e.support.platform import RUN
@@ -175,3 +176,23 @@ async def test_a_transient_database_failure_mid_batch_is_retried_without_double_
     assert applied(consumer, "journey.referral.decided.v1") == 1
     assert (claimed, events, states) == (5, 5, 4)
     assert state is not None and state.status == "accepted"
+
+
+async def test_concurrent_batches_of_the_same_pupils_never_deadlock(infra, helpers):
+    """The journey consumers of two topics touching the same pupils in opposite orders: each
+    batch locks its pupils in sorted id order, so both commit (no deadlock to detect)."""
+    pupils = [uuid.uuid4() for _ in range(1500)]
+    referrals = {p: uuid.uuid4() for p in pupils}
+    first = [codec.decode(referred(p, referrals[p], helpers.random_urn())) for p in pupils]
+    second = [codec.decode(accepted(p, referrals[p])) for p in reversed(pupils)]
+    async with fresh_read_model(infra) as pool:
+
+        async def apply(events) -> None:
+            async with pool.acquire() as conn, conn.transaction():
+                await consumers.apply_journey_batch(conn, events)
+
+        for _ in range(3):  # rounds of long lock statements that really overlap
+            await asyncio.gather(apply(first), apply(second))
+        async with pool.acquire() as conn:
+            states = [await repository.get_state(conn, p) for p in pupils]
+    assert all(s is not None and s.status == "accepted" for s in states)
