@@ -7,7 +7,6 @@ are saved set-wise. The state never depends on the order events arrive in (proje
 """
 
 from collections.abc import Sequence
-from uuid import UUID
 
 import asyncpg
 from ap_chassis.errors import PermanentEventError
@@ -26,7 +25,6 @@ from ap_schemas.events import (
 )
 
 from . import privacy, projection, provider_repository, reports, repository
-from .projection import PupilState, TypedEvent
 
 # Events that change a pupil's placement facts (the referral gives the placement's home school).
 PLACEMENT_MODELS = (*projection.PLACED_MODELS, PupilReferredV1, PlacementEndedV1)
@@ -67,21 +65,16 @@ async def _apply_pupil_events(
     pupil_ids = sorted({data.pupil_id for _, data in events})
     await repository.lock_pupils(conn, pupil_ids)
     await repository.insert_events(conn, events)
-    known: dict[UUID, EventData] = {envelope.id: data for envelope, data in events}
     refacts = sorted({d.pupil_id for _, d in events if isinstance(d, PLACEMENT_MODELS)})
-    stored = await repository.events_of_pupils(conn, pupil_ids)
-    states: dict[UUID, PupilState] = {}
-    for pupil_id in pupil_ids:
-        timeline = stored.get(pupil_id, [])
-        states[pupil_id] = projection.project(
-            TypedEvent(e.event_id, known[e.event_id])
-            if e.event_id in known
-            else projection.typed(e)
-            for e in timeline
-        )
+    timelines = await repository.events_of_pupils(conn, pupil_ids)
+    states = {p: projection.project(timelines.get(p, [])) for p in pupil_ids}
     await repository.save_states(conn, states)
     if refacts:
-        facts = [f for p in refacts for f in reports.placements_of(stored.get(p, []), str(p))]
+        facts = [
+            fact
+            for p in refacts
+            for fact in reports.placements_of(map(projection.untyped, timelines.get(p, [])), str(p))
+        ]
         await repository.replace_placement_facts(conn, refacts, facts)
 
 

@@ -66,6 +66,14 @@ def typed(event: JourneyEvent) -> TypedEvent:
     return TypedEvent(event.event_id, BY_TYPE[event.type].model.model_validate(event.data))
 
 
+def untyped(event: TypedEvent) -> JourneyEvent:
+    """The event as the read paths hold it (its type and its data as JSON)."""
+    data = event.data
+    return JourneyEvent(
+        event.event_id, BY_MODEL[type(data)].type, data.occurred_at, data.model_dump(mode="json")
+    )
+
+
 @dataclass(frozen=True)
 class PupilState:
     status: str | None

@@ -8,9 +8,9 @@ from uuid import UUID
 
 import asyncpg
 from ap_schemas.envelope import RawEvent
-from ap_schemas.events import PupilEventData
+from ap_schemas.events import BY_TYPE, PupilEventData
 
-from .projection import JourneyEvent, PupilState
+from .projection import JourneyEvent, PupilState, TypedEvent
 from .reports import PlacementFact
 
 
@@ -33,10 +33,11 @@ async def insert_events(
     """Record the events on their pupils' timelines in one statement (a held one is kept)."""
     await conn.execute(
         "INSERT INTO journey_events (event_id, pupil_id, type, occurred_at, recorded_at, source,"
-        " data) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[],"
-        " $5::timestamptz[], $6::text[], $7::jsonb[]) ON CONFLICT (event_id) DO NOTHING",
+        " data) SELECT e, p, t, o, r, s, d::jsonb FROM unnest($1::uuid[], $2::uuid[], $3::text[],"
+        " $4::date[], $5::timestamptz[], $6::text[], $7::text[]) AS u (e, p, t, o, r, s, d)"
+        " ON CONFLICT (event_id) DO NOTHING",
         *columns_of(
-            (e.id, d.pupil_id, e.type, d.occurred_at, e.time, e.source, d.model_dump(mode="json"))
+            (e.id, d.pupil_id, e.type, d.occurred_at, e.time, e.source, d.model_dump_json())
             for e, d in events
         ),
     )
@@ -58,18 +59,18 @@ async def pupil_events(conn: asyncpg.Connection, pupil_id: UUID) -> list[asyncpg
 
 async def events_of_pupils(
     conn: asyncpg.Connection, pupil_ids: Sequence[UUID]
-) -> dict[UUID, list[JourneyEvent]]:
-    """Every event of each of the pupils in one query, in business-date then event-id order."""
+) -> dict[UUID, list[TypedEvent]]:
+    """Every event of each of the pupils in one query, in business-date then event-id order,
+    re-validated into its model by its stored type (from the JSON text: no dict in between)."""
     rows = await conn.fetch(
-        "SELECT pupil_id, event_id, type, occurred_at, data FROM journey_events"
+        "SELECT pupil_id, event_id, type, data::text AS data FROM journey_events"
         " WHERE pupil_id = ANY($1::uuid[]) ORDER BY pupil_id, occurred_at, event_id",
         list(pupil_ids),
     )
-    out: dict[UUID, list[JourneyEvent]] = {}
+    out: dict[UUID, list[TypedEvent]] = {}
     for r in rows:
-        out.setdefault(r["pupil_id"], []).append(
-            JourneyEvent(r["event_id"], r["type"], r["occurred_at"], r["data"])
-        )
+        data = BY_TYPE[r["type"]].model.model_validate_json(r["data"])
+        out.setdefault(r["pupil_id"], []).append(TypedEvent(r["event_id"], data))
     return out
 
 
