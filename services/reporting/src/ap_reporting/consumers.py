@@ -75,7 +75,7 @@ async def _apply_pupil_events(
             for p in refacts
             for fact in reports.placements_of(map(projection.untyped, timelines.get(p, [])), str(p))
         ]
-        await repository.replace_placement_facts(conn, refacts, facts)
+        await repository.replace_placement_facts_of(conn, refacts, facts)
 
 
 async def _apply_provider_events(

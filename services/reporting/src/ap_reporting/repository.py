@@ -95,6 +95,37 @@ async def save_states(conn: asyncpg.Connection, states: Mapping[UUID, PupilState
     )
 
 
+# One pupil at a time, for callers that seed a read model row by row (tests of the read paths);
+# the consumers write set-wise with the functions above.
+
+
+async def lock_pupil(conn: asyncpg.Connection, pupil_id: UUID) -> None:
+    await lock_pupils(conn, [pupil_id])
+
+
+async def save_state(conn: asyncpg.Connection, pupil_id: UUID, state: PupilState) -> None:
+    await save_states(conn, {pupil_id: state})
+
+
+async def insert_event(
+    conn: asyncpg.Connection,
+    *,
+    event_id: UUID,
+    pupil_id: UUID,
+    type_: str,
+    occurred_at: date,
+    recorded_at: datetime,
+    source: str,
+    data: dict[str, Any],
+) -> None:
+    """Record one event row as given (its data is not validated against its model)."""
+    await conn.execute(
+        "INSERT INTO journey_events (event_id, pupil_id, type, occurred_at, recorded_at, source,"
+        " data) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+        event_id, pupil_id, type_, occurred_at, recorded_at, source, data,
+    )  # fmt: skip
+
+
 async def get_state(conn: asyncpg.Connection, pupil_id: UUID) -> PupilState | None:
     row = await conn.fetchrow(
         "SELECT status, tier, school_urns, provider_ids FROM pupil_state WHERE pupil_id = $1",
@@ -161,7 +192,7 @@ PLACEMENT_FACT_COLUMNS = (
 )  # fmt: skip
 
 
-async def replace_placement_facts(
+async def replace_placement_facts_of(
     conn: asyncpg.Connection, pupil_ids: Sequence[UUID], facts: Sequence[PlacementFact]
 ) -> None:
     """Replace the placement facts of these pupils by `facts` (theirs), set-wise (COPY)."""
@@ -175,6 +206,12 @@ async def replace_placement_facts(
                   f.home_school_urn) for f in facts],
         columns=PLACEMENT_FACT_COLUMNS,
     )  # fmt: skip
+
+
+async def replace_placement_facts(
+    conn: asyncpg.Connection, pupil_id: UUID, facts: Sequence[PlacementFact]
+) -> None:
+    await replace_placement_facts_of(conn, [pupil_id], facts)
 
 
 async def placement_facts_between(
