@@ -26,9 +26,15 @@ from ap_schemas.events import (
     ReferralWithdrawnV1,
 )
 
+
+def types_of(*models: type[EventData]) -> list[str]:
+    """The event types of these models, for the SQL that filters stored events by type."""
+    return [BY_MODEL[m].type for m in models]
+
+
 # Both versions of the placed event: v2 is a placement whose cost is not known.
 PLACED_MODELS = (PupilPlacedV1, PupilPlacedV2)
-PLACED_TYPES = frozenset(BY_MODEL[m].type for m in PLACED_MODELS)
+PLACED_TYPES = frozenset(types_of(*PLACED_MODELS))
 STATUSES = (
     "referred", "accepted", "declined", "withdrawn", "placed", "placement_ended",
     "reintegrated", "destination_confirmed",

@@ -6,9 +6,20 @@ from uuid import UUID
 
 import asyncpg
 from ap_schemas.envelope import RawEvent
-from ap_schemas.events import ProviderEventData
+from ap_schemas.events import (
+    DestinationConfirmedV1,
+    PlacementEndedV1,
+    PlacementReviewedV1,
+    ProviderEventData,
+    PupilPlacedV1,
+    PupilReferredV1,
+    PupilReintegratedV1,
+    ReferralDecidedV1,
+    ReferralWithdrawnV1,
+    SustainmentCheckedV1,
+)
 
-from .projection import JourneyEvent
+from .projection import JourneyEvent, types_of
 from .provider_view import project_provider
 from .repository import as_journey_events, columns_of
 
@@ -55,12 +66,10 @@ async def apply_latest_registration(conn: asyncpg.Connection, provider_id: UUID)
     )  # fmt: skip
 
 
-JOURNEY_TYPES = [
-    "journey.pupil.referred.v1", "journey.referral.decided.v1", "journey.referral.withdrawn.v1",
-    "journey.pupil.placed.v1", "journey.placement.ended.v1", "journey.placement.reviewed.v1",
-    "journey.pupil.reintegrated.v1", "journey.reintegration.sustainment_checked.v1",
-    "journey.destination.confirmed.v1",
-]  # fmt: skip
+JOURNEY_TYPES = types_of(
+    PupilReferredV1, ReferralDecidedV1, ReferralWithdrawnV1, PupilPlacedV1, PlacementEndedV1,
+    PlacementReviewedV1, PupilReintegratedV1, SustainmentCheckedV1, DestinationConfirmedV1,
+)  # fmt: skip
 
 
 async def journey_events_of_pupils(

@@ -8,9 +8,16 @@ from uuid import UUID
 
 import asyncpg
 from ap_schemas.envelope import RawEvent
-from ap_schemas.events import BY_TYPE, PupilEventData
+from ap_schemas.events import (
+    BY_TYPE,
+    DestinationConfirmedV1,
+    PlacementReviewedV1,
+    PupilEventData,
+    PupilReintegratedV1,
+    SustainmentCheckedV1,
+)
 
-from .projection import JourneyEvent, PupilState, TypedEvent
+from .projection import JourneyEvent, PupilState, TypedEvent, types_of
 from .reports import PlacementFact
 
 
@@ -230,10 +237,10 @@ async def placement_facts_between(
     ]  # fmt: skip
 
 
-OUTCOME_TYPES = [
-    "journey.pupil.reintegrated.v1", "journey.reintegration.sustainment_checked.v1",
-    "journey.placement.reviewed.v1", "journey.destination.confirmed.v1",
-]  # fmt: skip
+OUTCOME_TYPES = types_of(
+    PupilReintegratedV1, SustainmentCheckedV1, PlacementReviewedV1, DestinationConfirmedV1
+)
+SUSTAINMENT, DESTINATION = types_of(SustainmentCheckedV1, DestinationConfirmedV1)
 
 
 async def outcome_events(conn: asyncpg.Connection, start: date, end: date) -> list[JourneyEvent]:
@@ -241,10 +248,8 @@ async def outcome_events(conn: asyncpg.Connection, start: date, end: date) -> li
     period's start on (a later check or confirmation may follow the period)."""
     rows = await conn.fetch(
         "SELECT event_id, type, occurred_at, data FROM journey_events WHERE type = ANY($1)"
-        " AND (type = 'journey.reintegration.sustainment_checked.v1'"
-        "      OR (type = 'journey.destination.confirmed.v1' AND occurred_at >= $2)"
-        "      OR occurred_at BETWEEN $2 AND $3)",
-        OUTCOME_TYPES, start, end,
+        " AND (type = $4 OR (type = $5 AND occurred_at >= $2) OR occurred_at BETWEEN $2 AND $3)",
+        OUTCOME_TYPES, start, end, SUSTAINMENT, DESTINATION,
     )  # fmt: skip
     return as_journey_events(rows)
 
