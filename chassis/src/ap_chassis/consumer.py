@@ -141,6 +141,8 @@ class IdempotentConsumer:
         batch is isolated by bisection: the halves are applied on their own, down to the single
         event, which is dead-lettered at once when permanent, or retried with backoff and then
         dead-lettered when unclassified. The rest of the batch is applied; never a hot loop.
+        Dead letters are at least once too: a batch redelivered after a nack parks its poison
+        again (same coordinates in the headers).
         """
         started = time.time_ns()
         run: list[Delivery] = []
