@@ -17,12 +17,11 @@ import asyncpg
 from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import problems
-from .consumer import Apply, IdempotentConsumer, subscribe
+from .consumer import Apply, BatchApply, IdempotentConsumer, subscribe
 from .db import create_pool, ensure_database, migrate
 from .erasure import OnTombstone
 from .guards import RequestGuard
@@ -44,6 +43,7 @@ class ConsumerSpec:
     topic: str
     apply: Apply
     on_tombstone: OnTombstone | None = None  # a NULL value is the key's erasure (erasure.py)
+    apply_batch: BatchApply | None = None  # set-wise apply of a batch; None: `apply` per event
 
 
 @dataclass
@@ -51,7 +51,6 @@ class Runtime:
     settings: ServiceSettings
     broker: KafkaBroker
     metrics: Metrics
-    tracer_provider: TracerProvider
     health: HealthMonitor
     pool: asyncpg.Pool = field(init=False)
     dsn: str = ""
@@ -109,7 +108,6 @@ def build_app(
         settings=settings,
         broker=broker,
         metrics=metrics,
-        tracer_provider=provider,
         health=HealthMonitor(
             probes,
             metrics,
@@ -140,6 +138,8 @@ def build_app(
                     max_attempts=settings.consumer_max_attempts,
                     backoff_seconds=settings.consumer_backoff_seconds,
                     on_tombstone=spec.on_tombstone,
+                    apply_batch=spec.apply_batch,
+                    tracer=provider.get_tracer("ap_chassis.consumer"),
                     service=settings.service_name,
                 )
                 subscribe(runtime.broker, settings, consumer, spec.topic)

@@ -42,6 +42,8 @@ class ServiceSettings(BaseSettings):
     kafka_request_timeout_ms: int = 10_000
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
+    consumer_batch_max_records: int = Field(default=500, ge=1)  # records applied per transaction
+    consumer_batch_timeout_ms: int = Field(default=25, ge=1)  # wait for records when none buffered
 
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 500

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID, uuid4
 
-from ap_reporting.projection import JourneyEvent, PupilState, project
+from ap_reporting.projection import PupilState, TypedEvent, project
+from ap_schemas import events as ev
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from journeys import Journey, deliveries, journeys
@@ -19,9 +20,9 @@ class ReadModel:
     """The read model in memory, with the consumer's semantics: duplicates skipped by event id,
     each pupil's state recomputed from all their events. The SQL projection must agree."""
 
-    events: dict[UUID, dict[UUID, JourneyEvent]] = field(default_factory=dict)
+    events: dict[UUID, dict[UUID, TypedEvent]] = field(default_factory=dict)
 
-    def apply(self, pupil_id: UUID, event: JourneyEvent) -> bool:
+    def apply(self, pupil_id: UUID, event: TypedEvent) -> bool:
         """Apply one delivery; False when that event was already applied."""
         mine = self.events.setdefault(pupil_id, {})
         if event.event_id in mine:
@@ -39,10 +40,8 @@ class ReadModel:
         ]
 
 
-def as_journey_event(envelope) -> JourneyEvent:
-    return JourneyEvent(
-        envelope.id, envelope.type, envelope.data.occurred_at, envelope.data.model_dump(mode="json")
-    )
+def as_journey_event(envelope) -> TypedEvent:
+    return TypedEvent(envelope.id, envelope.data)
 
 
 def replay(delivered) -> ReadModel:
@@ -66,35 +65,54 @@ def test_any_interleaving_with_redeliveries_gives_the_same_read_model(
         assert shuffled.timeline(journey.pupil_id) == [e.id for e in journey.events]
 
 
-def event(type_: str, day: int, **data) -> JourneyEvent:
-    return JourneyEvent(uuid4(), type_, date(2026, 9, day), data)
+PUPIL, REFERRAL, PLACEMENT = uuid4(), uuid4(), uuid4()
 
 
-REFERRED = {
-    "tier_requested": 2,
-    "home_school_urn": "111111",
-    "referrer": {"kind": "school", "urn": "222222"},
-}
+def event(model: type[ev.PupilEventData], day: int, **data) -> TypedEvent:
+    on = date(2026, 9, day)
+    return TypedEvent(uuid4(), model(occurred_at=on, pupil_id=PUPIL, **data))
+
+
+def referred(day: int) -> TypedEvent:
+    return event(
+        ev.PupilReferredV1, day, referral_id=REFERRAL, referred_on=date(2026, 9, day),
+        referrer=ev.Referrer(kind="school", urn="222222"), reason="other", tier_requested=2,
+        sen_provision="N", home_school_urn="111111",
+    )  # fmt: skip
+
+
+def decided(day: int, decision: str) -> TypedEvent:
+    on = date(2026, 9, day)
+    return event(ev.ReferralDecidedV1, day, referral_id=REFERRAL, decision=decision, decided_on=on)
 
 
 def test_status_follows_business_time_not_arrival():
-    placed = event("journey.pupil.placed.v1", 14, tier=3, provider_id="p1",
-                   commissioner={"kind": "school", "urn": "333333"})  # fmt: skip
-    referred = event("journey.pupil.referred.v1", 7, **REFERRED)
-    accepted = event("journey.referral.decided.v1", 8, decision="accepted")
-    state = project([placed, accepted, referred])
-    assert state == PupilState("placed", 3, ("111111", "222222", "333333"), ("p1",))
+    provider = uuid4()
+    placed = event(
+        ev.PupilPlacedV1, 14, placement_id=PLACEMENT, referral_id=REFERRAL, provider_id=provider,
+        commissioner=ev.Commissioner(kind="school", urn="333333"), tier=3,
+        start_date=date(2026, 9, 14), sessions_per_week=5,
+        cost=ev.Cost(amount_pence=1000, per="week"), annual_cost_pence=52000,
+        dual_registered=False, reason="other",
+    )  # fmt: skip
+    state = project([placed, decided(8, "accepted"), referred(7)])
+    assert state == PupilState("placed", 3, ("111111", "222222", "333333"), (str(provider),))
 
 
 def test_a_review_leaves_the_status_alone():
-    referred = event("journey.pupil.referred.v1", 7, **REFERRED)
-    review = event("journey.placement.reviewed.v1", 9)
-    assert project([referred, review]).status == "referred"
+    review = event(
+        ev.PlacementReviewedV1, 9, review_id=uuid4(), placement_id=PLACEMENT,
+        reviewed_on=date(2026, 9, 9),
+        attendance=ev.Attendance(possible_sessions=10, attended_sessions=8),
+        progress="expected", outcome="continue",
+    )  # fmt: skip
+    assert project([referred(7), review]).status == "referred"
 
 
 def test_declined_and_withdrawn():
-    referred = event("journey.pupil.referred.v1", 7, **REFERRED)
-    declined = event("journey.referral.decided.v1", 8, decision="declined")
-    assert project([referred, declined]).status == "declined"
-    withdrawn = event("journey.referral.withdrawn.v1", 9)
-    assert project([withdrawn, referred]).status == "withdrawn"
+    assert project([referred(7), decided(8, "declined")]).status == "declined"
+    withdrawn = event(
+        ev.ReferralWithdrawnV1, 9, referral_id=REFERRAL, withdrawn_on=date(2026, 9, 9),
+        reason="moved",
+    )  # fmt: skip
+    assert project([withdrawn, referred(7)]).status == "withdrawn"

@@ -1,9 +1,10 @@
 """The same interleaving property as test_projection.py, through the real consumer code path on
-PostgreSQL: inbox claim + projection in one transaction, for each delivery."""
+PostgreSQL: deliveries cut into batches of any size, each batch one transaction of inbox claims +
+the set-wise batch projection (`apply_new` + `apply_journey_batch`, as the chassis runs them)."""
 
 import asyncio
 
-from ap_chassis import inbox
+from ap_chassis.consumer import apply_new
 from ap_chassis.db import create_pool
 from ap_reporting import consumers, repository
 from hypothesis import HealthCheck, given, settings
@@ -12,13 +13,13 @@ from journeys import Journey, deliveries, journeys
 from test_projection import ReadModel, replay
 
 
-async def _deliver_and_read(dsn: str, delivered, pupils: list[Journey]):
+async def _deliver_and_read(dsn: str, batches, pupils: list[Journey]):
     pool = await create_pool(dsn, max_size=2)
     try:
-        for envelope in delivered:
+        for batch in batches:
             async with pool.acquire() as conn, conn.transaction():
-                if await inbox.claim(conn, "property-test", envelope.id):
-                    await consumers.project_journey_event(conn, envelope, envelope.data)
+                events = [(envelope, envelope.data) for envelope in batch]
+                await apply_new(conn, "property-test", consumers.apply_journey_batch, events)
         out = {}
         async with pool.acquire() as conn:
             for journey in pupils:
@@ -41,8 +42,10 @@ def test_sql_projection_is_the_same_for_any_interleaving(
 ) -> None:
     dsn = services.apps["reporting"].state.runtime.dsn
     delivered = data.draw(deliveries(pupils))
+    cuts = sorted(data.draw(st.sets(st.integers(1, max(len(delivered) - 1, 1)), max_size=6)))
+    batches = [delivered[a:b] for a, b in zip([0, *cuts], [*cuts, len(delivered)], strict=True)]
     expected: ReadModel = replay([e for j in pupils for e in j.events])
-    got = asyncio.run(_deliver_and_read(dsn, delivered, pupils))
+    got = asyncio.run(_deliver_and_read(dsn, batches, pupils))
     for journey in pupils:
         state, timeline = got[journey.pupil_id]
         assert state == expected.state(journey.pupil_id)

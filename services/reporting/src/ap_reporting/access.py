@@ -21,7 +21,7 @@ from typing import Literal
 from ap_chassis.access import ALLOW, NOT_FOUND, Outcome, Policy
 from ap_chassis.auth import Principal
 
-from .projection import JourneyEvent, PupilState, project
+from .projection import JourneyEvent, PupilState, project, typed
 
 Action = Literal["read_timeline", "read_event", "read_caseload", "read_aggregates", "read_census"]
 Relation = Literal["any", "party", "stranger"]
@@ -122,5 +122,5 @@ def journey_view(
         return NOT_FOUND, [], None
     outcome = can(principal, "read_timeline", events)
     shown = visible_events(principal, events) if outcome == ALLOW else []
-    status = state.status if len(shown) == len(events) else project(shown).status
+    status = state.status if len(shown) == len(events) else project(typed(e) for e in shown).status
     return outcome, shown, status

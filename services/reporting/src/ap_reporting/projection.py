@@ -3,25 +3,38 @@
 Events from different topics arrive in no particular order (architecture.md 4), so the state is
 never updated incrementally: it is recomputed from all the pupil's events sorted by business date,
 then event id (time-ordered UUIDs, so same-day events keep the order they were recorded in).
+The projection reads typed events (the schema package's models) and dispatches on the model.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
+from ap_schemas.events import (
+    BY_MODEL,
+    BY_TYPE,
+    DestinationConfirmedV1,
+    EventData,
+    PlacementEndedV1,
+    PupilPlacedV1,
+    PupilPlacedV2,
+    PupilReferredV1,
+    PupilReintegratedV1,
+    ReferralDecidedV1,
+    ReferralWithdrawnV1,
+)
+
+
+def types_of(*models: type[EventData]) -> list[str]:
+    """The event types of these models, for the SQL that filters stored events by type."""
+    return [BY_MODEL[m].type for m in models]
+
+
 # Both versions of the placed event: v2 is a placement whose cost is not known.
-PLACED_TYPES = frozenset({"journey.pupil.placed.v1", "journey.pupil.placed.v2"})
-STATUS_BY_TYPE = {
-    "journey.pupil.referred.v1": "referred",
-    "journey.referral.withdrawn.v1": "withdrawn",
-    "journey.pupil.placed.v1": "placed",
-    "journey.pupil.placed.v2": "placed",
-    "journey.placement.ended.v1": "placement_ended",
-    "journey.pupil.reintegrated.v1": "reintegrated",
-    "journey.destination.confirmed.v1": "destination_confirmed",
-}
+PLACED_MODELS = (PupilPlacedV1, PupilPlacedV2)
+PLACED_TYPES = frozenset(types_of(*PLACED_MODELS))
 STATUSES = (
     "referred", "accepted", "declined", "withdrawn", "placed", "placement_ended",
     "reintegrated", "destination_confirmed",
@@ -30,6 +43,8 @@ STATUSES = (
 
 @dataclass(frozen=True)
 class JourneyEvent:
+    """An event as the read paths hold it: its type and its data as stored (JSON)."""
+
     event_id: UUID
     type: str
     occurred_at: date
@@ -41,6 +56,31 @@ class JourneyEvent:
 
 
 @dataclass(frozen=True)
+class TypedEvent:
+    """An event as the projection reads it: its id and its data as the schema's model."""
+
+    event_id: UUID
+    data: EventData
+
+    @property
+    def order(self) -> tuple[date, UUID]:
+        return (self.data.occurred_at, self.event_id)
+
+
+def typed(event: JourneyEvent) -> TypedEvent:
+    """A stored event re-validated into its model, by its stored type."""
+    return TypedEvent(event.event_id, BY_TYPE[event.type].model.model_validate(event.data))
+
+
+def untyped(event: TypedEvent) -> JourneyEvent:
+    """The event as the read paths hold it (its type and its data as JSON)."""
+    data = event.data
+    return JourneyEvent(
+        event.event_id, BY_MODEL[type(data)].type, data.occurred_at, data.model_dump(mode="json")
+    )
+
+
+@dataclass(frozen=True)
 class PupilState:
     status: str | None
     tier: int | None
@@ -48,31 +88,40 @@ class PupilState:
     provider_ids: tuple[str, ...]
 
 
-def status_after(event: JourneyEvent) -> str | None:
+STATUS_AFTER: dict[type[EventData], Callable[[Any], str]] = {
+    PupilReferredV1: lambda _: "referred",
+    ReferralDecidedV1: lambda d: str(d.decision),
+    ReferralWithdrawnV1: lambda _: "withdrawn",
+    PupilPlacedV1: lambda _: "placed",
+    PupilPlacedV2: lambda _: "placed",
+    PlacementEndedV1: lambda _: "placement_ended",
+    PupilReintegratedV1: lambda _: "reintegrated",
+    DestinationConfirmedV1: lambda _: "destination_confirmed",
+}
+
+
+def status_after(data: EventData) -> str | None:
     """The status an event moves a pupil to, or None when it leaves the status alone."""
-    if event.type == "journey.referral.decided.v1":
-        return "accepted" if event.data.get("decision") == "accepted" else "declined"
-    return STATUS_BY_TYPE.get(event.type)
+    after = STATUS_AFTER.get(type(data))
+    return after(data) if after else None
 
 
-def project(events: Iterable[JourneyEvent]) -> PupilState:
+def project(events: Iterable[TypedEvent]) -> PupilState:
     status: str | None = None
     tier: int | None = None
     schools: set[str] = set()
     providers: set[str] = set()
     for event in sorted(events, key=lambda e: e.order):
         data = event.data
-        status = status_after(event) or status
-        if event.type == "journey.pupil.referred.v1":
-            tier = data.get("tier_requested", tier)
-            schools.update(
-                u for u in (data.get("home_school_urn"), data["referrer"].get("urn")) if u
-            )
-        elif event.type in PLACED_TYPES:
-            tier = data.get("tier", tier)
-            providers.add(str(data["provider_id"]))
-            if urn := data["commissioner"].get("urn"):
+        status = status_after(data) or status
+        if isinstance(data, PupilReferredV1):
+            tier = data.tier_requested
+            schools.update(u for u in (data.home_school_urn, data.referrer.urn) if u)
+        elif isinstance(data, PLACED_MODELS):
+            tier = data.tier
+            providers.add(str(data.provider_id))
+            if urn := data.commissioner.urn:
                 schools.add(urn)
-        elif event.type == "journey.pupil.reintegrated.v1":
-            schools.add(data["school_urn"])
+        elif isinstance(data, PupilReintegratedV1):
+            schools.add(data.school_urn)
     return PupilState(status, tier, tuple(sorted(schools)), tuple(sorted(providers)))

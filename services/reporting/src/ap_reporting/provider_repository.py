@@ -1,24 +1,42 @@
 """SQL for provider reporting (issue 12). Parameters are always bind parameters."""
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 from ap_schemas.envelope import RawEvent
+from ap_schemas.events import (
+    DestinationConfirmedV1,
+    PlacementEndedV1,
+    PlacementReviewedV1,
+    ProviderEventData,
+    PupilPlacedV1,
+    PupilReferredV1,
+    PupilReintegratedV1,
+    ReferralDecidedV1,
+    ReferralWithdrawnV1,
+    SustainmentCheckedV1,
+)
 
-from .projection import JourneyEvent
+from .projection import JourneyEvent, types_of
 from .provider_view import project_provider
-from .repository import as_journey_events
+from .repository import as_journey_events, columns_of
 
 
-async def insert_provider_event(conn: asyncpg.Connection, envelope: RawEvent, data: Any) -> None:
+async def insert_provider_events(
+    conn: asyncpg.Connection, events: Sequence[tuple[RawEvent, ProviderEventData]]
+) -> None:
+    """Hold the provider events in one statement (a held one is kept)."""
     await conn.execute(
         "INSERT INTO provider_events (event_id, provider_id, type, occurred_at, recorded_at, data)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING",
-        envelope.id, data.provider_id, envelope.type, data.occurred_at, envelope.time,
-        data.model_dump(mode="json"),
-    )  # fmt: skip
+        " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[],"
+        " $5::timestamptz[], $6::jsonb[]) ON CONFLICT (event_id) DO NOTHING",
+        *columns_of(
+            (e.id, d.provider_id, e.type, d.occurred_at, e.time, d.model_dump(mode="json"))
+            for e, d in events
+        ),
+    )
 
 
 async def provider_events(
@@ -48,12 +66,10 @@ async def apply_latest_registration(conn: asyncpg.Connection, provider_id: UUID)
     )  # fmt: skip
 
 
-JOURNEY_TYPES = [
-    "journey.pupil.referred.v1", "journey.referral.decided.v1", "journey.referral.withdrawn.v1",
-    "journey.pupil.placed.v1", "journey.placement.ended.v1", "journey.placement.reviewed.v1",
-    "journey.pupil.reintegrated.v1", "journey.reintegration.sustainment_checked.v1",
-    "journey.destination.confirmed.v1",
-]  # fmt: skip
+JOURNEY_TYPES = types_of(
+    PupilReferredV1, ReferralDecidedV1, ReferralWithdrawnV1, PupilPlacedV1, PlacementEndedV1,
+    PlacementReviewedV1, PupilReintegratedV1, SustainmentCheckedV1, DestinationConfirmedV1,
+)  # fmt: skip
 
 
 async def journey_events_of_pupils(

@@ -1,45 +1,58 @@
 """SQL for the reporting read models. Parameters are always bind parameters."""
 
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+from ap_schemas.envelope import RawEvent
+from ap_schemas.events import (
+    BY_TYPE,
+    DestinationConfirmedV1,
+    PlacementReviewedV1,
+    PupilEventData,
+    PupilReintegratedV1,
+    SustainmentCheckedV1,
+)
 
-from .projection import JourneyEvent, PupilState
+from .projection import JourneyEvent, PupilState, TypedEvent, types_of
 from .reports import PlacementFact
 
 
-async def lock_pupil(conn: asyncpg.Connection, pupil_id: UUID) -> None:
-    """Serialise the projection of one pupil across the concurrent topic consumers."""
+async def lock_pupils(conn: asyncpg.Connection, pupil_ids: Sequence[UUID]) -> None:
+    """Serialise the projection of these pupils across the concurrent topic consumers. Rows are
+    created and locked in sorted id order, so two batches never wait on each other in a cycle."""
+    ids = sorted(set(pupil_ids))
     await conn.execute(
-        "INSERT INTO pupil_state (pupil_id) VALUES ($1) ON CONFLICT DO NOTHING", pupil_id
+        "INSERT INTO pupil_state (pupil_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING", ids
     )
-    await conn.execute("SELECT 1 FROM pupil_state WHERE pupil_id = $1 FOR UPDATE", pupil_id)
+    await conn.execute(
+        "SELECT 1 FROM pupil_state WHERE pupil_id = ANY($1::uuid[]) ORDER BY pupil_id FOR UPDATE",
+        ids,
+    )
 
 
-async def insert_event(
-    conn: asyncpg.Connection,
-    *,
-    event_id: UUID,
-    pupil_id: UUID,
-    type_: str,
-    occurred_at: Any,
-    recorded_at: datetime,
-    source: str,
-    data: dict[str, Any],
+async def insert_events(
+    conn: asyncpg.Connection, events: Sequence[tuple[RawEvent, PupilEventData]]
 ) -> None:
+    """Record the events on their pupils' timelines in one statement (a held one is kept)."""
     await conn.execute(
         "INSERT INTO journey_events (event_id, pupil_id, type, occurred_at, recorded_at, source,"
-        " data) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
-        event_id,
-        pupil_id,
-        type_,
-        occurred_at,
-        recorded_at,
-        source,
-        data,
+        " data) SELECT e, p, t, o, r, s, d::jsonb FROM unnest($1::uuid[], $2::uuid[], $3::text[],"
+        " $4::date[], $5::timestamptz[], $6::text[], $7::text[]) AS u (e, p, t, o, r, s, d)"
+        " ON CONFLICT (event_id) DO NOTHING",
+        *columns_of(
+            (e.id, d.pupil_id, e.type, d.occurred_at, e.time, e.source, d.model_dump_json())
+            for e, d in events
+        ),
     )
+
+
+def columns_of(rows: Iterable[tuple[Any, ...]]) -> list[list[Any]]:
+    """Rows as columns, the bind parameters of an `unnest` insert (no row: no column)."""
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 async def pupil_events(conn: asyncpg.Connection, pupil_id: UUID) -> list[asyncpg.Record]:
@@ -51,20 +64,73 @@ async def pupil_events(conn: asyncpg.Connection, pupil_id: UUID) -> list[asyncpg
     return rows
 
 
+async def events_of_pupils(
+    conn: asyncpg.Connection, pupil_ids: Sequence[UUID]
+) -> dict[UUID, list[TypedEvent]]:
+    """Every event of each of the pupils in one query, in business-date then event-id order,
+    re-validated into its model by its stored type (from the JSON text: no dict in between)."""
+    rows = await conn.fetch(
+        "SELECT pupil_id, event_id, type, data::text AS data FROM journey_events"
+        " WHERE pupil_id = ANY($1::uuid[]) ORDER BY pupil_id, occurred_at, event_id",
+        list(pupil_ids),
+    )
+    out: dict[UUID, list[TypedEvent]] = {}
+    for r in rows:
+        data = BY_TYPE[r["type"]].model.model_validate_json(r["data"])
+        out.setdefault(r["pupil_id"], []).append(TypedEvent(r["event_id"], data))
+    return out
+
+
 def as_journey_events(rows: list[asyncpg.Record]) -> list[JourneyEvent]:
     return [JourneyEvent(r["event_id"], r["type"], r["occurred_at"], r["data"]) for r in rows]
 
 
-async def save_state(conn: asyncpg.Connection, pupil_id: UUID, state: PupilState) -> None:
+async def save_states(conn: asyncpg.Connection, states: Mapping[UUID, PupilState]) -> None:
+    """Save the pupils' recomputed states in one statement (their rows are locked). The id
+    lists travel as JSON text: a list of lists would be read as one two-dimensional array."""
     await conn.execute(
-        "UPDATE pupil_state SET status = $2, tier = $3, school_urns = $4, provider_ids = $5,"
-        " updated_at = now() WHERE pupil_id = $1",
-        pupil_id,
-        state.status,
-        state.tier,
-        list(state.school_urns),
-        list(state.provider_ids),
+        "UPDATE pupil_state AS s SET status = u.status, tier = u.tier,"
+        " school_urns = ARRAY(SELECT jsonb_array_elements_text(u.schools::jsonb)),"
+        " provider_ids = ARRAY(SELECT jsonb_array_elements_text(u.providers::jsonb)),"
+        " updated_at = now()"
+        " FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::text[], $5::text[])"
+        " AS u (pupil_id, status, tier, schools, providers) WHERE s.pupil_id = u.pupil_id",
+        *columns_of(
+            (pupil_id, s.status, s.tier, json.dumps(s.school_urns), json.dumps(s.provider_ids))
+            for pupil_id, s in states.items()
+        ),
     )
+
+
+# One pupil at a time, for callers that seed a read model row by row (tests of the read paths);
+# the consumers write set-wise with the functions above.
+
+
+async def lock_pupil(conn: asyncpg.Connection, pupil_id: UUID) -> None:
+    await lock_pupils(conn, [pupil_id])
+
+
+async def save_state(conn: asyncpg.Connection, pupil_id: UUID, state: PupilState) -> None:
+    await save_states(conn, {pupil_id: state})
+
+
+async def insert_event(
+    conn: asyncpg.Connection,
+    *,
+    event_id: UUID,
+    pupil_id: UUID,
+    type_: str,
+    occurred_at: date,
+    recorded_at: datetime,
+    source: str,
+    data: dict[str, Any],
+) -> None:
+    """Record one event row as given (its data is not validated against its model)."""
+    await conn.execute(
+        "INSERT INTO journey_events (event_id, pupil_id, type, occurred_at, recorded_at, source,"
+        " data) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+        event_id, pupil_id, type_, occurred_at, recorded_at, source, data,
+    )  # fmt: skip
 
 
 async def get_state(conn: asyncpg.Connection, pupil_id: UUID) -> PupilState | None:
@@ -127,18 +193,32 @@ async def caseload(
     return rows
 
 
-async def replace_placement_facts(
-    conn: asyncpg.Connection, pupil_id: UUID, facts: list[PlacementFact]
+PLACEMENT_FACT_COLUMNS = (
+    "placement_id", "pupil_id", "provider_id", "commissioner", "tier", "start_date", "end_date",
+    "annual_cost_pence", "sessions_per_week", "reason", "home_school_urn",
+)  # fmt: skip
+
+
+async def replace_placement_facts_of(
+    conn: asyncpg.Connection, pupil_ids: Sequence[UUID], facts: Sequence[PlacementFact]
 ) -> None:
-    await conn.execute("DELETE FROM placement_facts WHERE pupil_id = $1", pupil_id)
-    await conn.executemany(
-        "INSERT INTO placement_facts (placement_id, pupil_id, provider_id, commissioner, tier,"
-        " start_date, end_date, annual_cost_pence, sessions_per_week, reason, home_school_urn)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        [(UUID(f.placement_id), pupil_id, f.provider_id, f.commissioner, f.tier, f.start_date,
-          f.end_date, f.annual_cost_pence, f.sessions_per_week, f.reason, f.home_school_urn)
-         for f in facts],
+    """Replace the placement facts of these pupils by `facts` (theirs), set-wise (COPY)."""
+    await conn.execute(
+        "DELETE FROM placement_facts WHERE pupil_id = ANY($1::uuid[])", list(pupil_ids)
+    )
+    await conn.copy_records_to_table(
+        "placement_facts",
+        records=[(UUID(f.placement_id), UUID(f.pupil_id), f.provider_id, f.commissioner, f.tier,
+                  f.start_date, f.end_date, f.annual_cost_pence, f.sessions_per_week, f.reason,
+                  f.home_school_urn) for f in facts],
+        columns=PLACEMENT_FACT_COLUMNS,
     )  # fmt: skip
+
+
+async def replace_placement_facts(
+    conn: asyncpg.Connection, pupil_id: UUID, facts: Sequence[PlacementFact]
+) -> None:
+    await replace_placement_facts_of(conn, [pupil_id], facts)
 
 
 async def placement_facts_between(
@@ -157,10 +237,10 @@ async def placement_facts_between(
     ]  # fmt: skip
 
 
-OUTCOME_TYPES = [
-    "journey.pupil.reintegrated.v1", "journey.reintegration.sustainment_checked.v1",
-    "journey.placement.reviewed.v1", "journey.destination.confirmed.v1",
-]  # fmt: skip
+OUTCOME_TYPES = types_of(
+    PupilReintegratedV1, SustainmentCheckedV1, PlacementReviewedV1, DestinationConfirmedV1
+)
+SUSTAINMENT, DESTINATION = types_of(SustainmentCheckedV1, DestinationConfirmedV1)
 
 
 async def outcome_events(conn: asyncpg.Connection, start: date, end: date) -> list[JourneyEvent]:
@@ -168,10 +248,8 @@ async def outcome_events(conn: asyncpg.Connection, start: date, end: date) -> li
     period's start on (a later check or confirmation may follow the period)."""
     rows = await conn.fetch(
         "SELECT event_id, type, occurred_at, data FROM journey_events WHERE type = ANY($1)"
-        " AND (type = 'journey.reintegration.sustainment_checked.v1'"
-        "      OR (type = 'journey.destination.confirmed.v1' AND occurred_at >= $2)"
-        "      OR occurred_at BETWEEN $2 AND $3)",
-        OUTCOME_TYPES, start, end,
+        " AND (type = $4 OR (type = $5 AND occurred_at >= $2) OR occurred_at BETWEEN $2 AND $3)",
+        OUTCOME_TYPES, start, end, SUSTAINMENT, DESTINATION,
     )  # fmt: skip
     return as_journey_events(rows)
 
