@@ -318,10 +318,11 @@ def _attribute(
     facts: Sequence[PlacementFact],
     key: Callable[[PlacementFact], str],
 ) -> dict[str, list[JourneyEvent]]:
-    """Outcome events grouped by a key of the placement they belong to (else the pupil's latest)."""
+    """Outcome events grouped by a key of the placement they belong to (else the pupil's latest:
+    the last to start, the greater placement id on the same day, as report_queries picks it)."""
     by_placement = {f.placement_id: f for f in facts}
     latest: dict[str, PlacementFact] = {}
-    for f in sorted(facts, key=lambda f: f.start_date):
+    for f in sorted(facts, key=lambda f: (f.start_date, f.placement_id)):
         latest[f.pupil_id] = f
     groups: dict[str, list[JourneyEvent]] = defaultdict(list)
     for e in events:
