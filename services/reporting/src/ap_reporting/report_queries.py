@@ -12,7 +12,8 @@ give over the same rows (tests/test_report_queries.py compares them on a generat
 Parameters are always bind parameters; the SQL text is assembled from constants only.
 """
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -59,6 +60,15 @@ class FactScope:
                 args.append(value)
                 parts.append(condition.format(n=first + len(args) - 1))
         return " AND ".join(parts) or "true", args
+
+
+@asynccontextmanager
+async def roomy(conn: asyncpg.Connection) -> AsyncIterator[None]:
+    """A read-only transaction whose sorts and hashes stay in memory: the default work_mem
+    (4 MB) sends a report over 50,000 pupils to disk."""
+    async with conn.transaction(readonly=True):
+        await conn.execute("SET LOCAL work_mem = '64MB'")
+        yield
 
 
 _SCHOOL = "(commissioner = 'school:' || ${n} OR home_school_urn = ${n})"
@@ -119,41 +129,105 @@ async def money_figures(
     months: Sequence[tuple[date, date]],
     scope: FactScope = EVERYTHING,
 ) -> MoneyFigures:
-    where, args = scope.where(5)
-    rows = await conn.fetch(
-        "WITH f AS MATERIALIZED ("  # noqa: S608 (constants)
-        f" {_CLIPPED} AND {where}), inside AS (SELECT * FROM f WHERE days > 0)"
-        " SELECT GROUPING(commissioner, provider_id, tier) AS g, commissioner, provider_id,"
-        " tier::text AS tier, count(*) AS placements, count(DISTINCT pupil_id) AS pupils,"
-        f" coalesce(sum({_PENCE}), 0) AS cost_pence,"
-        " count(*) FILTER (WHERE a IS NULL) AS unknown, NULL::date AS month"
-        " FROM inside GROUP BY GROUPING SETS ((commissioner), (provider_id), (tier), ())"
-        " UNION ALL"
-        " SELECT -1, NULL, NULL, NULL, 0, count(DISTINCT pupil_id),"
-        f" coalesce(sum({_PENCE}), 0), 0, m.first FROM"
-        " unnest($3::date[], $4::date[]) AS m(first, last) LEFT JOIN LATERAL ("
-        " SELECT pupil_id, a, least(coalesce(end_date, m.last), m.last)"
-        " - greatest(start_date, m.first) + 1 AS days FROM f"
-        " WHERE f.days > 0) x ON x.days > 0 GROUP BY m.first",
-        start, end, [m[0] for m in months], [m[1] for m in months], *args,
-    )  # fmt: skip
+    where, args = scope.where(3)
+    async with roomy(conn):
+        rows = await conn.fetch(
+            f"WITH f AS ({_CLIPPED} AND {where})"  # noqa: S608 (constants)
+            " SELECT GROUPING(commissioner, provider_id, tier) AS g, commissioner, provider_id,"
+            " tier::text AS tier, count(*) AS placements, count(DISTINCT pupil_id) AS pupils,"
+            f" coalesce(sum({_PENCE}), 0) AS cost_pence,"
+            " count(*) FILTER (WHERE a IS NULL) AS unknown"
+            " FROM f WHERE days > 0"
+            " GROUP BY GROUPING SETS ((commissioner), (provider_id), (tier), ())",
+            start, end, *args,
+        )  # fmt: skip
+        monthly = await monthly_spend(conn, start, end, months, scope)
     by: dict[int, list[dict[str, Any]]] = {3: [], 5: [], 6: []}
-    pupils, monthly = 0, []
+    pupils = 0
     for r in rows:
-        if r["g"] == -1:
-            monthly.append((r["month"], int(r["cost_pence"]), r["pupils"]))
-        elif r["g"] == 7:
+        if r["g"] == 7:
             pupils = r["pupils"]
         else:
-            key = (
-                r["commissioner"] if r["g"] == 3 else r["provider_id"] if r["g"] == 5 else r["tier"]
-            )
+            key = {3: r["commissioner"], 5: r["provider_id"], 6: r["tier"]}[r["g"]]
             by[r["g"]].append(_cost_row({**dict(r), "key": key}))  # type: ignore[arg-type]
     return MoneyFigures(
-        *(sorted(by[g], key=lambda r: r["key"]) for g in (3, 5, 6)),
-        pupils=pupils,
-        monthly=sorted(monthly),
+        *(sorted(by[g], key=lambda r: r["key"]) for g in (3, 5, 6)), pupils=pupils, monthly=monthly
     )
+
+
+# A placement clipped to the period as months: `lo` and `hi` index `months` (0 = the period's
+# first); $3 and $4 hold the months' first and last days, $5 the first month's year * 12 + month.
+_MONTHS = (
+    "SELECT pupil_id, a, c0, c1, lo, hi, ($4::date[])[lo + 1] AS lo_last,"
+    " ($3::date[])[hi + 1] AS hi_first FROM ("
+    " SELECT pupil_id, a, c0, c1,"
+    " extract(year FROM c0)::int * 12 + extract(month FROM c0)::int - $5 AS lo,"
+    " extract(year FROM c1)::int * 12 + extract(month FROM c1)::int - $5 AS hi"
+    " FROM (SELECT pupil_id, a, greatest(start_date, $1) AS c0,"
+    " least(coalesce(end_date, $2), $2) AS c1 FROM ({clipped} AND {where}) f"
+    " WHERE days > 0) c) m"
+)
+
+
+def _pence_of(days: str) -> str:
+    return _PENCE.replace("days", f"({days})")
+
+
+async def monthly_spend(
+    conn: asyncpg.Connection,
+    start: date,
+    end: date,
+    months: Sequence[tuple[date, date]],
+    scope: FactScope = EVERYTHING,
+) -> list[tuple[date, int, int]]:
+    """Each month's spend and pupils, as the money page has always computed them: every
+    placement's cost rounded per month (`cost_rows` over the month), and the pupils placed in it.
+    Linear in placements: a placement gives its first and last months' costs and, for the full
+    months between, four rounded costs (one per month length) into difference arrays; a pupil's
+    placements are merged into runs of months whose starts and ends are counted likewise."""
+    where, args = scope.where(6)
+    base = start.year * 12 + start.month
+    rows = await conn.fetch(
+        f"WITH m AS MATERIALIZED ({_MONTHS.format(clipped=_CLIPPED, where=where)}),"  # noqa: S608
+        " runs AS (SELECT pupil_id, lo, hi, max(hi) OVER (PARTITION BY pupil_id ORDER BY lo, hi"
+        "  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach FROM m),"
+        " numbered AS (SELECT pupil_id, lo, hi, count(*) FILTER (WHERE reach IS NULL OR lo > reach)"
+        "  OVER (PARTITION BY pupil_id ORDER BY lo, hi ROWS UNBOUNDED PRECEDING) AS run FROM runs),"
+        " merged AS (SELECT min(lo) AS lo, max(hi) AS hi FROM numbered GROUP BY pupil_id, run)"
+        " SELECT 'pupils' AS part, i, 0 AS length, sum(n) AS amount FROM ("
+        "  SELECT lo AS i, 1 AS n FROM merged UNION ALL SELECT hi + 1, -1 FROM merged) p"
+        "  GROUP BY i"
+        " UNION ALL SELECT 'edge', i, 0, sum(cost) FROM ("
+        f"  SELECT lo AS i, {_pence_of('c1 - c0 + 1')} AS cost FROM m WHERE lo = hi"
+        f"  UNION ALL SELECT lo, {_pence_of('lo_last - c0 + 1')} FROM m WHERE lo < hi"
+        f"  UNION ALL SELECT hi, {_pence_of('c1 - hi_first + 1')} FROM m WHERE lo < hi) e"
+        "  GROUP BY i"
+        " UNION ALL SELECT 'full', i, length, sum(cost) FROM ("
+        f"  SELECT lo + 1 AS i, n AS length, {_pence_of('n')} AS cost"
+        "   FROM m, generate_series(28, 31) AS n WHERE hi > lo + 1"
+        f"  UNION ALL SELECT hi, n, -{_pence_of('n')}"
+        "   FROM m, generate_series(28, 31) AS n WHERE hi > lo + 1) x"
+        "  GROUP BY i, length",
+        start, end, [m[0] for m in months], [m[1] for m in months], base, *args,
+    )  # fmt: skip
+    size = len(months) + 1
+    pupils, edge = [0] * size, [0] * size
+    full = {n: [0] * size for n in range(28, 32)}
+    for r in rows:
+        amount = int(r["amount"] or 0)
+        if r["part"] == "pupils":
+            pupils[r["i"]] += amount
+        elif r["part"] == "edge":
+            edge[r["i"]] += amount
+        else:
+            full[r["length"]][r["i"]] += amount
+    out, running, sums = [], 0, dict.fromkeys(full, 0)
+    for i, (first, last) in enumerate(months):
+        running += pupils[i]
+        for n in sums:
+            sums[n] += full[n][i]
+        out.append((first, edge[i] + sums.get((last - first).days + 1, 0), running))
+    return out
 
 
 def _codes() -> tuple[list[int], list[str], list[int | None]]:
@@ -168,64 +242,79 @@ def _codes() -> tuple[list[int], list[str], list[int | None]]:
     )
 
 
-# The outcome events `repository.outcome_events` reads, with the fields the summary needs: reviews
-# and reintegrations in the period, every sustainment check, destinations from the period's start.
+# The outcome events `repository.outcome_events` reads (reviews and reintegrations in the period,
+# every sustainment check, destinations from the period's start), only the fields the summary
+# needs, reviews summed per placement; then each given its keys ({keys}, {attribution}). A
+# pupil is the event's `pupil_id`; the 'None' pupil is the one without, as in Python.
 _EVENTS = f"""
 ev AS (
-  SELECT event_id, type, occurred_at, coalesce(data->>'pupil_id', 'None') AS pupil,
-         data->>'placement_id' AS placement, data->>'reintegration_id' AS rid,
-         (data->'attendance'->>'possible_sessions')::bigint AS possible,
-         (data->'attendance'->>'attended_sessions')::bigint AS attended,
-         (data->>'sustained')::boolean AS sustained, (data->>'activity_code')::int AS code
-  FROM journey_events
-  WHERE type IN ('{REVIEWED}', '{REINTEGRATED}') AND occurred_at BETWEEN $1 AND $2
+  SELECT 'v' AS kind, {{review_of}}, NULL AS rid, NULL::date AS occurred_at,
+         NULL::uuid AS event_id,
+         sum((data->'attendance'->>'possible_sessions')::bigint) AS possible,
+         sum((data->'attendance'->>'attended_sessions')::bigint) AS attended,
+         NULL::boolean AS sustained, NULL::int AS code
+  FROM journey_events WHERE type = '{REVIEWED}' AND occurred_at BETWEEN $1 AND $2 GROUP BY 2, 3
   UNION ALL
-  SELECT event_id, type, occurred_at, coalesce(data->>'pupil_id', 'None'), NULL,
-         data->>'reintegration_id', NULL, NULL, (data->>'sustained')::boolean, NULL
+  SELECT 'r', (data->>'placement_id')::uuid, (data->>'pupil_id')::uuid, data->>'reintegration_id',
+         NULL, NULL, NULL, NULL, NULL, NULL
+  FROM journey_events WHERE type = '{REINTEGRATED}' AND occurred_at BETWEEN $1 AND $2
+  UNION ALL
+  SELECT 'c', (data->>'placement_id')::uuid, (data->>'pupil_id')::uuid, data->>'reintegration_id',
+         occurred_at, event_id, NULL, NULL, (data->>'sustained')::boolean, NULL
   FROM journey_events WHERE type = '{CHECKED}'
   UNION ALL
-  SELECT event_id, type, occurred_at, coalesce(data->>'pupil_id', 'None'),
-         data->>'placement_id', NULL, NULL, NULL, NULL, (data->>'activity_code')::int
-  FROM journey_events WHERE type = '{DESTINATION}' AND occurred_at >= $1
-)"""  # noqa: S608 (constants)
+  SELECT 'd', (data->>'placement_id')::uuid, (data->>'pupil_id')::uuid, NULL, occurred_at,
+         event_id, NULL, NULL, NULL, (data->>'activity_code')::int
+  FROM journey_events WHERE type = '{DESTINATION}' AND occurred_at >= $1)"""  # noqa: S608
 
-# Unsplit: every event counts under one key.
-_KEYED_ALL = "keyed AS (SELECT ev.*, 'all' AS pkey, 'all' AS tkey FROM ev)"
+_UNSPLIT = {
+    "review_of": "NULL::uuid AS placement, NULL::uuid AS pupil",  # one sum of every review
+    "keys": "'all' AS pkey, 'all' AS tkey",
+    "attribution": "",
+    "prelude": "",
+    "check_joins": "false, false, 0 FROM reint r LEFT JOIN check_all ca USING (rid)",
+    "check_keys": "",
+}
 
 # Split by provider and tier as the outcomes page does (`pages._attribute`): an event belongs to
 # the placement it names, else to its pupil's latest placement, else to "unknown"; a narrowed
-# page keeps the pupils with a placement the filters keep ($6...).
-_KEYED_SPLIT = """
-facts AS MATERIALIZED (
-  SELECT * FROM placement_facts WHERE pupil_id::text IN (SELECT pupil FROM ev)),
-latest AS (
-  SELECT DISTINCT ON (pupil_id) pupil_id::text AS pupil, provider_id, tier FROM facts
-  ORDER BY pupil_id, start_date DESC, placement_id DESC),
-keyed AS (
-  SELECT ev.*, coalesce(pf.provider_id, l.provider_id, 'unknown') AS pkey,
-         coalesce(pf.tier::text, l.tier::text, 'unknown') AS tkey
-  FROM ev LEFT JOIN facts pf ON pf.placement_id::text = ev.placement
-  LEFT JOIN latest l ON l.pupil = ev.pupil
-  WHERE {narrowed})"""
+# page keeps the pupils with a placement the filters keep ({narrowed}).
+_SPLIT = {
+    "review_of": "(data->>'placement_id')::uuid AS placement, (data->>'pupil_id')::uuid AS pupil",
+    "keys": "coalesce(pf.provider_id, l.provider_id, 'unknown') AS pkey,"
+    " coalesce(pf.tier::text, l.tier::text, 'unknown') AS tkey",
+    "attribution": "LEFT JOIN placement_facts pf ON pf.placement_id = ev.placement"
+    " LEFT JOIN latest l ON l.pupil_id = ev.pupil",
+    "prelude": "latest AS MATERIALIZED (SELECT DISTINCT ON (pupil_id) pupil_id, provider_id, tier"
+    " FROM placement_facts ORDER BY pupil_id, start_date DESC, placement_id DESC),",
+    # the latest check of a reintegration among the events of the same provider or tier
+    "check_joins": "coalesce(cp.sustained, false), coalesce(ct.sustained, false), 0"
+    " FROM reint r LEFT JOIN check_all ca USING (rid)"
+    " LEFT JOIN (SELECT DISTINCT ON (pkey, rid) pkey, rid, sustained FROM checks"
+    "  ORDER BY pkey, rid, occurred_at DESC, event_id DESC) cp"
+    " ON (cp.pkey, cp.rid) = (r.pkey, r.rid)"
+    " LEFT JOIN (SELECT DISTINCT ON (tkey, rid) tkey, rid, sustained FROM checks"
+    "  ORDER BY tkey, rid, occurred_at DESC, event_id DESC) ct"
+    " ON (ct.tkey, ct.rid) = (r.tkey, r.rid)",
+    # a key with only a sustainment check still has a row
+    "check_keys": "UNION ALL SELECT DISTINCT pkey, tkey, NULL::numeric, NULL::numeric, NULL, NULL,"
+    " false, false, false, 0 FROM checks",
+}
 
 _SUMMARY = f"""
-WITH codes(code, grp, months) AS (SELECT * FROM unnest($3::int[], $4::text[], $5::int[])),
+WITH {{prelude}}
+codes(code, grp, months) AS (SELECT * FROM unnest($3::int[], $4::text[], $5::int[])),
 {_EVENTS},
-{{keyed}},
-reint AS (
-  SELECT DISTINCT rid, pkey, tkey FROM keyed WHERE type = '{REINTEGRATED}'),
+keyed AS NOT MATERIALIZED (SELECT ev.*, {{keys}} FROM ev {{attribution}} WHERE {{narrowed}}),
+reint AS (SELECT DISTINCT pkey, tkey, rid FROM keyed WHERE kind = 'r'),
+checks AS (SELECT * FROM keyed WHERE kind = 'c'),
 check_all AS (
-  SELECT DISTINCT ON (rid) rid, sustained FROM keyed WHERE type = '{CHECKED}'
+  SELECT DISTINCT ON (rid) rid, sustained FROM checks
   ORDER BY rid, occurred_at DESC, event_id DESC),
-check_p AS (
-  SELECT DISTINCT ON (pkey, rid) pkey, rid, sustained FROM keyed WHERE type = '{CHECKED}'
-  ORDER BY pkey, rid, occurred_at DESC, event_id DESC),
-check_t AS (
-  SELECT DISTINCT ON (tkey, rid) tkey, rid, sustained FROM keyed WHERE type = '{CHECKED}'
-  ORDER BY tkey, rid, occurred_at DESC, event_id DESC),
-d AS (
-  SELECT keyed.*, codes.grp, codes.months FROM keyed LEFT JOIN codes USING (code)
-  WHERE type = '{DESTINATION}'),
+d AS MATERIALIZED (
+  SELECT pkey, tkey, coalesce(pupil::text, 'None') AS pupil, occurred_at, event_id, codes.grp,
+         codes.months
+  FROM keyed LEFT JOIN codes USING (code) WHERE kind = 'd'),
 latest_d AS (
   SELECT DISTINCT ON (pupil) * FROM d WHERE occurred_at <= $2 AND grp IS NOT NULL
   ORDER BY pupil, occurred_at DESC, event_id DESC),
@@ -235,25 +324,21 @@ decisive AS (
   WHERE n.grp IS NOT NULL
     AND (n.grp <> l.grp OR n.occurred_at >= (l.occurred_at + make_interval(months => l.months)))
   ORDER BY l.pupil, n.occurred_at, n.event_id),
-facts_of AS (
-  SELECT 'a' AS part, pkey, tkey, possible, attended, NULL::text AS rid, NULL::text AS grp,
-         false AS s_all, false AS s_p, false AS s_t, 0 AS unrecognised
-  FROM keyed WHERE type = '{REVIEWED}'
+parts AS (
+  SELECT pkey, tkey, sum(possible) AS possible, sum(attended) AS attended, NULL AS rid,
+         NULL AS grp, false AS s_all, false AS s_p, false AS s_t, 0 AS unrecognised
+  FROM keyed WHERE kind = 'v' GROUP BY pkey, tkey
   UNION ALL
-  SELECT 'r', r.pkey, r.tkey, NULL, NULL, r.rid, NULL, coalesce(ca.sustained, false),
-         coalesce(cp.sustained, false), coalesce(ct.sustained, false), 0
-  FROM reint r LEFT JOIN check_all ca USING (rid)
-  LEFT JOIN check_p cp ON cp.rid = r.rid AND cp.pkey = r.pkey
-  LEFT JOIN check_t ct ON ct.rid = r.rid AND ct.tkey = r.tkey
+  SELECT r.pkey, r.tkey, NULL, NULL, r.rid, NULL, coalesce(ca.sustained, false), {{check_joins}}
   UNION ALL
-  SELECT 'd', l.pkey, l.tkey, NULL, NULL, NULL, l.grp, coalesce(x.same, false), false, false, 0
+  SELECT l.pkey, l.tkey, NULL, NULL, NULL, l.grp, coalesce(x.same, false), false, false, 0
   FROM latest_d l LEFT JOIN decisive x USING (pupil)
   UNION ALL
-  SELECT 'u', pkey, tkey, NULL, NULL, NULL, NULL, false, false, false, 1
-  FROM d WHERE occurred_at <= $2 AND grp IS NULL
-  UNION ALL
-  SELECT 'k', pkey, tkey, NULL, NULL, NULL, NULL, false, false, false, 0 FROM keyed)
-SELECT {{grouping}} AS g, {{keys}},
+  SELECT pkey, tkey, NULL, NULL, NULL, NULL, false, false, false,
+         count(*) FILTER (WHERE occurred_at <= $2 AND grp IS NULL)
+  FROM d GROUP BY pkey, tkey
+  {{check_keys}})
+SELECT {{grouping}} AS g, {{group_keys}},
   coalesce(sum(possible), 0) AS possible, coalesce(sum(attended), 0) AS attended,
   count(DISTINCT rid) AS reintegrations,
   count(DISTINCT rid) FILTER (WHERE s_all) AS sustained_all,
@@ -262,8 +347,8 @@ SELECT {{grouping}} AS g, {{keys}},
   {", ".join(f"count(*) FILTER (WHERE grp = '{g}') AS {g}" for g in GROUPS)},
   count(*) FILTER (WHERE grp = 'education_training' AND s_all) AS sustained_education_training,
   count(*) FILTER (WHERE grp = 'employment' AND s_all) AS sustained_employment,
-  sum(unrecognised) AS unrecognised
-FROM facts_of GROUP BY {{sets}}"""  # noqa: S608 (constants)
+  coalesce(sum(unrecognised), 0) AS unrecognised
+FROM parts GROUP BY {{sets}}"""  # noqa: S608 (constants)
 
 
 def _summary(r: asyncpg.Record, sustained: int) -> dict[str, Any]:
@@ -292,8 +377,9 @@ def _summary(r: asyncpg.Record, sustained: int) -> dict[str, Any]:
 
 async def outcomes_summary(conn: asyncpg.Connection, start: date, end: date) -> dict[str, Any]:
     """`reports.outcomes_summary` over the outcome events of the period (GET /v1/outcomes)."""
-    sql = _SUMMARY.format(keyed=_KEYED_ALL, grouping="3", keys="NULL", sets="()")
-    row = await conn.fetchrow(sql, start, end, *_codes())
+    sql = _SUMMARY.format(**_UNSPLIT, narrowed="true", grouping="3", group_keys="NULL", sets="()")
+    async with roomy(conn):
+        row = await conn.fetchrow(sql, start, end, *_codes())
     assert row is not None  # an aggregate over the empty grouping set always answers a row
     return _summary(row, row["sustained_all"])
 
@@ -315,14 +401,16 @@ async def outcome_splits(
     narrowed, args = "true", []
     if narrow is not None:
         where, args = narrow.where(6)
-        narrowed = f"ev.pupil IN (SELECT pupil_id::text FROM facts WHERE {where})"  # noqa: S608
+        narrowed = f"ev.pupil IN (SELECT pupil_id FROM placement_facts WHERE {where})"  # noqa: S608
     sql = _SUMMARY.format(
-        keyed=_KEYED_SPLIT.format(narrowed=narrowed),
+        **_SPLIT,
+        narrowed=narrowed,
         grouping="GROUPING(pkey, tkey)",
-        keys="pkey, tkey",
+        group_keys="pkey, tkey",
         sets="GROUPING SETS ((), (pkey), (tkey))",
     )
-    rows = await conn.fetch(sql, start, end, *_codes(), *args)
+    async with roomy(conn):
+        rows = await conn.fetch(sql, start, end, *_codes(), *args)
     overall: dict[str, Any] = {}
     by_provider: dict[str, dict[str, Any]] = {}
     by_tier: dict[str, dict[str, Any]] = {}
