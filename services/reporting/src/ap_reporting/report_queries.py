@@ -155,6 +155,19 @@ async def money_figures(
     )
 
 
+# Pupils in each span (week or month) from placements as runs of spans ({spans}: pupil_id, lo,
+# hi): each pupil's runs merged where they overlap, then +1 where a merged run starts and -1
+# after it ends; the caller's running sum counts each pupil once a span (linear in placements).
+_RUNS = (
+    "runs AS (SELECT pupil_id, lo, hi, max(hi) OVER (PARTITION BY pupil_id ORDER BY lo, hi"
+    "  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach FROM {spans}),"
+    " numbered AS (SELECT pupil_id, lo, hi, count(*) FILTER (WHERE reach IS NULL OR lo > reach)"
+    "  OVER (PARTITION BY pupil_id ORDER BY lo, hi ROWS UNBOUNDED PRECEDING) AS run FROM runs),"
+    " merged AS (SELECT min(lo) AS lo, max(hi) AS hi FROM numbered GROUP BY pupil_id, run),"
+    " starts AS (SELECT i, sum(n) AS n FROM (SELECT lo AS i, 1 AS n FROM merged"
+    "  UNION ALL SELECT hi + 1, -1 FROM merged) p GROUP BY i)"
+)
+
 # A placement clipped to the period as months: `lo` and `hi` index `months` (0 = the period's
 # first); $3 and $4 hold the months' first and last days, $5 the first month's year * 12 + month.
 _MONTHS = (
@@ -189,14 +202,8 @@ async def monthly_spend(
     base = start.year * 12 + start.month
     rows = await conn.fetch(
         f"WITH m AS MATERIALIZED ({_MONTHS.format(clipped=_CLIPPED, where=where)}),"  # noqa: S608
-        " runs AS (SELECT pupil_id, lo, hi, max(hi) OVER (PARTITION BY pupil_id ORDER BY lo, hi"
-        "  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach FROM m),"
-        " numbered AS (SELECT pupil_id, lo, hi, count(*) FILTER (WHERE reach IS NULL OR lo > reach)"
-        "  OVER (PARTITION BY pupil_id ORDER BY lo, hi ROWS UNBOUNDED PRECEDING) AS run FROM runs),"
-        " merged AS (SELECT min(lo) AS lo, max(hi) AS hi FROM numbered GROUP BY pupil_id, run)"
-        " SELECT 'pupils' AS part, i, 0 AS length, sum(n) AS amount FROM ("
-        "  SELECT lo AS i, 1 AS n FROM merged UNION ALL SELECT hi + 1, -1 FROM merged) p"
-        "  GROUP BY i"
+        f" {_RUNS.format(spans='m')}"
+        " SELECT 'pupils' AS part, i, 0 AS length, n AS amount FROM starts"
         " UNION ALL SELECT 'edge', i, 0, sum(cost) FROM ("
         f"  SELECT lo AS i, {_pence_of('c1 - c0 + 1')} AS cost FROM m WHERE lo = hi"
         f"  UNION ALL SELECT lo, {_pence_of('lo_last - c0 + 1')} FROM m WHERE lo < hi"
@@ -422,3 +429,86 @@ async def outcome_splits(
         else:
             by_tier[r["tkey"]] = _summary(r, r["sustained_t"])
     return OutcomeSplits(overall, by_provider, by_tier)
+
+
+@dataclass(frozen=True)
+class OverviewFigures:
+    """What the overview shows: pupils in AP today (and those in unregistered provision, on
+    part-time timetables, dual registered), pupils and placements today by tier, commissioner and
+    provider, and pupils in AP each week of the period."""
+
+    pupils: int
+    unregistered: int
+    part_time: int
+    dual: int
+    by_tier: list[dict[str, Any]]
+    by_commissioner: list[dict[str, Any]]
+    by_provider: list[dict[str, Any]]
+    weekly: list[tuple[date, int]]
+
+
+_TODAY = (
+    "WITH now AS (SELECT pupil_id, tier, commissioner, provider_id, sessions_per_week,"
+    " placement_id::text IN (SELECT data->>'placement_id' FROM journey_events"
+    "  WHERE type = 'journey.pupil.placed.v1' AND (data->>'dual_registered')::boolean) AS dual"
+    " FROM placement_facts WHERE start_date <= $1 AND (end_date IS NULL OR end_date >= $1)"
+    " AND {where})"
+    " SELECT GROUPING(tier, commissioner, provider_id) AS g, tier::text AS tier, commissioner,"
+    " provider_id, count(DISTINCT pupil_id) AS pupils, count(*) AS placements,"
+    " count(DISTINCT pupil_id) FILTER (WHERE provider_id = ANY($2)) AS unregistered,"
+    " count(DISTINCT pupil_id) FILTER (WHERE coalesce(nullif(sessions_per_week, 0), 10) < 10)"
+    "  AS part_time,"
+    " count(DISTINCT pupil_id) FILTER (WHERE dual) AS dual"
+    " FROM now GROUP BY GROUPING SETS ((tier), (commissioner), (provider_id), ())"
+)
+
+# Placements in [$1, $2] (today and the period) as runs of the weeks from $3 to $4.
+_WEEKS = (
+    "w AS (SELECT pupil_id, (greatest(start_date, $3) - $3) / 7 AS lo,"
+    " (least(coalesce(end_date, $4), $4) - $3) / 7 AS hi FROM placement_facts"
+    " WHERE start_date <= $2 AND (end_date IS NULL OR end_date >= $1) AND {where}"
+    " AND greatest(start_date, $3) <= least(coalesce(end_date, $4), $4)),"
+)
+
+
+async def overview_figures(
+    conn: asyncpg.Connection,
+    today: date,
+    start: date,
+    end: date,
+    spans: Sequence[tuple[date, date]],
+    unregistered: Sequence[str],
+    scope: FactScope = EVERYTHING,
+) -> OverviewFigures:
+    """`pages.overview`'s figures: `unregistered` names the providers known to be unregistered."""
+    where, args = scope.where(3)
+    async with roomy(conn):
+        rows = await conn.fetch(_TODAY.format(where=where), today, list(unregistered), *args)
+        weekly: list[tuple[date, int]] = []
+        if spans:
+            where, args = scope.where(5)
+            starts = await conn.fetch(
+                f"WITH {_WEEKS.format(where=where)} {_RUNS.format(spans='w')}"  # noqa: S608
+                " SELECT i, n FROM starts",
+                min(start, today), max(end, today), spans[0][0], spans[-1][1], *args,
+            )  # fmt: skip
+            delta = dict.fromkeys(range(len(spans)), 0)
+            for r in starts:
+                delta[r["i"]] = int(r["n"])
+            running = 0
+            for i, (monday, _) in enumerate(spans):
+                running += delta[i]
+                weekly.append((monday, running))
+    by: dict[int, list[dict[str, Any]]] = {3: [], 5: [], 6: []}
+    total: Any = None
+    for r in rows:
+        if r["g"] == 7:
+            total = r
+        else:
+            key = {3: r["tier"], 5: r["commissioner"], 6: r["provider_id"]}[r["g"]]
+            by[r["g"]].append({"key": key, "pupils": r["pupils"], "placements": r["placements"]})
+    tier, commissioner, provider = (sorted(by[g], key=lambda r: r["key"]) for g in (3, 5, 6))
+    return OverviewFigures(
+        total["pupils"], total["unregistered"], total["part_time"], total["dual"],
+        tier, commissioner, provider, weekly,
+    )  # fmt: skip

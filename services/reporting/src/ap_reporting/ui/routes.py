@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
-from .. import access, repository
+from .. import access, report_queries, repository
 from ..clocks import ClockSettings, all_clocks, pupil_clocks
 from ..reports import PlacementFact
 from . import cache, pages, queries, session, suppression
@@ -198,6 +198,21 @@ def _scope(
     return facts
 
 
+def fact_scope(
+    principal: Principal, filters: pages.Filters, *, spend: bool = False
+) -> report_queries.FactScope:
+    """`_scope` and `Filters.keeps` as SQL conditions (report_queries): a school its own pupils
+    (its commissioned spend, on the money page), a provider its own placements."""
+    own: dict[str, str] = {}
+    if principal.role == "school":
+        own = {"own_spend" if spend else "own_school": principal.urn or ""}
+    elif principal.role == "provider":
+        own = {"own_provider": principal.provider_id or ""}
+    return report_queries.FactScope(
+        filters.tier, filters.commissioner, filters.provider, filters.school, **own
+    )
+
+
 def _respond(
     request: Request,
     principal: Principal,
@@ -320,13 +335,11 @@ async def overview(request: Request, filters: PeriodFilters, export: Exports) ->
     today = date.today()
 
     async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
-        facts = await repository.placement_facts_between(
-            conn, min(filters.start, today), max(filters.end, today)
-        )
-        facts = [f for f in _scope(principal, facts) if filters.keeps(f)]
-        now = [f for f in facts if f.start_date <= today and (f.end_date or today) >= today]
-        dual = await queries.dual_registered(conn, [f.placement_id for f in now])
-        return await asyncio.to_thread(pages.overview, now, facts, providers, dual, today, filters)
+        figures = await report_queries.overview_figures(
+            conn, today, filters.start, filters.end, pages.weeks(filters.start, filters.end),
+            pages.unregistered_providers(providers), fact_scope(principal, filters),
+        )  # fmt: skip
+        return pages.overview_page(figures, providers)
 
     return await _serve(request, "overview", filters, export, build)
 
@@ -335,9 +348,11 @@ async def overview(request: Request, filters: PeriodFilters, export: Exports) ->
 @guarded
 async def money(request: Request, filters: PeriodFilters, export: Exports) -> Response:
     async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
-        facts = await repository.placement_facts_between(conn, filters.start, filters.end)
-        facts = [f for f in _scope(principal, facts, spend=True) if filters.keeps(f)]
-        return await asyncio.to_thread(pages.money, facts, providers, filters)
+        figures = await report_queries.money_figures(
+            conn, filters.start, filters.end, pages.months(filters.start, filters.end),
+            fact_scope(principal, filters, spend=True),
+        )  # fmt: skip
+        return pages.money_page(figures, providers)
 
     return await _serve(request, "money", filters, export, build)
 
@@ -346,13 +361,9 @@ async def money(request: Request, filters: PeriodFilters, export: Exports) -> Re
 @guarded
 async def outcomes(request: Request, filters: PeriodFilters, export: Exports) -> Response:
     async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
-        events = await repository.outcome_events(conn, filters.start, filters.end)
-        pupils = sorted({UUID(str(e.data["pupil_id"])) for e in events if e.data.get("pupil_id")})
-        facts = await queries.facts_of(conn, pupils)
-        if filters.narrowed:
-            kept = {f.pupil_id for f in facts if filters.keeps(f)}
-            events = [e for e in events if str(e.data.get("pupil_id")) in kept]
-        return await asyncio.to_thread(pages.outcomes, events, facts, providers, filters)
+        narrow = fact_scope(principal, filters) if filters.narrowed else None
+        splits = await report_queries.outcome_splits(conn, filters.start, filters.end, narrow)
+        return pages.outcomes_page(splits, providers)
 
     return await _serve(request, "outcomes", filters, export, build)
 
