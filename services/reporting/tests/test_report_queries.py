@@ -14,9 +14,11 @@ import pytest
 from ap_chassis.db import create_pool, ensure_database, migrate
 from ap_reporting import projection, report_queries, reports, repository
 from ap_reporting.app import MIGRATIONS
+from ap_reporting.clocks import ClockSettings, all_clocks, from_rows
 from ap_reporting.projection import JourneyEvent
 from ap_reporting.reports import PlacementFact
 from ap_reporting.ui import pages
+from ap_schemas.calendar import default_calendar
 
 from conftest import RUN
 
@@ -40,8 +42,15 @@ def journey(rng: random.Random, pupil: str) -> list[JourneyEvent]:
     school = rng.choice(SCHOOLS)
     day = FIRST + timedelta(days=rng.randint(0, 500))
     referral = str(uuid.uuid4())
+    excluded = rng.random() < 0.3
     out = [ev("pupil.referred.v1", day, pupil_id=pupil, referral_id=referral,
-              home_school_urn=school, referrer={"kind": "school", "urn": school})]  # fmt: skip
+              home_school_urn=school, referrer={"kind": "school", "urn": school},
+              reason="permanent_exclusion" if excluded else "suspension",
+              excluded_on=(day - timedelta(days=rng.randint(0, 9))).isoformat()
+              if excluded else None)]  # fmt: skip
+    if rng.random() < 0.1:
+        out.append(ev("referral.withdrawn.v1", day + timedelta(days=3), pupil_id=pupil,
+                      referral_id=referral))  # fmt: skip
     for _ in range(rng.choice([0, 1, 1, 2, 3])):  # several placements, some overlapping
         placement = str(uuid.uuid4())
         start = day + timedelta(days=rng.randint(0, 60))
@@ -218,3 +227,57 @@ async def test_outcome_splits_in_sql_equal_the_pages_attribution(cohort, narrow)
             got = await report_queries.outcome_splits(conn, start, end, narrow)
             assert got == pages.outcome_splits(events, mine, pages.Filters(start, end))
     assert got.by_provider and got.by_tier
+
+
+def clocks_in_python(events, facts, today, pupils=None, own_provider=None, narrow=None):
+    """What the action list computed before: `all_clocks` over the clock facts in scope (open
+    placements, and every placement of a pupil who was permanently excluded)."""
+    excluded = {e.data["pupil_id"] for e in events if e.data.get("reason") == "permanent_exclusion"}
+    by_pupil: dict[str, list[JourneyEvent]] = {}
+    for e in events:
+        if pupils is None or e.data["pupil_id"] in pupils:
+            by_pupil.setdefault(e.data["pupil_id"], []).append(e)
+    mine = [f for f in facts if (pupils is None or f.pupil_id in pupils)
+            and (f.end_date is None or f.end_date >= today or f.pupil_id in excluded)
+            and (own_provider is None or f.provider_id == own_provider)]  # fmt: skip
+    if narrow is not None:
+        kept = {f.pupil_id for f in mine if in_scope(f, narrow)}
+        by_pupil = {p: e for p, e in by_pupil.items() if p in kept}
+        mine = [f for f in mine if f.pupil_id in kept]
+    facts_by: dict[str, list[PlacementFact]] = {}
+    for f in mine:
+        facts_by.setdefault(f.pupil_id, []).append(f)
+    registered = {"prov-a": False, "prov-b": True}
+    clocks = all_clocks(by_pupil, facts_by, today=today, calendar=default_calendar(),
+                        registered=registered, limits=ClockSettings())  # fmt: skip
+    return sorted(
+        clocks, key=lambda c: (c.since, c.kind, c.pupil_id, c.placement_id or "", c.detail)
+    )
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 15), date(2027, 3, 1), date(2027, 9, 30)])
+async def test_the_action_list_in_sql_equals_the_clocks_in_python(cohort, today):
+    pool, events, facts = cohort
+    calendar, limits = default_calendar(), ClockSettings()
+    half_term = calendar.last_complete_half_term(today)
+    days = (7 * limits.review_weeks, 7 * limits.part_time_limit_weeks,
+            7 * limits.sustainment_window_weeks)  # fmt: skip
+    school = {e.data["pupil_id"] for e in events if e.data.get("home_school_urn") == "100001"}
+    narrow = report_queries.FactScope(tier=2)
+    kinds: set[str] = set()
+    async with pool.acquire() as conn:
+        for pupils, own_provider, narrowed in (
+            (None, None, None), (school, None, None), (None, "prov-c", None),
+            (None, None, narrow), (school, None, narrow),
+        ):  # fmt: skip
+            rows = await report_queries.clock_rows(
+                conn, today, half_term, days, ["prov-a"],
+                None if pupils is None else [uuid.UUID(p) for p in pupils], own_provider, narrowed,
+            )  # fmt: skip
+            got = from_rows(rows, today=today, calendar=calendar, half_term=half_term)
+            expected = clocks_in_python(events, facts, today, pupils, own_provider, narrowed)
+            assert got == expected
+            kinds |= {c.kind for c in got}
+            kinds |= {"half term" for c in got if c.detail.startswith("no review")}
+    assert kinds >= {"review", "part_time", "sixth_day", "unregistered", "sustainment"}
+    assert "half term" in kinds or half_term is None

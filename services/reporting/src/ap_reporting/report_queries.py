@@ -512,3 +512,95 @@ async def overview_figures(
         total["pupils"], total["unregistered"], total["part_time"], total["dual"],
         tier, commissioner, provider, weekly,
     )  # fmt: skip
+
+
+# The action list's clocks (clocks.pupil_clocks over every pupil) as rows: the placements,
+# exclusions and reintegrations whose clock has run out, with what their detail names. $1 today,
+# $2 and $3 the last complete half term (or NULL), $4-$6 the limits in days, $7 the providers
+# not registered, $8 the pupils in scope (NULL: all); {provider} and {narrowed} the scope.
+_CLOCKS = f"""
+WITH px AS (
+  SELECT DISTINCT pupil_id FROM journey_events
+  WHERE type = 'journey.pupil.referred.v1' AND data->>'reason' = 'permanent_exclusion'),
+cf AS MATERIALIZED (
+  SELECT * FROM placement_facts
+  WHERE ($8::uuid[] IS NULL OR pupil_id = ANY($8)) AND {{provider}}
+    AND (end_date IS NULL OR end_date >= $1 OR pupil_id IN (SELECT pupil_id FROM px))),
+facts AS MATERIALIZED (SELECT * FROM cf WHERE {{narrowed}}),
+pupils AS (SELECT pupil_id FROM cf WHERE {{narrowed}}),
+ev AS NOT MATERIALIZED (
+  SELECT * FROM journey_events
+  WHERE ($8::uuid[] IS NULL OR pupil_id = ANY($8))
+    AND ({{all_pupils}} OR pupil_id IN (SELECT pupil_id FROM pupils))),
+open AS (
+  SELECT f.pupil_id, f.placement_id, f.provider_id, f.start_date, f.sessions_per_week,
+         max(r.occurred_at) AS last_review,
+         coalesce(bool_or(r.occurred_at BETWEEN $2 AND $3), false) AS in_half_term
+  FROM facts f LEFT JOIN ev r ON r.type = '{REVIEWED}' AND r.pupil_id = f.pupil_id
+    AND r.data->>'placement_id' = f.placement_id::text
+  WHERE f.start_date <= $1 AND (f.end_date IS NULL OR f.end_date >= $1)
+  GROUP BY f.pupil_id, f.placement_id, f.provider_id, f.start_date, f.sessions_per_week)
+SELECT 'review_half' AS kind, pupil_id, $3::date AS since, NULL::date AS day, NULL::int AS n,
+       placement_id, provider_id, NULL AS school_urn
+FROM open WHERE $2::date IS NOT NULL AND start_date < $2 AND NOT in_half_term
+UNION ALL
+SELECT 'review', pupil_id, coalesce(last_review, start_date) + $4::int, last_review, NULL,
+       placement_id, provider_id, NULL
+FROM open WHERE NOT ($2::date IS NOT NULL AND start_date < $2 AND NOT in_half_term)
+  AND coalesce(last_review, start_date) + $4::int < $1
+UNION ALL
+SELECT 'part_time', pupil_id, start_date + $5::int, start_date, sessions_per_week, placement_id,
+       provider_id, NULL
+FROM open WHERE coalesce(nullif(sessions_per_week, 0), 10) < 10 AND $1 > start_date + $5::int
+UNION ALL
+SELECT 'unregistered', pupil_id, start_date, NULL, NULL, placement_id, provider_id, NULL
+FROM open WHERE provider_id = ANY($7)
+UNION ALL
+SELECT 'sustainment', e.pupil_id, e.occurred_at + $6::int, e.occurred_at, NULL, NULL, NULL,
+       e.data->>'school_urn'
+FROM ev e WHERE e.type = '{REINTEGRATED}' AND $1 > e.occurred_at + $6::int
+  AND NOT EXISTS (SELECT 1 FROM ev c WHERE c.type = '{CHECKED}' AND c.pupil_id = e.pupil_id
+                  AND c.data->>'reintegration_id' = e.data->>'reintegration_id')
+UNION ALL
+SELECT 'sixth_day', e.pupil_id, NULL, (e.data->>'excluded_on')::date, NULL, NULL, NULL, NULL
+FROM ev e WHERE e.type = 'journey.pupil.referred.v1'
+  AND e.data->>'reason' = 'permanent_exclusion' AND coalesce(e.data->>'excluded_on', '') <> ''
+  AND NOT EXISTS (SELECT 1 FROM ev w WHERE w.type = 'journey.referral.withdrawn.v1'
+                  AND w.pupil_id = e.pupil_id AND w.data->>'referral_id' = e.data->>'referral_id')
+  AND NOT EXISTS (SELECT 1 FROM facts f WHERE f.pupil_id = e.pupil_id AND f.start_date <= $1
+                  AND f.start_date >= (e.data->>'excluded_on')::date)"""  # noqa: S608
+
+
+async def clock_rows(
+    conn: asyncpg.Connection,
+    today: date,
+    half_term: tuple[date, date] | None,
+    limits_days: tuple[int, int, int],
+    unregistered: Sequence[str],
+    pupils: Sequence[Any] | None,
+    own_provider: str | None = None,
+    narrow: FactScope | None = None,
+) -> list[asyncpg.Record]:
+    """The rows `clocks.from_rows` turns into the action list. `limits_days`: review,
+    part-time and sustainment limits in days; `pupils` the pupils in scope (None: all);
+    `own_provider` a provider's own placements; `narrow` the page's filters."""
+    args: list[Any] = []
+    provider = "true"
+    if own_provider is not None:
+        args.append(own_provider)
+        provider = "provider_id = $9"
+    narrowed, all_pupils = "true", "true"
+    if narrow is not None:
+        where, more = narrow.where(9 + len(args))
+        args += more
+        narrowed = f"pupil_id IN (SELECT pupil_id FROM cf WHERE {where})"  # noqa: S608
+        all_pupils = "false"
+    sql = _CLOCKS.format(provider=provider, narrowed=narrowed, all_pupils=all_pupils)
+    h0, h1 = half_term or (None, None)
+    async with roomy(conn):
+        return list(
+            await conn.fetch(
+                sql, today, h0, h1, *limits_days, list(unregistered),
+                None if pupils is None else list(pupils), *args,
+            )
+        )  # fmt: skip

@@ -1,7 +1,6 @@
 """The web pages under /ui/ (api.md "Web pages"): sign-in, overview, money, outcomes, action
 list, a pupil's journey. Same roles and scoping as the API; every table downloads as CSV/XLSX."""
 
-import asyncio
 import functools
 import secrets
 from collections.abc import Awaitable, Callable
@@ -22,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
 from .. import access, report_queries, repository
-from ..clocks import ClockSettings, all_clocks, pupil_clocks
+from ..clocks import ClockSettings, from_rows, pupil_clocks
 from ..reports import PlacementFact
 from . import cache, pages, queries, session, suppression
 from .session import SESSION, SignInRequiredError, principal_of
@@ -377,22 +376,20 @@ async def actions(request: Request, filters: ScopeFilters, export: Exports) -> R
             pupils = await queries.pupils_of_school(conn, principal.urn)
         elif principal.role == "provider" and principal.provider_id:
             pupils = await queries.pupils_of_provider(conn, principal.provider_id)
-        events = await queries.clock_events(conn, pupils, filters.end)
-        facts = await queries.clock_facts(conn, pupils, filters.end)
-        facts = _scope(principal, facts) if principal.role == "provider" else facts
-        if filters.narrowed:
-            kept = {f.pupil_id for f in facts if filters.keeps(f)}
-            events = {p: e for p, e in events.items() if p in kept}
-            facts = [f for f in facts if f.pupil_id in kept]
-        by_pupil: dict[str, list[PlacementFact]] = {}
-        for f in facts:
-            by_pupil.setdefault(f.pupil_id, []).append(f)
-        clocks = await asyncio.to_thread(
-            functools.partial(
-                all_clocks, events, by_pupil, today=filters.end, calendar=default_calendar(),
-                registered=_registered(providers), limits=ClockSettings(),
-            )
+        today, calendar, limits = filters.end, default_calendar(), ClockSettings()
+        half_term = calendar.last_complete_half_term(today)
+        narrow = report_queries.FactScope(
+            filters.tier, filters.commissioner, filters.provider, filters.school
+        )
+        rows = await report_queries.clock_rows(
+            conn, today, half_term,
+            (7 * limits.review_weeks, 7 * limits.part_time_limit_weeks,
+             7 * limits.sustainment_window_weeks),
+            [k for k, registered in _registered(providers).items() if not registered], pupils,
+            (principal.provider_id or "") if principal.role == "provider" else None,
+            narrow if filters.narrowed else None,
         )  # fmt: skip
+        clocks = from_rows(rows, today=today, calendar=calendar, half_term=half_term)
         page = pages.actions(clocks, providers, pupil_links=principal.role in PAGE_ROLES["pupil"])
         page.notes.append(_calendar_note())
         return page
@@ -404,8 +401,8 @@ async def _serve(
     request: Request, name: str, filters: pages.Filters, export: Export, build: Builder
 ) -> Response:
     """Sign-in and role check, then the page built for this scope and these filters unless
-    the read model has moved on since (cache.py). Builders run the report arithmetic in a worker
-    thread, so a big page never holds the event loop (consumers, health, other requests)."""
+    the read model has moved on since (cache.py). Builders have the figures computed in SQL
+    (report_queries.py), so a big page moves a few rows, not every placement and event."""
     principal, token = await _signed_in(request, name)
     async with request.app.state.runtime.pool.acquire() as conn:
         providers = await repository.all_providers(conn)
