@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 from ap_chassis.db import create_pool, ensure_database, migrate
-from ap_reporting import projection, report_queries, reports, repository
+from ap_reporting import projection, report_queries, reports, repository, sufficiency
 from ap_reporting.app import MIGRATIONS
 from ap_reporting.clocks import ClockSettings, all_clocks, from_rows
 from ap_reporting.projection import JourneyEvent
+from ap_reporting.provider_repository import JOURNEY_TYPES
 from ap_reporting.reports import PlacementFact
 from ap_reporting.ui import pages
 from ap_schemas.calendar import default_calendar
@@ -45,9 +46,15 @@ def journey(rng: random.Random, pupil: str) -> list[JourneyEvent]:
     excluded = rng.random() < 0.3
     out = [ev("pupil.referred.v1", day, pupil_id=pupil, referral_id=referral,
               home_school_urn=school, referrer={"kind": "school", "urn": school},
+              referred_on=day.isoformat(), tier_requested=rng.choice([1, 2, 3]),
               reason="permanent_exclusion" if excluded else "suspension",
               excluded_on=(day - timedelta(days=rng.randint(0, 9))).isoformat()
               if excluded else None)]  # fmt: skip
+    if rng.random() < 0.8:
+        decided = day + timedelta(days=rng.randint(0, 20))
+        out.append(ev("referral.decided.v1", decided, pupil_id=pupil, referral_id=referral,
+                      decided_on=decided.isoformat(),
+                      decision=rng.choice(["accepted", "accepted", "declined"])))  # fmt: skip
     if rng.random() < 0.1:
         out.append(ev("referral.withdrawn.v1", day + timedelta(days=3), pupil_id=pupil,
                       referral_id=referral))  # fmt: skip
@@ -115,6 +122,10 @@ async def cohort(infra: Any) -> AsyncIterator[tuple[Any, list[JourneyEvent], lis
                 await repository.insert_event(conn, event_id=e.event_id, pupil_id=pupil,
                     type_=e.type, occurred_at=e.occurred_at, recorded_at=stamp, source="test",
                     data=json.loads(json.dumps(e.data)))  # fmt: skip
+            if rng.random() < 0.8:  # the rest have no date of birth here: phase unknown
+                born = date(2008, 1, 1) + timedelta(days=rng.randint(0, 9 * 365))
+                details = {"date_of_birth": born.isoformat()}
+                await repository.upsert_identity(conn, pupil, details, stamp)
             await repository.lock_pupil(conn, pupil)
             await repository.save_state(conn, pupil, projection.project(evs))
             await repository.replace_placement_facts(
@@ -281,3 +292,31 @@ async def test_the_action_list_in_sql_equals_the_clocks_in_python(cohort, today)
             kinds |= {"half term" for c in got if c.detail.startswith("no review")}
     assert kinds >= {"review", "part_time", "sixth_day", "unregistered", "sustainment"}
     assert "half term" in kinds or half_term is None
+
+
+async def test_sufficiency_counts_in_sql_equal_the_python_demand(cohort):
+    pool, events, _ = cohort
+    by_pupil: dict[str, list[JourneyEvent]] = {}
+    for e in sorted(events, key=lambda e: e.order):
+        if e.type in JOURNEY_TYPES:
+            by_pupil.setdefault(e.data["pupil_id"], []).append(e)
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT pupil_id, details FROM pupil_identity")
+        births = {str(r["pupil_id"]): date.fromisoformat(r["details"]["date_of_birth"])
+                  for r in rows}  # fmt: skip
+        for start, end in PERIODS:
+            expected = sufficiency.demand(by_pupil, births, start, end)
+            got = await report_queries.sufficiency_counts(conn, start, end)
+            assert got.referrals == expected.referrals
+            assert {k: sorted(v) for k, v in got.to_decision.items() if v} == {
+                k: sorted(v) for k, v in expected.to_decision.items() if v
+            }
+            assert {k: sorted(v) for k, v in got.to_start.items() if v} == {
+                k: sorted(v) for k, v in expected.to_start.items() if v
+            }
+            assert (got.waiting, got.waiting_pupils) == (expected.waiting, expected.waiting_pupils)
+            assert (got.monthly, got.used) == (expected.monthly, expected.used)
+            assert sufficiency.answer(got, {}, start, end) == sufficiency.answer(
+                expected, {}, start, end
+            )
+    assert expected.waiting and expected.used and {p for _, p in expected.referrals} > {"unknown"}

@@ -604,3 +604,123 @@ async def clock_rows(
                 None if pupils is None else list(pupils), *args,
             )
         )  # fmt: skip
+
+
+# Sufficiency's demand (sufficiency.demand over every pupil's events): each pupil's referrals
+# with the last referred, decided and withdrawn events of each and its first placed.v1 start
+# ($1 the period's first day, $2 its last); a pupil's phase on a day from the date of birth
+# and the phase bands ($3-$5), 'unknown' without one.
+_PHASE = (
+    "coalesce((SELECT b.phase FROM bands b WHERE ({year}) BETWEEN b.from_year AND b.to_year"
+    " ORDER BY b.i LIMIT 1), 'unknown')"
+)
+_YEAR = (
+    "(extract(year FROM {on})::int - (extract(month FROM {on})::int < 9)::int)"
+    " - (extract(year FROM dob)::int - (extract(month FROM dob)::int < 9)::int) - 5"
+)
+
+
+def _phase(on: str) -> str:
+    return (
+        f"CASE WHEN dob IS NULL THEN 'unknown' ELSE {_PHASE.format(year=_YEAR.format(on=on))} END"
+    )
+
+
+def _last(type_: str, columns: str) -> str:
+    return (
+        f"SELECT DISTINCT ON (pupil_id, data->>'referral_id') pupil_id,"  # noqa: S608 (constants)
+        f" coalesce(data->>'referral_id', 'None') AS rid, {columns} FROM journey_events"
+        f" WHERE type = '{type_}' ORDER BY pupil_id, data->>'referral_id',"
+        " occurred_at DESC, event_id DESC"
+    )
+
+
+_DEMAND = f"""
+WITH bands(from_year, to_year, phase, i) AS (
+  SELECT * FROM unnest($3::int[], $4::int[], $5::text[]) WITH ORDINALITY),
+births AS (
+  SELECT pupil_id, (details->>'date_of_birth')::date AS dob FROM pupil_identity
+  WHERE coalesce(details->>'date_of_birth', '') <> ''),
+referred AS ({
+    _last(
+        "journey.pupil.referred.v1",
+        "(data->>'referred_on')::date AS on_, (data->>'tier_requested')::int AS tier",
+    )
+}),
+decided AS ({
+    _last(
+        "journey.referral.decided.v1",
+        "(data->>'decided_on')::date AS decided_on, data->>'decision' AS decision",
+    )
+}),
+withdrawn AS ({_last("journey.referral.withdrawn.v1", "occurred_at AS withdrawn_on")}),
+started AS (
+  SELECT pupil_id, coalesce(data->>'referral_id', 'None') AS rid,
+         min((data->>'start_date')::date) AS started_on
+  FROM journey_events WHERE type = 'journey.pupil.placed.v1' GROUP BY 1, 2),
+r AS (
+  SELECT r.pupil_id, r.on_, r.tier, to_char(r.on_, 'YYYY-MM') AS month,
+         {_phase("r.on_")} AS phase,
+         r.on_ BETWEEN $1 AND $2 AS inside, d.decided_on - r.on_ AS to_decision,
+         s.started_on - r.on_ AS to_start,
+         (d.decision = 'accepted' AND r.on_ <= $2 AND d.decided_on <= $2
+          AND NOT coalesce(w.withdrawn_on <= $2, false)
+          AND NOT coalesce(s.started_on <= $2, false)) AS waiting
+  FROM referred r
+  LEFT JOIN births USING (pupil_id)
+  LEFT JOIN decided d USING (pupil_id, rid)
+  LEFT JOIN withdrawn w USING (pupil_id, rid)
+  LEFT JOIN started s USING (pupil_id, rid))
+SELECT GROUPING(month, tier, phase) AS g, month, tier, phase,
+  count(DISTINCT pupil_id) FILTER (WHERE inside) AS referrals,
+  array_agg(to_decision) FILTER (WHERE inside AND to_decision IS NOT NULL) AS to_decision,
+  array_agg(to_start) FILTER (WHERE inside AND to_start IS NOT NULL) AS to_start,
+  count(DISTINCT pupil_id) FILTER (WHERE waiting) AS waiting
+FROM r GROUP BY GROUPING SETS ((tier, phase), (month, tier, phase), ())"""  # noqa: S608
+
+# Pupils in each provider's places on the last day ($1): the placements of placed.v1 events
+# (those sufficiency reads; a placed.v2 placement has no cost), by the pupil's phase that day.
+_USED = f"""
+WITH bands(from_year, to_year, phase, i) AS (
+  SELECT * FROM unnest($2::int[], $3::int[], $4::text[]) WITH ORDINALITY),
+births AS (
+  SELECT pupil_id, (details->>'date_of_birth')::date AS dob FROM pupil_identity
+  WHERE coalesce(details->>'date_of_birth', '') <> '')
+SELECT provider_id, tier, {_phase("$1::date")} AS phase, count(DISTINCT pupil_id) AS pupils
+FROM placement_facts LEFT JOIN births USING (pupil_id)
+WHERE annual_cost_pence IS NOT NULL AND start_date <= $1 AND (end_date IS NULL OR end_date >= $1)
+GROUP BY 1, 2, 3"""  # noqa: S608
+
+
+async def sufficiency_counts(conn: asyncpg.Connection, start: date, end: date) -> Any:
+    """`sufficiency.demand` over every pupil, from SQL."""
+    from .provider_figures import settings
+    from .sufficiency import Demand
+
+    phases = settings()["phases"]
+    bands = (
+        [b["from_year"] for b in phases], [b["to_year"] for b in phases],
+        [str(b["phase"]) for b in phases],
+    )  # fmt: skip
+    async with roomy(conn):
+        rows = await conn.fetch(_DEMAND, start, end, *bands)
+        used = await conn.fetch(_USED, end, *bands)
+    referrals, to_decision, to_start, waiting, monthly = {}, {}, {}, {}, {}
+    waiting_pupils = 0
+    for r in rows:
+        if r["g"] == 7:
+            waiting_pupils = r["waiting"]
+        elif r["g"] == 4:
+            key = (r["tier"], r["phase"])
+            if r["referrals"]:
+                referrals[key] = r["referrals"]
+                to_decision[key] = list(r["to_decision"] or [])
+                to_start[key] = list(r["to_start"] or [])
+            if r["waiting"]:
+                waiting[key] = r["waiting"]
+        elif r["referrals"]:
+            monthly[(r["month"], r["tier"], r["phase"])] = r["referrals"]
+    return Demand(
+        referrals, to_decision, to_start, waiting, waiting_pupils, monthly,
+        {(u["provider_id"], u["tier"], u["phase"]): u["pupils"] for u in used},
+    )  # fmt: skip
