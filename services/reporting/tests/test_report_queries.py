@@ -285,7 +285,7 @@ async def test_the_action_list_in_sql_equals_the_clocks_in_python(cohort, today)
                 conn, today, half_term, days, ["prov-a"],
                 None if pupils is None else [uuid.UUID(p) for p in pupils], own_provider, narrowed,
             )  # fmt: skip
-            got = from_rows(rows, today=today, calendar=calendar, half_term=half_term)
+            got = from_rows(rows, today=today, calendar=calendar)
             expected = clocks_in_python(events, facts, today, pupils, own_provider, narrowed)
             assert got == expected
             kinds |= {c.kind for c in got}

@@ -40,7 +40,7 @@ class ClockSettings(BaseSettings):
     sustainment_window_weeks: int = Field(default=12, ge=1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Clock:
     kind: str
     pupil_id: str
@@ -178,38 +178,20 @@ def all_clocks(
 
 
 def from_rows(
-    rows: Iterable[Mapping[str, Any]],
-    *,
-    today: date,
-    calendar: SchoolCalendar,
-    half_term: tuple[date, date] | None,
+    rows: Iterable[Mapping[str, Any]], *, today: date, calendar: SchoolCalendar
 ) -> list[Clock]:
     """The action list from the rows report_queries.clock_rows finds in SQL: the same clocks
     `all_clocks` gives, the longest overdue first. Only the sixth school day is counted here,
     from the calendar (once per exclusion date)."""
     sixth: dict[date, date] = {}
     out: list[Clock] = []
-    for r in rows:
-        kind, pupil, day = r["kind"], str(r["pupil_id"]), r["day"]
-        placement = str(r["placement_id"]) if r["placement_id"] else None
-        provider = r["provider_id"]
-        if kind == "sixth_day":
-            due = sixth.get(day) or sixth.setdefault(day, calendar.add_school_days(day, 6))
-            if today > due:
-                out.append(Clock(kind, pupil, due, f"excluded {day}, due {due}"))
-        elif kind == "review_half" and half_term:
-            detail = f"no review {half_term[0]} to {half_term[1]}"
-            out.append(Clock("review", pupil, r["since"], detail, placement, provider))
-        elif kind == "review":
-            detail = f"last review {day or 'never'}"
-            out.append(Clock(kind, pupil, r["since"], detail, placement, provider))
-        elif kind == "part_time":
-            detail = f"{r['n']} sessions a week since {day}"
-            out.append(Clock(kind, pupil, r["since"], detail, placement, provider))
-        elif kind == "unregistered":
-            detail = "the provider is not registered"
-            out.append(Clock(kind, pupil, r["since"], detail, placement, provider))
-        elif kind == "sustainment":
-            detail = f"reintegrated {day} to {r['school_urn']}"
-            out.append(Clock(kind, pupil, r["since"], detail))
+    for kind, pupil, since, detail, placement, provider, excluded in rows:
+        if kind != "sixth_day":
+            out.append(Clock(kind, pupil, since, detail, placement, provider))
+            continue
+        due = sixth.get(excluded) or sixth.setdefault(
+            excluded, calendar.add_school_days(excluded, 6)
+        )
+        if today > due:
+            out.append(Clock(kind, pupil, due, f"excluded {excluded}, due {due}"))
     return sorted(out, key=lambda c: (c.since, c.kind, c.pupil_id, c.placement_id or "", c.detail))

@@ -514,8 +514,9 @@ async def overview_figures(
     )  # fmt: skip
 
 
-# The action list's clocks (clocks.pupil_clocks over every pupil) as rows: the placements,
-# exclusions and reintegrations whose clock has run out, with what their detail names. $1 today,
+# The action list's clocks (clocks.pupil_clocks over every pupil) as rows (kind, pupil, since,
+# detail, placement, provider, excluded_on): the placements and reintegrations whose clock has
+# run out, and the exclusions whose sixth school day clocks.from_rows counts. $1 today,
 # $2 and $3 the last complete half term (or NULL), $4-$6 the limits in days, $7 the providers
 # not registered, $8 the pupils in scope (NULL: all); {provider} and {narrowed} the scope.
 _CLOCKS = f"""
@@ -540,29 +541,34 @@ open AS (
     AND r.data->>'placement_id' = f.placement_id::text
   WHERE f.start_date <= $1 AND (f.end_date IS NULL OR f.end_date >= $1)
   GROUP BY f.pupil_id, f.placement_id, f.provider_id, f.start_date, f.sessions_per_week)
-SELECT 'review_half' AS kind, pupil_id, $3::date AS since, NULL::date AS day, NULL::int AS n,
-       placement_id, provider_id, NULL AS school_urn
+SELECT 'review' AS kind, pupil_id::text, $3::date AS since,
+       'no review ' || to_char($2::date, 'YYYY-MM-DD') || ' to ' || to_char($3::date, 'YYYY-MM-DD')
+       AS detail, placement_id::text, provider_id, NULL::date AS excluded_on
 FROM open WHERE $2::date IS NOT NULL AND start_date < $2 AND NOT in_half_term
 UNION ALL
-SELECT 'review', pupil_id, coalesce(last_review, start_date) + $4::int, last_review, NULL,
-       placement_id, provider_id, NULL
+SELECT 'review', pupil_id::text, coalesce(last_review, start_date) + $4::int,
+       'last review ' || coalesce(to_char(last_review, 'YYYY-MM-DD'), 'never'),
+       placement_id::text, provider_id, NULL
 FROM open WHERE NOT ($2::date IS NOT NULL AND start_date < $2 AND NOT in_half_term)
   AND coalesce(last_review, start_date) + $4::int < $1
 UNION ALL
-SELECT 'part_time', pupil_id, start_date + $5::int, start_date, sessions_per_week, placement_id,
-       provider_id, NULL
+SELECT 'part_time', pupil_id::text, start_date + $5::int,
+       sessions_per_week || ' sessions a week since ' || to_char(start_date, 'YYYY-MM-DD'),
+       placement_id::text, provider_id, NULL
 FROM open WHERE coalesce(nullif(sessions_per_week, 0), 10) < 10 AND $1 > start_date + $5::int
 UNION ALL
-SELECT 'unregistered', pupil_id, start_date, NULL, NULL, placement_id, provider_id, NULL
+SELECT 'unregistered', pupil_id::text, start_date, 'the provider is not registered',
+       placement_id::text, provider_id, NULL
 FROM open WHERE provider_id = ANY($7)
 UNION ALL
-SELECT 'sustainment', e.pupil_id, e.occurred_at + $6::int, e.occurred_at, NULL, NULL, NULL,
-       e.data->>'school_urn'
+SELECT 'sustainment', e.pupil_id::text, e.occurred_at + $6::int,
+       'reintegrated ' || to_char(e.occurred_at, 'YYYY-MM-DD') || ' to ' || (e.data->>'school_urn'),
+       NULL, NULL, NULL
 FROM ev e WHERE e.type = '{REINTEGRATED}' AND $1 > e.occurred_at + $6::int
   AND NOT EXISTS (SELECT 1 FROM ev c WHERE c.type = '{CHECKED}' AND c.pupil_id = e.pupil_id
                   AND c.data->>'reintegration_id' = e.data->>'reintegration_id')
 UNION ALL
-SELECT 'sixth_day', e.pupil_id, NULL, (e.data->>'excluded_on')::date, NULL, NULL, NULL, NULL
+SELECT 'sixth_day', e.pupil_id::text, NULL, NULL, NULL, NULL, (e.data->>'excluded_on')::date
 FROM ev e WHERE e.type = 'journey.pupil.referred.v1'
   AND e.data->>'reason' = 'permanent_exclusion' AND coalesce(e.data->>'excluded_on', '') <> ''
   AND NOT EXISTS (SELECT 1 FROM ev w WHERE w.type = 'journey.referral.withdrawn.v1'
@@ -581,7 +587,8 @@ async def clock_rows(
     own_provider: str | None = None,
     narrow: FactScope | None = None,
 ) -> list[asyncpg.Record]:
-    """The rows `clocks.from_rows` turns into the action list. `limits_days`: review,
+    """The rows `clocks.from_rows` turns into the action list. `half_term`: the last complete
+    half term (the review clock); `limits_days`: review,
     part-time and sustainment limits in days; `pupils` the pupils in scope (None: all);
     `own_provider` a provider's own placements; `narrow` the page's filters."""
     args: list[Any] = []

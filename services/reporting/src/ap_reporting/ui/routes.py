@@ -389,7 +389,7 @@ async def actions(request: Request, filters: ScopeFilters, export: Exports) -> R
             (principal.provider_id or "") if principal.role == "provider" else None,
             narrow if filters.narrowed else None,
         )  # fmt: skip
-        clocks = from_rows(rows, today=today, calendar=calendar, half_term=half_term)
+        clocks = from_rows(rows, today=today, calendar=calendar)
         page = pages.actions(clocks, providers, pupil_links=principal.role in PAGE_ROLES["pupil"])
         page.notes.append(_calendar_note())
         return page
