@@ -177,18 +177,23 @@ def all_clocks(
     return sorted(out, key=lambda c: (c.since, c.kind, c.pupil_id, c.placement_id or "", c.detail))
 
 
-def from_rows(
-    rows: Iterable[Mapping[str, Any]], *, today: date, calendar: SchoolCalendar
-) -> list[Clock]:
+ClockRow = tuple[str, str, date | None, str | None, str | None, str | None, date | None]
+
+
+def from_rows(rows: Iterable[Any], *, today: date, calendar: SchoolCalendar) -> list[Clock]:
     """The action list from the rows report_queries.clock_rows finds in SQL: the same clocks
     `all_clocks` gives, the longest overdue first. Only the sixth school day is counted here,
     from the calendar (once per exclusion date)."""
     sixth: dict[date, date] = {}
     out: list[Clock] = []
-    for kind, pupil, since, detail, placement, provider, excluded in rows:
+    row: ClockRow
+    for row in rows:
+        kind, pupil, since, detail, placement, provider, excluded = row
         if kind != "sixth_day":
+            assert since is not None and detail is not None  # SQL writes both for these kinds
             out.append(Clock(kind, pupil, since, detail, placement, provider))
             continue
+        assert excluded is not None
         due = sixth.get(excluded) or sixth.setdefault(
             excluded, calendar.add_school_days(excluded, 6)
         )

@@ -12,7 +12,7 @@ give over the same rows (tests/test_report_queries.py compares them on a generat
 Parameters are always bind parameters; the SQL text is assembled from constants only.
 """
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -87,7 +87,7 @@ _PENCE = (
 )
 
 
-def _cost_row(r: asyncpg.Record) -> dict[str, Any]:
+def _cost_row(r: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "key": r["key"], "placements": r["placements"], "pupils": r["pupils"],
         "cost_pence": int(r["cost_pence"]), "placements_cost_unknown": r["unknown"],
@@ -149,10 +149,11 @@ async def money_figures(
             pupils = r["pupils"]
         else:
             key = {3: r["commissioner"], 5: r["provider_id"], 6: r["tier"]}[r["g"]]
-            by[r["g"]].append(_cost_row({**dict(r), "key": key}))  # type: ignore[arg-type]
-    return MoneyFigures(
-        *(sorted(by[g], key=lambda r: r["key"]) for g in (3, 5, 6)), pupils=pupils, monthly=monthly
+            by[r["g"]].append(_cost_row({**dict(r), "key": key}))
+    by_commissioner, by_provider, by_tier = (
+        sorted(by[g], key=lambda r: r["key"]) for g in (3, 5, 6)
     )
+    return MoneyFigures(by_commissioner, by_provider, by_tier, pupils, monthly)
 
 
 # Pupils in each span (week or month) from placements as runs of spans ({spans}: pupil_id, lo,
@@ -405,7 +406,7 @@ async def outcome_splits(
 ) -> OutcomeSplits:
     """What `pages.outcomes` computes from the events and their pupils' placements: keys with
     any outcome event get a row; `narrow` keeps the pupils with a placement it covers."""
-    narrowed, args = "true", []
+    narrowed, args = "true", list[Any]()
     if narrow is not None:
         where, args = narrow.where(6)
         narrowed = f"ev.pupil IN (SELECT pupil_id FROM placement_facts WHERE {where})"  # noqa: S608

@@ -274,8 +274,13 @@ def money_figures(facts: Sequence[PlacementFact], filters: Filters) -> MoneyFigu
     def pupils(first: date, last: date) -> int:
         return len({f.pupil_id for f in facts if reports.days_inside(f, first, last)})
 
+    by_commissioner, by_provider, by_tier = (
+        reports.cost_rows(facts, start, end, by) for by in ("commissioner", "provider", "tier")
+    )
     return MoneyFigures(
-        *(reports.cost_rows(facts, start, end, by) for by in ("commissioner", "provider", "tier")),
+        by_commissioner,
+        by_provider,
+        by_tier,
         pupils=pupils(start, end),
         monthly=[
             (first, known_total(reports.cost_rows(facts, first, last, "tier")), pupils(first, last))
