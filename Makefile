@@ -57,7 +57,7 @@ republish: .venv/.synced
 ## consumer), each audited by event id; prints scenario, lost, doubled, time to recover.
 ## A subset: make faults ONLY="poison broker"
 faults: .venv/.synced
-	$(UV) run python tests/faults/faultkit.py $(ONLY)
+	$(UV) run python tests/e2e/faults/faultkit.py $(ONLY)
 
 ## import: bulk-import a file into the running placement service, with progress bars, e.g.
 ##   make import FILE=census.xlsx LAYOUT=school_census_ap SCHOOL_URN=123456 [DRY_RUN=1]

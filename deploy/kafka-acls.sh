@@ -9,7 +9,7 @@ BOOTSTRAP="${BOOTSTRAP:-kafka:9092}"
 COMMAND_CONFIG="${COMMAND_CONFIG:-/etc/kafka/admin/admin.properties}"
 KAFKA_ACLS="${KAFKA_ACLS:-/opt/kafka/bin/kafka-acls.sh}"
 
-# principal operation topic (tests/test_privacy_deploy.py checks this table against the code)
+# principal operation topic (tests/e2e/test_privacy_deploy.py checks this table against the code)
 TOPIC_ACLS=(
   "referral Write journey.referrals"
   "referral Write journey.identity"

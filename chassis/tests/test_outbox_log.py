@@ -6,7 +6,7 @@ import pytest
 from ap_chassis.db import create_pool, ensure_database, migrate
 from ap_chassis.outbox import OutboxRelay
 
-from conftest import RUN
+from tests.e2e.support.platform import RUN
 
 
 @pytest.fixture
