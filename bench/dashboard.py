@@ -134,7 +134,7 @@ def journey(rng: random.Random, pupil: uuid.UUID, providers: list[str]) -> list[
     return out
 
 
-async def fill(pool: Any) -> tuple[float, uuid.UUID]:
+async def fill(pool: Any) -> tuple[str, uuid.UUID]:
     rng = random.Random(7)
     providers = [str(uuid.uuid4()) for _ in range(PROVIDERS)]
     events, states, facts = [], [], []
@@ -169,6 +169,11 @@ async def fill(pool: Any) -> tuple[float, uuid.UUID]:
             "e", records=[(*e[:4], stamp, e[5], json.dumps(e[6])) for e in events]
         )
         await conn.execute("INSERT INTO providers SELECT provider_id, details::jsonb FROM p")
+        await conn.execute(  # their registrations, so the provider reports know them
+            "INSERT INTO provider_events SELECT gen_random_uuid(), provider_id,"
+            " 'journey.provider.registered.v1', current_date - 800, now(),"
+            " details::jsonb || jsonb_build_object('provider_id', provider_id) FROM p"
+        )
         await conn.execute(
             "INSERT INTO journey_events SELECT event_id, pupil_id, type,"
             " occurred_at, recorded_at, source, data::jsonb FROM e"
@@ -196,7 +201,7 @@ async def fill(pool: Any) -> tuple[float, uuid.UUID]:
     print(f"read model: {PUPILS:,} pupils, {len(events):,} events, {len(facts):,} placements"
           f" (copied in {time.perf_counter() - started:.1f}s)")  # fmt: skip
     assert sample is not None
-    return started, sample
+    return providers[0], sample
 
 
 async def timed(client: httpx.AsyncClient, path: str, **kw: Any) -> tuple[float, int]:
@@ -213,23 +218,25 @@ def line(name: str, best: float, median: float, limit: int, extra: str = "") -> 
             f"  ratio {best / limit:5.2f} {verdict:<4} {extra}")  # fmt: skip
 
 
-async def measure(app: Any, client: httpx.AsyncClient, pupil: uuid.UUID) -> None:
+async def measure(app: Any, client: httpx.AsyncClient, pupil: uuid.UUID, provider: str) -> None:
     from ap_reporting.ui.cache import PageCache
 
     year = f"from={TODAY - timedelta(days=364)}&to={TODAY}"
     officer = {"Authorization": f"Bearer {issue_token(SECRET, sub='bench', role='la_officer')}"}
     print(f"report times, best and median of {ROUNDS} requests (ms; in-process ASGI, this shared"
           " machine):")  # fmt: skip
-    for path in (f"/v1/outcomes?{year}", f"/v1/costs?{year}&by=commissioner",
-                 f"/v1/costs?{year}&by=provider", f"/v1/costs?{year}&by=tier", "/v1/caseload",
-                 f"/v1/sufficiency?{year}"):  # fmt: skip
+    paths = (f"/v1/outcomes?{year}", f"/v1/costs?{year}&by=commissioner",
+             f"/v1/costs?{year}&by=provider", f"/v1/costs?{year}&by=tier", "/v1/caseload",
+             f"/v1/sufficiency?{year}", f"/v1/providers/{provider}/outcomes?{year}")  # fmt: skip
+    for path in paths:
         times = [(await timed(client, path, headers=officer))[0] for _ in range(ROUNDS)]
-        print(line(path.split("?")[0] + (f" by={path.rsplit('=', 1)[1]}" if "by=" in path else ""),
+        name = path.split("?")[0].replace(provider, "{id}")
+        print(line(name + (f" by={path.rsplit('=', 1)[1]}" if "by=" in path else ""),
                    min(times), statistics.median(times), REPORT_LIMIT_MS))  # fmt: skip
     print(f"page times (ms): built = the page cache emptied before each of {ROUNDS} requests;"
           " cached = the next request")  # fmt: skip
     for path in (f"/ui/?{year}", f"/ui/money?{year}", f"/ui/outcomes?{year}",
-                 "/ui/actions", f"/ui/pupils/{pupil}",
+                 "/ui/actions", f"/ui/pupils/{pupil}", f"/ui/providers/{provider}?{year}",
                  f"/ui/money?{year}&format=xlsx"):  # fmt: skip
         built, cached = [], []
         for _ in range(ROUNDS):
@@ -238,7 +245,7 @@ async def measure(app: Any, client: httpx.AsyncClient, pupil: uuid.UUID) -> None
             ms, size = await timed(client, path)
             cached.append(ms)
         name = path.split("?")[0] + ("?format=xlsx" if "xlsx" in path else "")
-        name = name if len(name) < 28 else "/ui/pupils/{id}"
+        name = name.replace(str(pupil), "{id}").replace(provider, "{id}")
         print(line(name, min(built), statistics.median(built), PAGE_LIMIT_MS,
                    f"cached median {statistics.median(cached):4.0f} ({size:,} bytes)"))  # fmt: skip
 
@@ -255,12 +262,12 @@ async def main() -> None:
             kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
         ))  # fmt: skip
         async with app.router.lifespan_context(app):
-            _, pupil = await fill(app.state.runtime.pool)
+            provider, pupil = await fill(app.state.runtime.pool)
             cookie = {"ap_session": issue_token(SECRET, sub="bench", role="la_officer")}
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench",
                                          cookies=cookie) as client:  # fmt: skip
-                await measure(app, client, pupil)
+                await measure(app, client, pupil, provider)
     finally:
         infra.close()
 
