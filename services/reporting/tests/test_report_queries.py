@@ -21,7 +21,6 @@ from ap_reporting.reports import PlacementFact
 from ap_reporting.ui import pages
 from ap_schemas.calendar import default_calendar
 
-from conftest import RUN
 
 FIRST = date(2026, 1, 1)
 SCHOOLS = ["100001", "100002", "100003"]
@@ -104,9 +103,7 @@ def journey(rng: random.Random, pupil: str) -> list[JourneyEvent]:
 @pytest.fixture(scope="module")
 async def cohort(infra: Any) -> AsyncIterator[tuple[Any, list[JourneyEvent], list[PlacementFact]]]:
     rng = random.Random(8)
-    dsn = await ensure_database(
-        infra.database_url, f"ap_report_queries_{RUN}_{uuid.uuid4().hex[:6]}"
-    )
+    dsn = await ensure_database(infra.database_url, f"ap_report_queries_{uuid.uuid4().hex[:12]}")
     pool = await create_pool(dsn, max_size=2)
     await migrate(pool, [MIGRATIONS])
     events: list[JourneyEvent] = []
@@ -316,6 +313,9 @@ async def test_sufficiency_counts_in_sql_equal_the_python_demand(cohort):
             }
             assert (got.waiting, got.waiting_pupils) == (expected.waiting, expected.waiting_pupils)
             assert (got.monthly, got.used) == (expected.monthly, expected.used)
+            assert await report_queries.places_used(conn, end, "prov-a") == {
+                k: n for k, n in expected.used.items() if k[0] == "prov-a"
+            }
             assert sufficiency.answer(got, {}, start, end) == sufficiency.answer(
                 expected, {}, start, end
             )

@@ -22,6 +22,8 @@ import asyncpg
 from ap_schemas.codes import destination_codes, sustain_months
 
 from .destinations import GROUPS
+from .provider_figures import settings
+from .sufficiency import Demand
 
 REVIEWED = "journey.placement.reviewed.v1"
 REINTEGRATED = "journey.pupil.reintegrated.v1"
@@ -697,22 +699,31 @@ births AS (
 SELECT provider_id, tier, {_phase("$1::date")} AS phase, count(DISTINCT pupil_id) AS pupils
 FROM placement_facts LEFT JOIN births USING (pupil_id)
 WHERE annual_cost_pence IS NOT NULL AND start_date <= $1 AND (end_date IS NULL OR end_date >= $1)
+  AND ($5::text IS NULL OR provider_id = $5)
 GROUP BY 1, 2, 3"""  # noqa: S608
 
 
-async def sufficiency_counts(conn: asyncpg.Connection, start: date, end: date) -> Any:
-    """`sufficiency.demand` over every pupil, from SQL."""
-    from .provider_figures import settings
-    from .sufficiency import Demand
-
+def _bands() -> tuple[list[int], list[int], list[str]]:
     phases = settings()["phases"]
-    bands = (
+    return (
         [b["from_year"] for b in phases], [b["to_year"] for b in phases],
         [str(b["phase"]) for b in phases],
     )  # fmt: skip
+
+
+async def places_used(
+    conn: asyncpg.Connection, end: date, provider: str | None = None
+) -> dict[tuple[str, int, str], int]:
+    """Pupils in places on `end` per (provider, tier, phase): sufficiency's places used."""
+    rows = await conn.fetch(_USED, end, *_bands(), provider)
+    return {(r["provider_id"], r["tier"], r["phase"]): r["pupils"] for r in rows}
+
+
+async def sufficiency_counts(conn: asyncpg.Connection, start: date, end: date) -> Demand:
+    """`sufficiency.demand` over every pupil, from SQL."""
     async with roomy(conn):
-        rows = await conn.fetch(_DEMAND, start, end, *bands)
-        used = await conn.fetch(_USED, end, *bands)
+        rows = await conn.fetch(_DEMAND, start, end, *_bands())
+        used = await places_used(conn, end)
     referrals, to_decision, to_start, waiting, monthly = {}, {}, {}, {}, {}
     waiting_pupils = 0
     for r in rows:
@@ -728,7 +739,4 @@ async def sufficiency_counts(conn: asyncpg.Connection, start: date, end: date) -
                 waiting[key] = r["waiting"]
         elif r["referrals"]:
             monthly[(r["month"], r["tier"], r["phase"])] = r["referrals"]
-    return Demand(
-        referrals, to_decision, to_start, waiting, waiting_pupils, monthly,
-        {(u["provider_id"], u["tier"], u["phase"]): u["pupils"] for u in used},
-    )  # fmt: skip
+    return Demand(referrals, to_decision, to_start, waiting, waiting_pupils, monthly, used)
