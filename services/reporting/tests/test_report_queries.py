@@ -21,7 +21,6 @@ from ap_reporting.reports import PlacementFact
 from ap_reporting.ui import pages
 from ap_schemas.calendar import default_calendar
 
-
 FIRST = date(2026, 1, 1)
 SCHOOLS = ["100001", "100002", "100003"]
 PROVIDERS = ["prov-a", "prov-b", "prov-c", "prov-d"]
