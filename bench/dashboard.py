@@ -1,13 +1,15 @@
-"""Dashboard page times on a read model of 50,000 pupils (`make bench`, or run this file).
+"""Report and dashboard page times on a read model of 50,000 pupils (`make bench-dashboard`).
 
 The read model is filled directly (events, pupil state and placement facts computed by the
-projection's own functions, then bulk-copied), not through Kafka: this measures the pages, not
-the projection. Pages are fetched in-process (ASGI) with a signed-in session; figures printed,
-never asserted.
+projection's own functions, then bulk-copied), not through Kafka: this measures the reports and
+the pages, not the projection. Requests are made in-process (ASGI) with a signed-in session. The
+machine is shared, so each figure is the best of BENCH_ROUNDS requests (default 7), printed with
+its limit (issue 8: a report <= 200 ms; issue 11: a page <= 300 ms) and the ratio; never asserted.
 """
 
 import asyncio
 import json
+import os
 import random
 import secrets
 import statistics
@@ -30,7 +32,12 @@ PUPILS = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
 PROVIDERS = 40
 SCHOOLS = [f"{100000 + i}" for i in range(120)]
 TODAY = date.today()
-ROUNDS = 7
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
+REPORT_LIMIT_MS = 200
+PAGE_LIMIT_MS = 300
+# post-16 destination codes: education, employment, NEET, not known, custody (excluded), and an
+# old pre-16 code the reports count as unrecognised
+DESTINATION_CODES = (210, 220, 230, 320, 340, 410, 540, 810, 710, 130)
 
 
 def journey(rng: random.Random, pupil: uuid.UUID, providers: list[str]) -> list[JourneyEvent]:
@@ -57,12 +64,14 @@ def journey(rng: random.Random, pupil: uuid.UUID, providers: list[str]) -> list[
     commissioner = {"kind": "school", "urn": school} if rng.random() < 0.4 else {
         "kind": "local_authority", "urn": None}  # fmt: skip
     sessions = rng.choice([4, 6, 8, 10, 10, 10])
-    out.append(JourneyEvent(uuid.uuid4(), "journey.pupil.placed.v1", start, {
+    unknown = rng.random() < 0.05  # cost not known: journey.pupil.placed.v2
+    out.append(JourneyEvent(uuid.uuid4(), f"journey.pupil.placed.v{2 if unknown else 1}", start, {
         "pupil_id": str(pupil), "placement_id": str(placement), "referral_id": str(referral),
         "provider_id": rng.choice(providers), "commissioner": commissioner,
         "tier": rng.choice([1, 2, 3]), "start_date": start.isoformat(),
         "sessions_per_week": sessions, "cost": {"amount_pence": 6000, "per": "session"},
-        "annual_cost_pence": 6000 * sessions * 39, "dual_registered": rng.random() < 0.5,
+        "annual_cost_pence": None if unknown else 6000 * sessions * 39 + rng.randint(0, 364),
+        "dual_registered": rng.random() < 0.5,
         "reason": "suspension",
     }))  # fmt: skip
     day = start
@@ -101,10 +110,31 @@ def journey(rng: random.Random, pupil: uuid.UUID, providers: list[str]) -> list[
                                     check, {"pupil_id": str(pupil), "reintegration_id": str(rid),
                                             "checked_on": check.isoformat(),
                                             "sustained": rng.random() < 0.7}))  # fmt: skip
+    if rng.random() < 0.3:  # post-16: one to three confirmations, some after the period
+        on = TODAY - timedelta(days=rng.randint(30, 500))
+        for _ in range(rng.randint(1, 3)):
+            code = rng.choice(DESTINATION_CODES)
+            out.append(
+                JourneyEvent(
+                    uuid.uuid4(),
+                    "journey.destination.confirmed.v1",
+                    on,
+                    {
+                        "pupil_id": str(pupil),
+                        "destination_id": str(uuid.uuid4()),
+                        "activity_code": code,
+                        "confirmed_on": on.isoformat(),
+                        "group": "as recorded",
+                    },
+                )
+            )
+            on += timedelta(days=rng.randint(60, 240))
+            if on >= TODAY:
+                break
     return out
 
 
-async def fill(pool: Any) -> tuple[float, uuid.UUID]:
+async def fill(pool: Any) -> tuple[str, uuid.UUID]:
     rng = random.Random(7)
     providers = [str(uuid.uuid4()) for _ in range(PROVIDERS)]
     events, states, facts = [], [], []
@@ -139,6 +169,11 @@ async def fill(pool: Any) -> tuple[float, uuid.UUID]:
             "e", records=[(*e[:4], stamp, e[5], json.dumps(e[6])) for e in events]
         )
         await conn.execute("INSERT INTO providers SELECT provider_id, details::jsonb FROM p")
+        await conn.execute(  # their registrations, so the provider reports know them
+            "INSERT INTO provider_events SELECT gen_random_uuid(), provider_id,"
+            " 'journey.provider.registered.v1', current_date - 800, now(),"
+            " details::jsonb || jsonb_build_object('provider_id', provider_id) FROM p"
+        )
         await conn.execute(
             "INSERT INTO journey_events SELECT event_id, pupil_id, type,"
             " occurred_at, recorded_at, source, data::jsonb FROM e"
@@ -166,7 +201,53 @@ async def fill(pool: Any) -> tuple[float, uuid.UUID]:
     print(f"read model: {PUPILS:,} pupils, {len(events):,} events, {len(facts):,} placements"
           f" (copied in {time.perf_counter() - started:.1f}s)")  # fmt: skip
     assert sample is not None
-    return started, sample
+    return providers[0], sample
+
+
+async def timed(client: httpx.AsyncClient, path: str, **kw: Any) -> tuple[float, int]:
+    t = time.perf_counter()
+    r = await client.get(path, **kw)
+    ms = (time.perf_counter() - t) * 1000
+    assert r.status_code == 200, (path, r.status_code, r.text[:200])
+    return ms, len(r.content)
+
+
+def line(name: str, best: float, median: float, limit: int, extra: str = "") -> str:
+    verdict = "ok" if best <= limit else "OVER"
+    return (f"  {name:<34} best {best:7.0f}  median {median:7.0f}  limit {limit:4d}"
+            f"  ratio {best / limit:5.2f} {verdict:<4} {extra}")  # fmt: skip
+
+
+async def measure(app: Any, client: httpx.AsyncClient, pupil: uuid.UUID, provider: str) -> None:
+    from ap_reporting.ui.cache import PageCache
+
+    year = f"from={TODAY - timedelta(days=364)}&to={TODAY}"
+    officer = {"Authorization": f"Bearer {issue_token(SECRET, sub='bench', role='la_officer')}"}
+    print(f"report times, best and median of {ROUNDS} requests (ms; in-process ASGI, this shared"
+          " machine):")  # fmt: skip
+    paths = (f"/v1/outcomes?{year}", f"/v1/costs?{year}&by=commissioner",
+             f"/v1/costs?{year}&by=provider", f"/v1/costs?{year}&by=tier", "/v1/caseload",
+             f"/v1/sufficiency?{year}", f"/v1/providers/{provider}/outcomes?{year}")  # fmt: skip
+    for path in paths:
+        times = [(await timed(client, path, headers=officer))[0] for _ in range(ROUNDS)]
+        name = path.split("?")[0].replace(provider, "{id}")
+        print(line(name + (f" by={path.rsplit('=', 1)[1]}" if "by=" in path else ""),
+                   min(times), statistics.median(times), REPORT_LIMIT_MS))  # fmt: skip
+    print(f"page times (ms): built = the page cache emptied before each of {ROUNDS} requests;"
+          " cached = the next request")  # fmt: skip
+    for path in (f"/ui/?{year}", f"/ui/money?{year}", f"/ui/outcomes?{year}",
+                 "/ui/actions", f"/ui/pupils/{pupil}", f"/ui/providers/{provider}?{year}",
+                 f"/ui/money?{year}&format=xlsx"):  # fmt: skip
+        built, cached = [], []
+        for _ in range(ROUNDS):
+            app.state.ui_pages = PageCache()
+            built.append((await timed(client, path))[0])
+            ms, size = await timed(client, path)
+            cached.append(ms)
+        name = path.split("?")[0] + ("?format=xlsx" if "xlsx" in path else "")
+        name = name.replace(str(pupil), "{id}").replace(provider, "{id}")
+        print(line(name, min(built), statistics.median(built), PAGE_LIMIT_MS,
+                   f"cached median {statistics.median(cached):4.0f} ({size:,} bytes)"))  # fmt: skip
 
 
 async def main() -> None:
@@ -181,31 +262,12 @@ async def main() -> None:
             kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
         ))  # fmt: skip
         async with app.router.lifespan_context(app):
-            _, pupil = await fill(app.state.runtime.pool)
+            provider, pupil = await fill(app.state.runtime.pool)
             cookie = {"ap_session": issue_token(SECRET, sub="bench", role="la_officer")}
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench",
                                          cookies=cookie) as client:  # fmt: skip
-                year = f"from={TODAY - timedelta(days=364)}&to={TODAY}"
-                print(
-                    f"page times, {ROUNDS} requests each (ms; in-process ASGI, this machine;"
-                    " the first\nbuilds the page, the rest come from the page cache until an"
-                    " event):"
-                )
-                for path in (f"/ui/?{year}", f"/ui/money?{year}", f"/ui/outcomes?{year}",
-                             "/ui/actions", f"/ui/pupils/{pupil}",
-                             f"/ui/money?{year}&format=xlsx"):  # fmt: skip
-                    times = []
-                    for _ in range(ROUNDS):
-                        t = time.perf_counter()
-                        r = await client.get(path)
-                        times.append((time.perf_counter() - t) * 1000)
-                        assert r.status_code == 200, (path, r.status_code, r.text[:200])
-                    name = path.split("?")[0] + ("?format=xlsx" if "xlsx" in path else "")
-                    name = name if len(name) < 28 else "/ui/pupils/{id}"
-                    print(f"  {name:<24} first (built) {times[0]:7.0f}"
-                          f"   then (cached) median {statistics.median(times[1:]):5.0f}"
-                          f" max {max(times[1:]):5.0f}   ({len(r.content):,} bytes)")  # fmt: skip
+                await measure(app, client, pupil, provider)
     finally:
         infra.close()
 

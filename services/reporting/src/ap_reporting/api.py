@@ -10,7 +10,7 @@ from ap_chassis.bounds import Day
 from ap_chassis.errors import InvalidCommandError
 from fastapi import APIRouter, Depends, Query, Request
 
-from . import access, disclosure, projection, reports, repository
+from . import access, disclosure, projection, report_queries, reports, repository
 from .destinations import destination_flags
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -109,8 +109,7 @@ async def costs(
     """What AP cost in the period, by commissioner, provider or tier (the api.md cost rule)."""
     _period(start, end)
     async with request.app.state.runtime.pool.acquire() as conn:
-        facts = await repository.placement_facts_between(conn, start, end)
-    rows = reports.cost_rows(facts, start, end, by)
+        rows = await report_queries.cost_rows(conn, start, end, by)
     unknown = sum(r["placements_cost_unknown"] for r in rows)
     answer = {"from": start.isoformat(), "to": end.isoformat(), "by": by, "rows": rows,
               "placements_cost_unknown": unknown}  # fmt: skip
@@ -122,7 +121,6 @@ async def outcomes(request: Request, principal: Aggregates, start: From, end: To
     """Reintegrations (and how many were sustained), attendance, destinations by group."""
     _period(start, end)
     async with request.app.state.runtime.pool.acquire() as conn:
-        events = await repository.outcome_events(conn, start, end)
-    answer = {"from": start.isoformat(), "to": end.isoformat(),
-              **reports.outcomes_summary(events, start, end)}  # fmt: skip
+        summary = await report_queries.outcomes_summary(conn, start, end)
+    answer = {"from": start.isoformat(), "to": end.isoformat(), **summary}
     return disclosure.for_role(principal.role, "outcomes", answer)

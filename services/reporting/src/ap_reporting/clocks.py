@@ -40,7 +40,7 @@ class ClockSettings(BaseSettings):
     sustainment_window_weeks: int = Field(default=12, ge=1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Clock:
     kind: str
     pupil_id: str
@@ -174,4 +174,29 @@ def all_clocks(
                 pupil, events_by_pupil.get(pupil, []), facts_by_pupil.get(pupil, []), **kwargs
             )
         )
-    return sorted(out, key=lambda c: (c.since, c.kind, c.pupil_id))
+    return sorted(out, key=lambda c: (c.since, c.kind, c.pupil_id, c.placement_id or "", c.detail))
+
+
+ClockRow = tuple[str, str, date | None, str | None, str | None, str | None, date | None]
+
+
+def from_rows(rows: Iterable[Any], *, today: date, calendar: SchoolCalendar) -> list[Clock]:
+    """The action list from the rows report_queries.clock_rows finds in SQL: the same clocks
+    `all_clocks` gives, the longest overdue first. Only the sixth school day is counted here,
+    from the calendar (once per exclusion date)."""
+    sixth: dict[date, date] = {}
+    out: list[Clock] = []
+    row: ClockRow
+    for row in rows:
+        kind, pupil, since, detail, placement, provider, excluded = row
+        if kind != "sixth_day":
+            assert since is not None and detail is not None  # SQL writes both for these kinds
+            out.append(Clock(kind, pupil, since, detail, placement, provider))
+            continue
+        assert excluded is not None
+        due = sixth.get(excluded) or sixth.setdefault(
+            excluded, calendar.add_school_days(excluded, 6)
+        )
+        if today > due:
+            out.append(Clock(kind, pupil, due, f"excluded {excluded}, due {due}"))
+    return sorted(out, key=lambda c: (c.since, c.kind, c.pupil_id, c.placement_id or "", c.detail))

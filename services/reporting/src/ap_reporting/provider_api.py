@@ -14,10 +14,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from . import provider_repository as repo
+from . import report_queries
 from .provider_figures import settings, suppress, to_csv
 from .provider_outcomes import provider_outcomes
 from .provider_view import ProviderView, project_provider
-from .sufficiency import sufficiency
+from .sufficiency import answer
 
 router = APIRouter(prefix="/v1", tags=["providers"])
 From = Annotated[date, Query(alias="from", description="first day of the period")]
@@ -97,8 +98,7 @@ async def sufficiency_report(
     pupils waiting on the last day, places offered against used per provider."""
     _period(start, end)
     async with request.app.state.runtime.pool.acquire() as conn:
-        events = await repo.journey_events_of_pupils(conn, None)
-        births = await repo.dates_of_birth(conn, None)
+        counts = await report_queries.sufficiency_counts(conn, start, end)
         held = await repo.provider_events(conn, None)
     by_provider: dict[str, list[Any]] = {}
     for e in held:
@@ -106,6 +106,6 @@ async def sufficiency_report(
     views = {p: project_provider(p, evs) for p, evs in by_provider.items()}
     figures = {
         "from": start.isoformat(), "to": end.isoformat(),
-        **sufficiency(events, births, {p: v for p, v in views.items() if v.known}, start, end),
+        **answer(counts, {p: v for p, v in views.items() if v.known}, start, end),
     }  # fmt: skip
     return _answer(figures, principal, format, "sufficiency")

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -95,13 +96,3 @@ async def pupils_of_provider(conn: asyncpg.Connection, provider_id: UUID) -> lis
         "SELECT DISTINCT pupil_id FROM placement_facts WHERE provider_id = $1", str(provider_id)
     )
     return [r["pupil_id"] for r in rows]
-
-
-async def dates_of_birth(conn: asyncpg.Connection, pupil_ids: list[UUID] | None) -> dict[str, date]:
-    """Dates of birth, only to derive each pupil's phase (school year); never answered."""
-    rows = await conn.fetch(
-        "SELECT pupil_id, details->>'date_of_birth' AS dob FROM pupil_identity"
-        " WHERE ($1::uuid[] IS NULL OR pupil_id = ANY($1)) AND details ? 'date_of_birth'",
-        pupil_ids,
-    )
-    return {str(r["pupil_id"]): date.fromisoformat(r["dob"]) for r in rows if r["dob"]}

@@ -12,6 +12,7 @@ question: the referral date for demand, the last day for supply; `unknown` witho
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,24 @@ from .projection import JourneyEvent
 from .provider_figures import phase_of, spread
 from .provider_view import ProviderView
 from .reports import days_inside, placements_of
+
+Key = tuple[int, str]  # (tier, phase)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """The counts the answer is made from (report_queries.sufficiency_counts gives them from SQL):
+    pupils referred in the period, days to decision and to placement start, pupils waiting on the
+    last day, per (tier, phase); pupils referred per (month, tier, phase); pupils in each
+    provider's places on the last day per (provider, tier, phase)."""
+
+    referrals: dict[Key, int]
+    to_decision: dict[Key, list[int]]
+    to_start: dict[Key, list[int]]
+    waiting: dict[Key, int]
+    waiting_pupils: int
+    monthly: dict[tuple[str, int, str], int]
+    used: dict[tuple[str, int, str], int]
 
 
 def sufficiency(
@@ -28,6 +47,16 @@ def sufficiency(
     start: date,
     end: date,
 ) -> dict[str, Any]:
+    return answer(demand(events_by_pupil, dates_of_birth, start, end), providers, start, end)
+
+
+def demand(
+    events_by_pupil: Mapping[str, Sequence[JourneyEvent]],
+    dates_of_birth: Mapping[str, date],
+    start: date,
+    end: date,
+) -> Demand:
+    """The counts from every pupil's journey events, in Python."""
     referrals: dict[tuple[int, str], set[str]] = defaultdict(set)
     monthly: dict[tuple[str, int, str], set[str]] = defaultdict(set)
     to_decision: dict[tuple[int, str], list[int]] = defaultdict(list)
@@ -75,22 +104,36 @@ def sufficiency(
             if days_inside(fact, end, end):
                 used[(fact.provider_id, fact.tier, phase_of(dob, end))].add(pupil)
 
-    keys = sorted(set(referrals) | set(waiting), key=str)
+    return Demand(
+        referrals={k: len(v) for k, v in referrals.items()},
+        to_decision=dict(to_decision), to_start=dict(to_start),
+        waiting={k: len(v) for k, v in waiting.items()},
+        waiting_pupils=len({p for v in waiting.values() for p in v}),
+        monthly={k: len(v) for k, v in monthly.items()},
+        used={k: len(v) for k, v in used.items()},
+    )  # fmt: skip
+
+
+def answer(
+    d: Demand, providers: Mapping[str, ProviderView], start: date, end: date
+) -> dict[str, Any]:
+    """The sufficiency answer from the counts and the providers' stated capacity."""
+    keys = sorted(set(d.referrals) | set(d.waiting), key=str)
     demand = [
         {
-            "tier": tier, "phase": phase, "pupils": len(referrals[(tier, phase)]),
-            "referrals": len(referrals[(tier, phase)]),
-            "referral_to_decision": spread(to_decision[(tier, phase)]),
-            "referral_to_placement_start": spread(to_start[(tier, phase)]),
-            "waiting_now": {"pupils": len(waiting[(tier, phase)])},
+            "tier": tier, "phase": phase, "pupils": d.referrals.get((tier, phase), 0),
+            "referrals": d.referrals.get((tier, phase), 0),
+            "referral_to_decision": spread(d.to_decision.get((tier, phase), [])),
+            "referral_to_placement_start": spread(d.to_start.get((tier, phase), [])),
+            "waiting_now": {"pupils": d.waiting.get((tier, phase), 0)},
         }
         for tier, phase in keys
     ]  # fmt: skip
     by_month = [
-        {"month": m, "tier": t, "phase": p, "pupils": len(v), "referrals": len(v)}
-        for (m, t, p), v in sorted(monthly.items(), key=str)
+        {"month": m, "tier": t, "phase": p, "pupils": n, "referrals": n}
+        for (m, t, p), n in sorted(d.monthly.items(), key=str)
     ]
-    supply_keys = set(used)
+    supply_keys = set(d.used)
     for view in providers.values():
         supply_keys.update((view.provider_id, c[0], c[1]) for c in view.capacity)
     supply = []
@@ -99,8 +142,8 @@ def sufficiency(
         supply.append({
             "provider_id": provider_id, "tier": tier, "phase": phase,
             "places_offered": stated.places(tier, phase, end) if stated else None,
-            "places_used": len(used[(provider_id, tier, phase)]),
-            "pupils": len(used[(provider_id, tier, phase)]),
+            "places_used": d.used.get((provider_id, tier, phase), 0),
+            "pupils": d.used.get((provider_id, tier, phase), 0),
         })  # fmt: skip
     flags = {
         v.provider_id: sum(
@@ -112,9 +155,9 @@ def sufficiency(
         "as_of": end.isoformat(),
         "demand": demand,
         "by_month": by_month,
-        "referral_to_decision": spread(x for v in to_decision.values() for x in v),
-        "referral_to_placement_start": spread(x for v in to_start.values() for x in v),
-        "waiting_now": {"pupils": len({p for v in waiting.values() for p in v})},
+        "referral_to_decision": spread(x for v in d.to_decision.values() for x in v),
+        "referral_to_placement_start": spread(x for v in d.to_start.values() for x in v),
+        "waiting_now": {"pupils": d.waiting_pupils},
         "supply": supply,
         "beyond_capacity_flags": {k: n for k, n in sorted(flags.items()) if n},
     }

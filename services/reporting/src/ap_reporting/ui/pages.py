@@ -14,6 +14,7 @@ from .. import reports
 from ..clocks import CLOCK_TITLES, FULL_TIME_SESSIONS, Clock
 from ..destinations import GROUPS
 from ..projection import JourneyEvent
+from ..report_queries import MoneyFigures, OutcomeSplits, OverviewFigures
 from ..reports import PlacementFact
 from . import charts
 from .tables import Cell, Table, pounds, rate
@@ -177,44 +178,66 @@ def overview(
     today: date,
     filters: Filters,
 ) -> Page:
+    """The overview from placements in Python."""
+    return overview_page(overview_figures(today_facts, period_facts, providers, dual, today,
+                                          filters), providers)  # fmt: skip
+
+
+def overview_figures(
+    today_facts: Sequence[PlacementFact],
+    period_facts: Sequence[PlacementFact],
+    providers: Mapping[str, Mapping[str, Any]],
+    dual: set[str],
+    today: date,
+    filters: Filters,
+) -> OverviewFigures:
+    """The overview's figures by Python (report_queries.overview_figures: the same from SQL)."""
+    now = [f for f in today_facts if reports.days_inside(f, today, today)]
+    return OverviewFigures(
+        pupils=len({f.pupil_id for f in now}),
+        unregistered=len({f.pupil_id for f in now
+                          if providers.get(f.provider_id, {}).get("registered") is False}),
+        part_time=len({f.pupil_id for f in now
+                       if (f.sessions_per_week or 10) < FULL_TIME_SESSIONS}),
+        dual=len({f.pupil_id for f in now if f.placement_id in dual}),
+        by_tier=counts(now, lambda f: str(f.tier)),
+        by_commissioner=counts(now, lambda f: f.commissioner),
+        by_provider=counts(now, lambda f: f.provider_id),
+        weekly=weekly_caseload(period_facts, weeks(filters.start, filters.end)),
+    )  # fmt: skip
+
+
+def unregistered_providers(providers: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    return [k for k, v in providers.items() if v.get("registered") is False]
+
+
+def overview_page(figures: OverviewFigures, providers: Mapping[str, Mapping[str, Any]]) -> Page:
     """The city now: pupils in AP today, and the weekly caseload over the period."""
     page = Page("The city now")
-    now = [f for f in today_facts if reports.days_inside(f, today, today)]
-    pupils = {f.pupil_id for f in now}
-    unregistered = {
-        f.pupil_id for f in now if providers.get(f.provider_id, {}).get("registered") is False
-    }
-    part_time = {f.pupil_id for f in now if (f.sessions_per_week or 10) < FULL_TIME_SESSIONS}
-    dual_pupils = {f.pupil_id for f in now if f.placement_id in dual}
     page.figures = [
-        ("in-ap", "Pupils in AP today", str(len(pupils))),
-        ("registered", "In registered provision", str(len(pupils - unregistered))),
-        ("unregistered", "In unregistered provision", str(len(unregistered))),
-        ("part-time", "On part-time timetables", str(len(part_time))),
-        ("dual", "Dual registered", str(len(dual_pupils))),
+        ("in-ap", "Pupils in AP today", str(figures.pupils)),
+        ("registered", "In registered provision", str(figures.pupils - figures.unregistered)),
+        ("unregistered", "In unregistered provision", str(figures.unregistered)),
+        ("part-time", "On part-time timetables", str(figures.part_time)),
+        ("dual", "Dual registered", str(figures.dual)),
     ]
     page.figure_basis = {
         fid: (int(v),) for fid, _, v in page.figures
     }  # each figure is a count of pupils
-
-    def by(key: Callable[[PlacementFact], str]) -> list[dict[str, Any]]:
-        return counts(now, key)
-
     page.tables += [
         _pupil_table(
-            "by-tier", "Pupils in AP today by tier", by(lambda f: str(f.tier)),
-            lambda k: f"Tier {k}",
+            "by-tier", "Pupils in AP today by tier", figures.by_tier, lambda k: f"Tier {k}",
         ),
         _pupil_table(
-            "by-commissioner", "Pupils in AP today by commissioner",
-            by(lambda f: f.commissioner), commissioner_label,
+            "by-commissioner", "Pupils in AP today by commissioner", figures.by_commissioner,
+            commissioner_label,
         ),
         _pupil_table(
-            "by-provider", "Pupils in AP today by provider", by(lambda f: f.provider_id),
+            "by-provider", "Pupils in AP today by provider", figures.by_provider,
             lambda k: provider_name(providers, k),
         ),
     ]  # fmt: skip
-    weekly = weekly_caseload(period_facts, weeks(filters.start, filters.end))
+    weekly = figures.weekly
     table = Table(
         "weekly-caseload",
         "Pupils in AP each week (week beginning)",
@@ -240,22 +263,48 @@ def overview(
 def money(
     facts: Sequence[PlacementFact], providers: Mapping[str, Mapping[str, Any]], filters: Filters
 ) -> Page:
-    """Cost in the period by commissioner, provider and tier (the cost rule), monthly spend."""
+    """The money page from placements, by the cost rule in Python."""
+    return money_page(money_figures(facts, filters), providers)
+
+
+def money_figures(facts: Sequence[PlacementFact], filters: Filters) -> MoneyFigures:
+    """The money page's figures by Python (report_queries.money_figures: the same from SQL)."""
     start, end = filters.start, filters.end
+
+    def pupils(first: date, last: date) -> int:
+        return len({f.pupil_id for f in facts if reports.days_inside(f, first, last)})
+
+    by_commissioner, by_provider, by_tier = (
+        reports.cost_rows(facts, start, end, by) for by in ("commissioner", "provider", "tier")
+    )
+    return MoneyFigures(
+        by_commissioner,
+        by_provider,
+        by_tier,
+        pupils=pupils(start, end),
+        monthly=[
+            (first, known_total(reports.cost_rows(facts, first, last, "tier")), pupils(first, last))
+            for first, last in months(start, end)
+        ],
+    )
+
+
+def money_page(figures: MoneyFigures, providers: Mapping[str, Mapping[str, Any]]) -> Page:
+    """Cost in the period by commissioner, provider and tier (the cost rule), monthly spend."""
     page = Page("Money")
-    by_commissioner = reports.cost_rows(facts, start, end, "commissioner")
+    by_commissioner = figures.by_commissioner
     total = known_total(by_commissioner)
-    pupils = {f.pupil_id for f in facts if reports.days_inside(f, start, end)}
+    pupils = figures.pupils
     page.figures = [
         ("total-cost", "Cost in the period", pounds(total) or "n/a"),
-        ("pupils", "Pupils placed in the period", str(len(pupils))),
+        ("pupils", "Pupils placed in the period", str(pupils)),
         (
             "cost-per-pupil",
             "Cost per pupil",
-            (pounds(round(total / len(pupils))) if pupils else None) or "n/a",
+            (pounds(round(total / pupils)) if pupils else None) or "n/a",
         ),
     ]
-    page.figure_basis = dict.fromkeys(("total-cost", "pupils", "cost-per-pupil"), (len(pupils),))
+    page.figure_basis = dict.fromkeys(("total-cost", "pupils", "cost-per-pupil"), (pupils,))
     page.tables += [
         _cost_table(
             "cost-by-commissioner", "Cost by commissioner", by_commissioner, commissioner_label
@@ -263,15 +312,10 @@ def money(
         _cost_table(
             "cost-by-provider",
             "Cost by provider",
-            reports.cost_rows(facts, start, end, "provider"),
+            figures.by_provider,
             lambda k: provider_name(providers, k),
         ),
-        _cost_table(
-            "cost-by-tier",
-            "Cost by tier",
-            reports.cost_rows(facts, start, end, "tier"),
-            lambda k: f"Tier {k}",
-        ),
+        _cost_table("cost-by-tier", "Cost by tier", figures.by_tier, lambda k: f"Tier {k}"),
         _cost_table(
             "school-spend",
             "Each school's commissioned spend",
@@ -279,16 +323,7 @@ def money(
             commissioner_label,
         ),
     ]
-    monthly = []
-    for first, last in months(start, end):
-        rows = reports.cost_rows(facts, first, last, "tier")
-        monthly.append(
-            (
-                first,
-                known_total(rows),
-                len({f.pupil_id for f in facts if reports.days_inside(f, first, last)}),
-            )
-        )
+    monthly = figures.monthly
     table = Table(
         "monthly-spend",
         "Spend each month",
@@ -318,10 +353,11 @@ def _attribute(
     facts: Sequence[PlacementFact],
     key: Callable[[PlacementFact], str],
 ) -> dict[str, list[JourneyEvent]]:
-    """Outcome events grouped by a key of the placement they belong to (else the pupil's latest)."""
+    """Outcome events grouped by a key of the placement they belong to (else the pupil's latest:
+    the last to start, the greater placement id on the same day, as report_queries picks it)."""
     by_placement = {f.placement_id: f for f in facts}
     latest: dict[str, PlacementFact] = {}
-    for f in sorted(facts, key=lambda f: f.start_date):
+    for f in sorted(facts, key=lambda f: (f.start_date, f.placement_id)):
         latest[f.pupil_id] = f
     groups: dict[str, list[JourneyEvent]] = defaultdict(list)
     for e in events:
@@ -377,11 +413,31 @@ def outcomes(
     providers: Mapping[str, Mapping[str, Any]],
     filters: Filters,
 ) -> Page:
-    """Attendance, reintegrations (sustained), destinations by group: overall, per provider,
-    per tier, each from `reports.outcomes_summary` over the events that belong to the group."""
+    """The outcomes page from events and placements, in Python."""
+    return outcomes_page(outcome_splits(events, facts, filters), providers)
+
+
+def outcome_splits(
+    events: Sequence[JourneyEvent], facts: Sequence[PlacementFact], filters: Filters
+) -> OutcomeSplits:
+    """`reports.outcomes_summary` over all the events and over the events that belong to each
+    provider and tier (report_queries.outcome_splits: the same from SQL)."""
     start, end = filters.start, filters.end
+    return OutcomeSplits(
+        reports.outcomes_summary(events, start, end),
+        *(
+            {k: reports.outcomes_summary(evs, start, end)
+             for k, evs in _attribute(events, facts, key).items()}
+            for key in (lambda f: f.provider_id, lambda f: str(f.tier))
+        ),
+    )  # fmt: skip
+
+
+def outcomes_page(splits: OutcomeSplits, providers: Mapping[str, Mapping[str, Any]]) -> Page:
+    """Attendance, reintegrations (sustained), destinations by group: overall, per provider,
+    per tier."""
     page = Page("Outcomes")
-    overall = reports.outcomes_summary(events, start, end)
+    overall = splits.overall
     dest = overall["destinations"]
     known = _confirmed(dest)
     page.figures = [
@@ -417,22 +473,18 @@ def outcomes(
             basis={1: (1,), 2: (1,)},
         )
     )
-    splits: list[tuple[str, str, Callable[[PlacementFact], str], Callable[[str], str]]] = [
-        ("outcomes-by-provider", "Outcomes by provider", lambda f: f.provider_id,
+    tables: list[tuple[str, str, dict[str, dict[str, Any]], Callable[[str], str]]] = [
+        ("outcomes-by-provider", "Outcomes by provider", splits.by_provider,
          lambda k: provider_name(providers, k)),
-        ("outcomes-by-tier", "Outcomes by tier", lambda f: str(f.tier), lambda k: f"Tier {k}"),
+        ("outcomes-by-tier", "Outcomes by tier", splits.by_tier, lambda k: f"Tier {k}"),
     ]  # fmt: skip
-    for tid, caption, key, label in splits:
-        groups = _attribute(events, facts, key)
+    for tid, caption, groups, label in tables:
         page.tables.append(
             Table(
                 tid,
                 caption,
                 OUTCOME_HEADERS,
-                [
-                    _outcome_row(label(k), k, reports.outcomes_summary(evs, start, end))
-                    for k, evs in sorted(groups.items())
-                ],
+                [_outcome_row(label(k), k, summary) for k, summary in sorted(groups.items())],
                 numeric=frozenset(range(2, 10)),
                 basis=OUTCOME_BASIS,
                 links={1: "/ui/providers/"} if tid == "outcomes-by-provider" else {},

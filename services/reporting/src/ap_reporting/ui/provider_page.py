@@ -11,11 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from .. import provider_repository as repo
-from .. import repository
+from .. import report_queries, repository
 from ..provider_figures import settings, suppress
 from ..provider_outcomes import provider_outcomes
 from ..provider_view import project_provider
-from ..sufficiency import sufficiency
+from ..sufficiency import Demand, answer
 from . import pages, routes
 from .tables import Cell, Table
 
@@ -88,13 +88,13 @@ async def provider(
             raise routes.UiError(404, "no such provider")
         pupils = await repo.pupils_of_provider(conn, pid)
         events = await repo.journey_events_of_pupils(conn, pupils)
-        births = await repo.dates_of_birth(conn, pupils)
+        used = await report_queries.places_used(conn, filters.end, str(pid))
         providers = await repository.all_providers(conn)
     start, end = filters.start, filters.end
     figures = {**provider_outcomes(str(pid), events, start, end),
                "inspection": view.inspection and {"judgement_text": view.inspection[2]},
                "beyond_capacity_flags": len(view.capacity_flags)}  # fmt: skip
-    supply = sufficiency(events, births, {str(pid): view}, start, end)["supply"]
+    supply = answer(Demand({}, {}, {}, {}, 0, {}, used), {str(pid): view}, start, end)["supply"]
     supply = [s for s in supply if s["provider_id"] == str(pid)]
     if principal.role != "la_officer":  # as the API: figures leaving the LA are suppressed
         figures, supply = suppress(figures), suppress(supply)

@@ -1,7 +1,6 @@
 """The web pages under /ui/ (api.md "Web pages"): sign-in, overview, money, outcomes, action
 list, a pupil's journey. Same roles and scoping as the API; every table downloads as CSV/XLSX."""
 
-import asyncio
 import functools
 import secrets
 from collections.abc import Awaitable, Callable
@@ -21,8 +20,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
-from .. import access, repository
-from ..clocks import ClockSettings, all_clocks, pupil_clocks
+from .. import access, report_queries, repository
+from ..clocks import ClockSettings, from_rows, pupil_clocks
 from ..reports import PlacementFact
 from . import cache, pages, queries, session, suppression
 from .session import SESSION, SignInRequiredError, principal_of
@@ -198,6 +197,21 @@ def _scope(
     return facts
 
 
+def fact_scope(
+    principal: Principal, filters: pages.Filters, *, spend: bool = False
+) -> report_queries.FactScope:
+    """`_scope` and `Filters.keeps` as SQL conditions (report_queries): a school its own pupils
+    (its commissioned spend, on the money page), a provider its own placements."""
+    own: dict[str, str] = {}
+    if principal.role == "school":
+        own = {"own_spend" if spend else "own_school": principal.urn or ""}
+    elif principal.role == "provider":
+        own = {"own_provider": principal.provider_id or ""}
+    return report_queries.FactScope(
+        filters.tier, filters.commissioner, filters.provider, filters.school, **own
+    )
+
+
 def _respond(
     request: Request,
     principal: Principal,
@@ -320,13 +334,11 @@ async def overview(request: Request, filters: PeriodFilters, export: Exports) ->
     today = date.today()
 
     async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
-        facts = await repository.placement_facts_between(
-            conn, min(filters.start, today), max(filters.end, today)
-        )
-        facts = [f for f in _scope(principal, facts) if filters.keeps(f)]
-        now = [f for f in facts if f.start_date <= today and (f.end_date or today) >= today]
-        dual = await queries.dual_registered(conn, [f.placement_id for f in now])
-        return await asyncio.to_thread(pages.overview, now, facts, providers, dual, today, filters)
+        figures = await report_queries.overview_figures(
+            conn, today, filters.start, filters.end, pages.weeks(filters.start, filters.end),
+            pages.unregistered_providers(providers), fact_scope(principal, filters),
+        )  # fmt: skip
+        return pages.overview_page(figures, providers)
 
     return await _serve(request, "overview", filters, export, build)
 
@@ -335,9 +347,11 @@ async def overview(request: Request, filters: PeriodFilters, export: Exports) ->
 @guarded
 async def money(request: Request, filters: PeriodFilters, export: Exports) -> Response:
     async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
-        facts = await repository.placement_facts_between(conn, filters.start, filters.end)
-        facts = [f for f in _scope(principal, facts, spend=True) if filters.keeps(f)]
-        return await asyncio.to_thread(pages.money, facts, providers, filters)
+        figures = await report_queries.money_figures(
+            conn, filters.start, filters.end, pages.months(filters.start, filters.end),
+            fact_scope(principal, filters, spend=True),
+        )  # fmt: skip
+        return pages.money_page(figures, providers)
 
     return await _serve(request, "money", filters, export, build)
 
@@ -346,13 +360,9 @@ async def money(request: Request, filters: PeriodFilters, export: Exports) -> Re
 @guarded
 async def outcomes(request: Request, filters: PeriodFilters, export: Exports) -> Response:
     async def build(conn: Any, principal: Principal, providers: Any) -> pages.Page:
-        events = await repository.outcome_events(conn, filters.start, filters.end)
-        pupils = sorted({UUID(str(e.data["pupil_id"])) for e in events if e.data.get("pupil_id")})
-        facts = await queries.facts_of(conn, pupils)
-        if filters.narrowed:
-            kept = {f.pupil_id for f in facts if filters.keeps(f)}
-            events = [e for e in events if str(e.data.get("pupil_id")) in kept]
-        return await asyncio.to_thread(pages.outcomes, events, facts, providers, filters)
+        narrow = fact_scope(principal, filters) if filters.narrowed else None
+        splits = await report_queries.outcome_splits(conn, filters.start, filters.end, narrow)
+        return pages.outcomes_page(splits, providers)
 
     return await _serve(request, "outcomes", filters, export, build)
 
@@ -366,22 +376,20 @@ async def actions(request: Request, filters: ScopeFilters, export: Exports) -> R
             pupils = await queries.pupils_of_school(conn, principal.urn)
         elif principal.role == "provider" and principal.provider_id:
             pupils = await queries.pupils_of_provider(conn, principal.provider_id)
-        events = await queries.clock_events(conn, pupils, filters.end)
-        facts = await queries.clock_facts(conn, pupils, filters.end)
-        facts = _scope(principal, facts) if principal.role == "provider" else facts
-        if filters.narrowed:
-            kept = {f.pupil_id for f in facts if filters.keeps(f)}
-            events = {p: e for p, e in events.items() if p in kept}
-            facts = [f for f in facts if f.pupil_id in kept]
-        by_pupil: dict[str, list[PlacementFact]] = {}
-        for f in facts:
-            by_pupil.setdefault(f.pupil_id, []).append(f)
-        clocks = await asyncio.to_thread(
-            functools.partial(
-                all_clocks, events, by_pupil, today=filters.end, calendar=default_calendar(),
-                registered=_registered(providers), limits=ClockSettings(),
-            )
+        today, calendar, limits = filters.end, default_calendar(), ClockSettings()
+        half_term = calendar.last_complete_half_term(today)
+        narrow = report_queries.FactScope(
+            filters.tier, filters.commissioner, filters.provider, filters.school
+        )
+        rows = await report_queries.clock_rows(
+            conn, today, half_term,
+            (7 * limits.review_weeks, 7 * limits.part_time_limit_weeks,
+             7 * limits.sustainment_window_weeks),
+            [k for k, registered in _registered(providers).items() if not registered], pupils,
+            (principal.provider_id or "") if principal.role == "provider" else None,
+            narrow if filters.narrowed else None,
         )  # fmt: skip
+        clocks = from_rows(rows, today=today, calendar=calendar)
         page = pages.actions(clocks, providers, pupil_links=principal.role in PAGE_ROLES["pupil"])
         page.notes.append(_calendar_note())
         return page
@@ -393,8 +401,8 @@ async def _serve(
     request: Request, name: str, filters: pages.Filters, export: Export, build: Builder
 ) -> Response:
     """Sign-in and role check, then the page built for this scope and these filters unless
-    the read model has moved on since (cache.py). Builders run the report arithmetic in a worker
-    thread, so a big page never holds the event loop (consumers, health, other requests)."""
+    the read model has moved on since (cache.py). Builders have the figures computed in SQL
+    (report_queries.py), so a big page moves a few rows, not every placement and event."""
     principal, token = await _signed_in(request, name)
     async with request.app.state.runtime.pool.acquire() as conn:
         providers = await repository.all_providers(conn)
