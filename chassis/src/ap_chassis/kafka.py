@@ -4,16 +4,19 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from ap_schemas import topics
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.kafka.security import parse_security
+from opentelemetry.propagate import extract, inject
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import SpanKind, set_span_in_context
 
 from .kafka_security import broker_security
-from .outbox import EndOffsets, OutboxRow
+from .outbox import EndOffsets, OutboxRow, Publish
 from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -33,17 +36,47 @@ def create_broker(settings: ServiceSettings, tracer_provider: TracerProvider) ->
     )
 
 
-def relay_publisher(broker: KafkaBroker):  # type: ignore[no-untyped-def]
-    """The relay's publish: enqueue a row and return the broker's acknowledgement to await."""
+def relay_producer(settings: ServiceSettings) -> AIOKafkaProducer:
+    """The relay's own raw aiokafka producer: the broker's connection, acks and security, without
+    FastStream's per-message middleware; rows sent together share produce requests."""
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        acks="all",
+        enable_idempotence=False,  # Tansu lacks it
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+        client_id=f"{settings.service_name}-relay",
+        linger_ms=2,  # a batch's rows are handed over in one go: fill produce requests
+        max_batch_size=256 * 1024,
+        **parse_security(broker_security()),
+    )
+
+
+def relay_publisher(producer: AIOKafkaProducer, tracer_provider: TracerProvider) -> Publish:
+    """The relay's publish: enqueue a row under a PRODUCER span that continues the request's trace
+    (the row's headers); return the acknowledgement, which ends the span when it arrives."""
+    tracer = tracer_provider.get_tracer(__name__)
 
     async def publish(row: OutboxRow) -> Awaitable[object]:
-        return await broker.publish(
-            row.value,
-            row.topic,
-            key=row.key.encode(),
-            headers=dict(row.headers),
-            no_confirm=True,
+        span = tracer.start_span(
+            f"{row.topic} publish",
+            context=extract(row.headers),
+            kind=SpanKind.PRODUCER,
+            attributes={"messaging.system": "kafka", "messaging.destination.name": row.topic},
         )
+        headers = dict(row.headers)
+        inject(headers, context=set_span_in_context(span))  # consumers continue under it
+        try:
+            ack: asyncio.Future[object] = await producer.send(
+                row.topic,
+                row.value,
+                key=row.key.encode(),
+                headers=[(k, v.encode()) for k, v in headers.items()],
+            )
+        except BaseException:
+            span.end()
+            raise
+        ack.add_done_callback(lambda _: span.end())
+        return ack
 
     return publish
 

@@ -14,8 +14,7 @@ import asyncpg
 from ap_schemas.codec import encode
 from ap_schemas.envelope import CONTENT_TYPE, CloudEvent
 from ap_schemas.events import BY_TYPE, EventData
-from opentelemetry import context as otel_context
-from opentelemetry.propagate import extract, inject
+from opentelemetry.propagate import inject
 
 log = logging.getLogger(__name__)
 CHANNEL = "outbox"
@@ -46,7 +45,8 @@ class OutboxRow:
 
 
 Publish = Callable[[OutboxRow], Awaitable[Awaitable[object]]]
-"""Hand a row to the producer; the returned awaitable resolves when the broker acknowledged it."""
+"""Hand a row to the producer; the returned awaitable resolves when the broker acknowledged it.
+The publish continues the trace in the row's headers (kafka.relay_publisher)."""
 
 EndOffsets = Callable[[Sequence[str]], Awaitable[dict[str, int]]]
 """The number of records each topic holds on the broker (sum of its partitions' end offsets)."""
@@ -199,15 +199,20 @@ class OutboxRelay:
         if not records:
             return 0
         rows = [OutboxRow(r["id"], r["topic"], r["key"], r["value"], r["headers"]) for r in records]
-        acks = [await self._publish_in_context(row) for row in rows]  # enqueue in order
+        acks = [await self._publish(row) for row in rows]  # enqueue in order: per-key order holds
+        results = await asyncio.gather(*acks, return_exceptions=True)  # acknowledged together
         sent: list[int] = []
-        try:
-            for row, ack in zip(rows, acks, strict=True):
-                self._watch_offset(await ack)
-                sent.append(row.id)
-        finally:
-            await self._mark_sent(sent)
+        failure: BaseException | None = None
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, BaseException):
+                failure = result  # keep it and what follows unsent: republished in order
+                break
+            self._watch_offset(result)
+            sent.append(row.id)
+        await self._mark_sent(sent)
         self._on_published(len(sent))
+        if failure is not None:
+            raise failure
         return len(rows)
 
     def _watch_offset(self, meta: object) -> None:
@@ -225,13 +230,6 @@ class OutboxRelay:
             self._check_due = True
             self._last_offsets.clear()  # the old broker's offsets mean nothing any more
         self._last_offsets[(topic, partition)] = offset
-
-    async def _publish_in_context(self, row: OutboxRow) -> Awaitable[object]:
-        token = otel_context.attach(extract(row.headers))
-        try:
-            return await self._publish(row)
-        finally:
-            otel_context.detach(token)
 
     async def _mark_sent(self, ids: Sequence[int]) -> None:
         if ids:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -27,7 +28,13 @@ from .db import create_pool, ensure_database, migrate
 from .erasure import OnTombstone
 from .guards import RequestGuard
 from .health import HealthMonitor
-from .kafka import create_broker, end_offsets_reader, probe_consumers, relay_publisher
+from .kafka import (
+    create_broker,
+    end_offsets_reader,
+    probe_consumers,
+    relay_producer,
+    relay_publisher,
+)
 from .metrics import Metrics
 from .outbox import OutboxRelay
 from .settings import ServiceSettings
@@ -80,10 +87,25 @@ class Runtime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def run_relay(self) -> None:
+    async def run_relay(self, producer: AIOKafkaProducer) -> None:
+        """Start the relay's producer once the broker answers (retrying), then relay until
+        cancelled; the producer is stopped with it."""
         await self.broker_ready.wait()
         assert self.relay is not None
-        await self.relay.run()
+        delay = 0.5
+        while True:
+            try:
+                await producer.start()
+                break
+            except Exception as exc:
+                log.warning("relay producer not started yet: %s", type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        try:
+            await self.relay.run()
+        finally:
+            with contextlib.suppress(Exception):
+                await producer.stop()
 
 
 def build_app(
@@ -153,10 +175,11 @@ def build_app(
                 )
             )
             if publishes:
+                producer = relay_producer(settings)
                 runtime.relay = OutboxRelay(
                     pool=runtime.pool,
                     dsn=runtime.dsn,
-                    publish=relay_publisher(runtime.broker),
+                    publish=relay_publisher(producer, provider),
                     lock_name=settings.db_name,
                     poll_seconds=settings.relay_poll_seconds,
                     batch_size=settings.relay_batch_size,
@@ -167,7 +190,7 @@ def build_app(
                     on_backlog=metrics.outbox_backlog.set,
                     on_published=metrics.outbox_published.inc,
                 )
-                runtime.tasks.append(asyncio.create_task(runtime.run_relay()))
+                runtime.tasks.append(asyncio.create_task(runtime.run_relay(producer)))
             yield
         finally:
             for task in runtime.tasks:
