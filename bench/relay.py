@@ -1,6 +1,7 @@
 """The outbox relay on a backlog, beside the raw aiokafka producer sending the same rows."""
 
 import asyncio
+import secrets
 import time
 import uuid
 from typing import Any
@@ -33,8 +34,12 @@ async def relay_rate(app: Any, records: list[tuple[str, bytes, bytes]]) -> float
     pool = app.state.runtime.pool
     while await pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"):
         await asyncio.sleep(0.05)  # start from an empty backlog
-    headers = {"content-type": "application/cloudevents+json"}
-    rows = [(uuid.uuid4(), t, k.decode(), v, headers) for t, k, v in records]
+
+    def headers() -> dict[str, str]:  # as a request leaves them: its own trace context
+        trace = f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+        return {"content-type": "application/cloudevents+json", "traceparent": trace}
+
+    rows = [(uuid.uuid4(), t, k.decode(), v, headers()) for t, k, v in records]
     async with pool.acquire() as conn, conn.transaction():
         await conn.executemany(
             "INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)",

@@ -11,9 +11,15 @@ from ap_schemas import topics
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.security import parse_security
-from opentelemetry.propagate import extract, inject
+from opentelemetry.context import Context
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.trace import SpanKind, set_span_in_context
+from opentelemetry.trace import (
+    NonRecordingSpan,
+    SpanContext,
+    SpanKind,
+    TraceFlags,
+    set_span_in_context,
+)
 
 from .kafka_security import broker_security
 from .outbox import EndOffsets, OutboxRow, Publish
@@ -53,24 +59,22 @@ def relay_producer(settings: ServiceSettings) -> AIOKafkaProducer:
 
 def relay_publisher(producer: AIOKafkaProducer, tracer_provider: TracerProvider) -> Publish:
     """The relay's publish: enqueue a row under a PRODUCER span that continues the request's trace
-    (the row's headers); return the acknowledgement, which ends the span when it arrives."""
+    (the row's `traceparent`); return the acknowledgement, which ends the span when it arrives.
+
+    The trace context is read and written by hand: the global propagators cost more than the
+    send itself at thousands of rows a second."""
     tracer = tracer_provider.get_tracer(__name__)
 
     async def publish(row: OutboxRow) -> Awaitable[object]:
         span = tracer.start_span(
-            f"{row.topic} publish",
-            context=extract(row.headers),
-            kind=SpanKind.PRODUCER,
-            attributes={"messaging.system": "kafka", "messaging.destination.name": row.topic},
+            row.topic + " publish", context=_parent(row.headers), kind=SpanKind.PRODUCER
         )
-        headers = dict(row.headers)
-        inject(headers, context=set_span_in_context(span))  # consumers continue under it
+        ctx = span.get_span_context()
+        headers = [(k, v.encode()) for k, v in row.headers.items() if k != TRACEPARENT]
+        headers.append((TRACEPARENT, f"00-{ctx.trace_id:032x}-{ctx.span_id:016x}-01".encode()))
         try:
             ack: asyncio.Future[object] = await producer.send(
-                row.topic,
-                row.value,
-                key=row.key.encode(),
-                headers=[(k, v.encode()) for k, v in headers.items()],
+                row.topic, row.value, key=row.key.encode(), headers=headers
             )
         except BaseException:
             span.end()
@@ -79,6 +83,26 @@ def relay_publisher(producer: AIOKafkaProducer, tracer_provider: TracerProvider)
         return ack
 
     return publish
+
+
+TRACEPARENT = "traceparent"
+
+
+def _parent(headers: dict[str, str]) -> Context | None:
+    """The context a W3C `traceparent` (version 00) names; None when absent or malformed."""
+    parts = headers.get(TRACEPARENT, "").split("-")
+    if len(parts) != 4 or parts[0] != "00" or len(parts[1]) != 32 or len(parts[2]) != 16:
+        return None
+    try:
+        ctx = SpanContext(
+            int(parts[1], 16),
+            int(parts[2], 16),
+            is_remote=True,
+            trace_flags=TraceFlags(int(parts[3], 16) & TraceFlags.SAMPLED),
+        )
+    except ValueError:
+        return None
+    return set_span_in_context(NonRecordingSpan(ctx)) if ctx.is_valid else None
 
 
 def topic_configs(name: str) -> dict[str, str]:
