@@ -46,6 +46,17 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """A pooled connection returned without asyncpg's reset query (advisory unlock, CLOSE ALL,
+    UNLISTEN, RESET ALL): a round trip on every release, for session state the services never
+    leave behind. An open transaction is still rolled back on release. Session state on a
+    pooled connection must be undone by its user (migrate unlocks its lock; prefer SET LOCAL);
+    the relay's lock and LISTEN live on a connection of their own."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 class Pool(asyncpg.Pool):  # type: ignore[misc]
     """A pool whose `acquire` gives up after `acquire_timeout` seconds (TimeoutError -> 503).
 
@@ -63,7 +74,7 @@ async def create_pool(
 ) -> asyncpg.Pool:
     pool = Pool(
         dsn,
-        connection_class=asyncpg.Connection,
+        connection_class=PooledConnection,
         record_class=asyncpg.Record,
         min_size=min_size,
         max_size=max_size,

@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from ap_schemas.codec import encode
@@ -21,17 +22,22 @@ CHANNEL = "outbox"
 
 
 async def append(conn: asyncpg.Connection, *events: CloudEvent[EventData]) -> list[str]:
-    """Add events to the outbox inside the caller's transaction; return their ids."""
-    rows = []
+    """Add events to the outbox inside the caller's transaction and wake the relay at commit,
+    in one statement; return their ids. Rows take ids in the order given."""
+    columns: tuple[list[Any], ...] = ([], [], [], [], [])
     for event in events:
         headers = {"ce_type": event.type, "content-type": CONTENT_TYPE}
         inject(headers)  # the request's W3C trace context, so the relay publishes under it
-        rows.append((event.id, BY_TYPE[event.type].topic, event.subject, encode(event), headers))
-    await conn.executemany(
-        "INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)",
-        rows,
+        row = (event.id, BY_TYPE[event.type].topic, event.subject, encode(event), headers)
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    await conn.execute(
+        "WITH written AS (INSERT INTO outbox (event_id, topic, key, value, headers)"
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::jsonb[]))"
+        " SELECT pg_notify($6, '')",
+        *columns,
+        CHANNEL,
     )
-    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
     return [str(event.id) for event in events]
 
 
