@@ -20,15 +20,25 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 import commands
+import freshness
+import journeys
+import processes
 import relay
+import replay
+import reports
+from ap_chassis.db import database_dsn
 from ap_chassis.infra import provision
 from ap_chassis.kafka import create_topics
-from common import RUN, settings, summary
+from common import RUN, Figure, knob, report, settings, summary
 
-SECTIONS = ("relay", "commands", "freshness", "replay", "reports", "memory")
+SECTIONS = ("idle", "replay", "reports", "memory", "relay", "commands", "freshness")
+CAP = knob("BENCH_CAP", 300)  # seconds any one catch-up may take before it is cut short
+SERVICES = ("referral", "placement", "outcomes", "reporting")
 
 
 @contextlib.asynccontextmanager
@@ -48,6 +58,18 @@ async def main(only: set[str]) -> None:
     started = time.perf_counter()
     try:
         await create_topics(infra.kafka_bootstrap_servers)
+        if "idle" in only:
+            print("idle memory (each service its own process, empty topics)")
+            await idle(infra)
+        if "replay" in only:
+            print("replay from offset 0, side by side")
+            await replays(infra)
+        if "reports" in only:
+            print("reports on a read model built by consuming published journeys")
+            await report_times(infra)
+        if "memory" in only:
+            print("memory while replaying")
+            await memory(infra)
         if "relay" in only:
             print("relay")
             async with service("referral", infra, database_name=f"ap_relay_bench_{RUN}") as app:
@@ -59,11 +81,91 @@ async def main(only: set[str]) -> None:
                     if name == "outcomes":
                         await commands.seed_placements(app, infra.kafka_bootstrap_servers)
                     await commands.measure(app, name)
+        if "freshness" in only:
+            print("freshness")
+            async with (
+                service("referral", infra, database_name=f"ap_referral_fresh_{RUN}") as ref,
+                service("reporting", infra, **fresh_group("fresh")) as rep,
+            ):
+                await freshness.measure(ref, rep)
     finally:
         infra.close()
     summary()
     print(f"\nbench took {time.perf_counter() - started:.0f}s; load average after: "
           f"{os.getloadavg()}")  # fmt: skip
+
+
+def fresh_group(tag: str) -> dict[str, str]:
+    """Reporting with its own database and consumer groups: it reads the topics from offset 0."""
+    return {"database_name": f"ap_reporting_{tag}_{RUN}", "service_name": f"reporting-{tag}-{RUN}"}
+
+
+async def idle(infra: Any) -> None:
+    for name in SERVICES:
+        async with processes.started(name, infra, tag="idle") as proc:
+            await asyncio.sleep(3)
+            rss = processes.rss_mb(proc.pid)
+            report(Figure(f"idle RSS of {name} (its own process, started and ready)", rss, "MiB",
+                          120, higher_is_better=False))  # fmt: skip
+
+
+async def replays(infra: Any) -> None:
+    bootstrap = infra.kafka_bootstrap_servers
+    await replay.publish(bootstrap, journeys.generate(knob("BENCH_REPLAY", 20_000)))
+    total = await replay.held(bootstrap)
+    raw = await replay.raw_rate(bootstrap, infra.database_url, total)
+    report(Figure(f"raw getmany + COPY of {total:,} events (upper bound)", raw, "events/s"))
+    naive, done = await replay.naive_rate(bootstrap, infra.database_url, total, CAP)
+    report(Figure("naive FastStream handler, one event per transaction", naive, "events/s",
+                  note=f"{done:,}/{total:,} applied"))  # fmt: skip
+    async with service("reporting", infra, **fresh_group("replay")) as app:
+        inbox = app.state.runtime.pool
+        done, rate = await replay.until(lambda: inbox.fetchval("SELECT count(*) FROM inbox"),
+                                        total, CAP)  # fmt: skip
+    note = f"{done:,}/{total:,} applied" + ("" if done >= total else f" (cut at {CAP}s)")
+    report(Figure("reporting catching up from offset 0", rate, "events/s", note=note))
+    report(Figure("  ... as a share of raw getmany + COPY", 100 * rate / raw, "%", 50))
+    report(Figure("  ... as a multiple of the naive handler", rate / naive if naive else 0, "x", 5))
+
+
+async def report_times(infra: Any) -> None:
+    pupils = knob("BENCH_PUPILS", 50_000)
+    bootstrap = infra.kafka_bootstrap_servers
+    sent = await replay.publish(bootstrap, journeys.pupils(pupils, seed=8))
+    total = await replay.held(bootstrap)
+    print(f"  published {pupils:,} pupils' journeys ({sent:,} events); topics hold {total:,}")
+    async with service("reporting", infra, **fresh_group("reports")) as app:
+        inbox = app.state.runtime.pool
+        done, rate = await replay.until(lambda: inbox.fetchval("SELECT count(*) FROM inbox"),
+                                        total, CAP * 3)  # fmt: skip
+        report(Figure(f"reporting building the model from offset 0 ({total:,} events)", rate,
+                      "events/s", note=f"{done:,}/{total:,} applied"))  # fmt: skip
+        held = await inbox.fetchval("SELECT count(*) FROM pupil_state")
+        await reports.measure(app, held)
+
+
+async def memory(infra: Any) -> None:
+    bootstrap = infra.kafka_bootstrap_servers
+    wanted = knob("BENCH_EVENTS", 1_000_000)
+    have = await replay.held(bootstrap)
+    if have < wanted:
+        await replay.publish(bootstrap, journeys.generate(wanted - have, seed=9))
+    total = await replay.held(bootstrap)
+    async with processes.started("reporting", infra, tag="mem") as proc:
+        dsn = database_dsn(infra.database_url, f"ap_reporting_procmem_{RUN}")
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
+        peak = processes.rss_mb(proc.pid)
+
+        async def applied() -> int:
+            nonlocal peak
+            peak = max(peak, processes.rss_mb(proc.pid))
+            return int(await pool.fetchval("SELECT count(*) FROM inbox"))
+
+        done, rate = await replay.until(applied, total, CAP * 3)
+        await pool.close()
+    note = f"{done:,}/{total:,} applied at {rate:,.0f}/s" + ("" if done >= total else ", cut short")
+    report(Figure(f"reporting's peak RSS replaying {total:,} events", peak, "MiB", 300,
+                  higher_is_better=False, note=note))  # fmt: skip
 
 
 if __name__ == "__main__":
