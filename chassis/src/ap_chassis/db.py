@@ -39,7 +39,8 @@ async def ensure_database(server_url: str, name: str) -> str:
     return database_dsn(server_url, name)
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """JSON and jsonb as Python values, on pooled connections and the relay's own."""
     for typename in ("json", "jsonb"):
         await conn.set_type_codec(
             typename, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
@@ -82,7 +83,7 @@ async def create_pool(
         max_inactive_connection_lifetime=300.0,
         connect=None,
         setup=None,
-        init=_init_connection,
+        init=init_connection,
         reset=None,
         loop=None,
     )

@@ -17,6 +17,8 @@ from ap_schemas.envelope import CONTENT_TYPE, CloudEvent
 from ap_schemas.events import BY_TYPE, EventData
 from opentelemetry.propagate import inject
 
+from .db import init_connection
+
 log = logging.getLogger(__name__)
 CHANNEL = "outbox"
 
@@ -65,9 +67,9 @@ class LockLostError(Exception):
 class OutboxRelay:
     """Publishes unsent outbox rows in commit order. One relay per service holds the lock.
 
-    The lock is a session advisory lock on a dedicated connection. Every cycle first proves that
-    connection alive (a query on it), so a relay whose lock connection died stops before its next
-    batch; a relay that takes the lock waits `handover_seconds` first, so that a batch its
+    The lock is a session advisory lock on a dedicated connection. Every cycle reads its batch on
+    that connection, which proves it alive, so a relay whose lock connection died stops before its
+    next batch; a relay that takes the lock waits `handover_seconds` first, so that a batch its
     predecessor had in flight is marked sent before it looks for unsent rows.
 
     The outbox is the service's durable log: rows stay after they are sent (deleted only past
@@ -118,6 +120,7 @@ class OutboxRelay:
             try:
                 conn = await asyncpg.connect(self._dsn)
                 try:
+                    await init_connection(conn)  # the pool's codecs: headers are jsonb
                     conn.add_termination_listener(lambda _: self._wake.set())
                     await self._hold_lock(conn)
                     await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
@@ -140,12 +143,11 @@ class OutboxRelay:
         self._last_offsets.clear()
         while True:
             self._wake.clear()
-            await self._check_lock(conn)
             if self._check_due or loop.time() >= next_check:
                 self._check_due = False  # maintain() sets it again if the broker did not answer
                 await self.maintain()
                 next_check = loop.time() + self._check_seconds
-            if await self.drain_once() == self._batch:
+            if await self.drain_once(conn) == self._batch:
                 continue  # more waiting: do not sleep
             try:
                 await asyncio.wait_for(self._wake.wait(), self._poll)
@@ -160,11 +162,19 @@ class OutboxRelay:
         self.holding = True
         log.info("outbox relay took the lock", extra={"lock": self._lock_name})
 
-    async def _check_lock(self, conn: asyncpg.Connection) -> None:
-        """Prove the lock connection alive; the session lock lives exactly as long as it."""
+    async def _unsent(self, conn: asyncpg.Connection | None) -> list[asyncpg.Record]:
+        """The next batch, read on the lock connection when given: the session lock lives
+        exactly as long as that connection, so reading on it proves the lock still held."""
+        query = (
+            "SELECT id, topic, key, value, headers FROM outbox"
+            " WHERE sent_at IS NULL ORDER BY id LIMIT $1"
+        )
+        if conn is None:
+            return list(await self._pool.fetch(query, self._batch))
         try:
-            if conn.is_closed() or await conn.fetchval("SELECT 1", timeout=5) != 1:
+            if conn.is_closed():
                 raise LockLostError("lock connection closed")
+            return list(await conn.fetch(query, self._batch, timeout=5))
         except LockLostError:
             raise
         except Exception as exc:
@@ -194,13 +204,10 @@ class OutboxRelay:
             )
         return lost
 
-    async def drain_once(self) -> int:
-        """Publish one batch of unsent rows in id order; mark what the broker acknowledged."""
-        records = await self._pool.fetch(
-            "SELECT id, topic, key, value, headers FROM outbox"
-            " WHERE sent_at IS NULL ORDER BY id LIMIT $1",
-            self._batch,
-        )
+    async def drain_once(self, conn: asyncpg.Connection | None = None) -> int:
+        """Publish one batch of unsent rows in id order; mark what the broker acknowledged.
+        With the lock connection `conn`, both statements run on it (see `_unsent`)."""
+        records = await self._unsent(conn)
         self._on_backlog(len(records))
         if not records:
             return 0
@@ -215,7 +222,7 @@ class OutboxRelay:
                 break
             self._watch_offset(result)
             sent.append(row.id)
-        await self._mark_sent(sent)
+        await self._mark_sent(sent, conn)
         self._on_published(len(sent))
         if failure is not None:
             raise failure
@@ -237,9 +244,9 @@ class OutboxRelay:
             self._last_offsets.clear()  # the old broker's offsets mean nothing any more
         self._last_offsets[(topic, partition)] = offset
 
-    async def _mark_sent(self, ids: Sequence[int]) -> None:
+    async def _mark_sent(self, ids: Sequence[int], conn: asyncpg.Connection | None) -> None:
         if ids:
-            await self._pool.execute(
+            await (conn or self._pool).execute(
                 "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", list(ids)
             )
 

@@ -26,7 +26,7 @@ from . import problems
 from .consumer import Apply, IdempotentConsumer, subscribe
 from .db import create_pool, ensure_database, migrate
 from .erasure import OnTombstone
-from .guards import RequestGuard
+from .guards import ASGIApp, Message, Receive, RequestGuard, Scope, Send
 from .health import HealthMonitor
 from .kafka import (
     create_broker,
@@ -209,16 +209,7 @@ def build_app(
     for router in routers:
         app.include_router(router)
 
-    @app.middleware("http")
-    async def _latency(request: Request, call_next: Any) -> Response:
-        started = time.perf_counter()
-        response: Response = await call_next(request)
-        route = request.scope.get("route")
-        metrics.request_seconds.labels(
-            request.method, getattr(route, "path", "unmatched"), str(response.status_code)
-        ).observe(time.perf_counter() - started)
-        return response
-
+    app.add_middleware(RequestLatency, metrics=metrics)
     app.add_middleware(
         RequestGuard, max_body_bytes=settings.max_body_bytes, body_limits=dict(body_limits or {})
     )
@@ -229,6 +220,34 @@ def build_app(
         exclude_spans=["receive", "send"],  # five internal spans a request, telling nothing
     )
     return app
+
+
+class RequestLatency:
+    """Request duration by method, route and status (pure ASGI: Starlette's `BaseHTTPMiddleware`
+    costs a task group and memory streams on every request)."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.request_seconds.labels(scope["method"], route, str(status)).observe(
+                time.perf_counter() - started
+            )
 
 
 def health_router() -> APIRouter:
