@@ -37,7 +37,7 @@ from ap_chassis.kafka import create_topics
 from common import RUN, Figure, knob, report, settings, summary
 
 SECTIONS = ("idle", "replay", "reports", "memory", "relay", "commands", "freshness")
-CAP = knob("BENCH_CAP", 300)  # seconds any one catch-up may take before it is cut short
+CAP = knob("BENCH_CAP", 240)  # seconds any one catch-up may take before it is cut short
 SERVICES = ("referral", "placement", "outcomes", "reporting")
 
 
@@ -137,7 +137,7 @@ async def report_times(infra: Any) -> None:
     async with service("reporting", infra, **fresh_group("reports")) as app:
         inbox = app.state.runtime.pool
         done, rate = await replay.until(lambda: inbox.fetchval("SELECT count(*) FROM inbox"),
-                                        total, CAP * 3)  # fmt: skip
+                                        total, CAP)  # fmt: skip
         report(Figure(f"reporting building the model from offset 0 ({total:,} events)", rate,
                       "events/s", note=f"{done:,}/{total:,} applied"))  # fmt: skip
         held = await inbox.fetchval("SELECT count(*) FROM pupil_state")
@@ -161,7 +161,7 @@ async def memory(infra: Any) -> None:
             peak = max(peak, processes.rss_mb(proc.pid))
             return int(await pool.fetchval("SELECT count(*) FROM inbox"))
 
-        done, rate = await replay.until(applied, total, CAP * 3)
+        done, rate = await replay.until(applied, total, CAP)
         await pool.close()
     note = f"{done:,}/{total:,} applied at {rate:,.0f}/s" + ("" if done >= total else ", cut short")
     report(Figure(f"reporting's peak RSS replaying {total:,} events", peak, "MiB", 300,
