@@ -64,8 +64,9 @@ async def seed_placements(app: Any, bootstrap: str, count: int = 500) -> None:
         await producer.stop()
     data = [json.loads(v)["data"] for _, _, v in placed]
     PLACEMENTS[:] = [(d["placement_id"], d["start_date"]) for d in data]
-    pool = app.state.runtime.pool
-    while await pool.fetchval("SELECT count(*) FROM placement_replica") < len(placed):
+    pool, ids = app.state.runtime.pool, [p for p, _ in PLACEMENTS]
+    known = "SELECT count(*) FROM placement_replica WHERE placement_id = ANY($1::uuid[])"
+    while await pool.fetchval(known, ids) < len(ids):
         await asyncio.sleep(0.2)
 
 

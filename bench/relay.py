@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from ap_chassis.kafka import create_topics
 from common import Figure, report
 from journeys import generate
 
@@ -52,8 +53,12 @@ async def relay_rate(app: Any, records: list[tuple[str, bytes, bytes]]) -> float
     return len(rows) / (time.perf_counter() - started)
 
 
+TOPIC = "bench.relay"  # real referral events, on a topic no service reads
+
+
 async def run(app: Any, bootstrap: str, rounds: int = 3) -> None:
-    records = [r for r in generate(BACKLOG + 100) if r[0] == "journey.referrals"]
+    await create_topics(bootstrap, [TOPIC])
+    records = [(TOPIC, k, v) for t, k, v in generate(BACKLOG + 100) if t == "journey.referrals"]
     records = (records * 3)[:BACKLOG]
     raw = max([await raw_producer_rate(bootstrap, records) for _ in range(rounds)])
     relay = max([await relay_rate(app, records) for _ in range(rounds)])

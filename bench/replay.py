@@ -122,15 +122,21 @@ async def naive_rate(
         await pool.close()
 
 
-async def until(count: Callable[[], Awaitable[int]], total: int, cap: float) -> tuple[int, float]:
-    """Poll `count` until it reaches `total` or `cap` seconds pass. Return the count and the
-    rate from the first event applied to the last (joining a group is not catching up)."""
+async def until(
+    count: Callable[[], Awaitable[int]], total: int, cap: float, stall: float = 15.0
+) -> tuple[int, float]:
+    """Poll `count` until it reaches `total`, `cap` seconds pass or it stalls for `stall`
+    seconds (dead letters apply nothing). Return the count and the rate from the first event
+    applied to the last (joining a group is not catching up)."""
     deadline = time.perf_counter() + cap
-    done, first = 0, 0.0
+    done, first, last, base = 0, 0.0, 0.0, 0
     while done < total and time.perf_counter() < deadline:
         await asyncio.sleep(0.05)
-        done = await count()
-        if done and not first:
-            first, base = time.perf_counter(), done
-    took = time.perf_counter() - first if first else 0.0
-    return done, (done - base) / took if first and took > 0 else 0.0
+        now, seen = time.perf_counter(), await count()
+        if seen and not first:
+            first, base = now, seen
+        if seen != done:
+            done, last = seen, now
+        elif first and now - last > stall:
+            break
+    return done, (done - base) / (last - first) if last > first else 0.0
