@@ -38,7 +38,7 @@ from common import RUN, Figure, knob, report, settings, summary
 
 SECTIONS = ("idle", "relay", "freshness", "commands", "replay", "reports", "memory")
 JOURNEY_APPLIED = "SELECT count(*) FROM inbox WHERE consumer = 'journey'"  # reporting's
-CAP = knob("BENCH_CAP", 240)  # seconds any one catch-up may take before it is cut short
+CAP = knob("BENCH_CAP", 180)  # seconds any one catch-up may take before it is cut short
 SERVICES = ("referral", "placement", "outcomes", "reporting")
 
 
