@@ -38,7 +38,7 @@ class Figure:
             sign = ">=" if self.higher_is_better else "<="
             ok = "ok  " if (self.ratio or 0) >= 1 else "SHORT"
             limit = f"{sign} {self.limit:>9,.0f}  x{self.ratio or 0:6.2f}  {ok}"
-        return f"  {self.name:<58} {self.value:>11,.1f} {self.unit:<9} {limit}  {self.note}"
+        return f"  {self.name:<66} {self.value:>11,.1f} {self.unit:<9} {limit}  {self.note}"
 
 
 def report(figure: Figure) -> Figure:
