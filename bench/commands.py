@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import journeys
-from aiokafka import AIOKafkaProducer
+import replay
 from ap_schemas.upn import check_letter
 from common import Figure, bearer, ms, report
 
@@ -56,12 +56,7 @@ async def seed_placements(app: Any, bootstrap: str, count: int = 500) -> None:
     placed = []
     while len(placed) < count:
         placed += [r for r in journeys.journey(rng, providers) if b"pupil.placed" in r[2]]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False)
-    await producer.start()
-    try:
-        await asyncio.gather(*[await producer.send(t, v, key=k) for t, k, v in placed])
-    finally:
-        await producer.stop()
+    await replay.publish(bootstrap, placed)
     data = [json.loads(v)["data"] for _, _, v in placed]
     PLACEMENTS[:] = [(d["placement_id"], d["start_date"]) for d in data]
     pool, ids = app.state.runtime.pool, [p for p, _ in PLACEMENTS]

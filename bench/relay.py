@@ -6,28 +6,19 @@ import time
 import uuid
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
 from ap_chassis.kafka import create_topics
 from common import Figure, report
 from journeys import generate
+from replay import publish
 
 BACKLOG = 5000
 
 
 async def raw_producer_rate(bootstrap: str, records: list[tuple[str, bytes, bytes]]) -> float:
     """aiokafka alone: send every record, await the acknowledgements together."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=2,
-        max_batch_size=256 * 1024,
-    )  # fmt: skip
-    await producer.start()
-    try:
-        started = time.perf_counter()
-        acks = [await producer.send(t, v, key=k) for t, k, v in records]
-        await asyncio.gather(*acks)
-        return len(records) / (time.perf_counter() - started)
-    finally:
-        await producer.stop()
+    started = time.perf_counter()
+    await publish(bootstrap, records)
+    return len(records) / (time.perf_counter() - started)
 
 
 async def relay_rate(app: Any, records: list[tuple[str, bytes, bytes]]) -> float:
