@@ -36,7 +36,7 @@ from ap_chassis.infra import provision
 from ap_chassis.kafka import create_topics
 from common import RUN, Figure, knob, report, settings, summary
 
-SECTIONS = ("idle", "relay", "freshness", "commands", "replay", "reports", "memory")
+SECTIONS = ("idle", "relay", "commands", "freshness", "replay", "reports", "memory")
 JOURNEY_APPLIED = "SELECT count(*) FROM inbox WHERE consumer = 'journey'"  # reporting's
 CAP = knob("BENCH_CAP", 180)  # seconds any one catch-up may take before it is cut short
 SERVICES = ("referral", "placement", "outcomes", "reporting")
@@ -66,6 +66,13 @@ async def main(only: set[str]) -> None:
             print("relay")
             async with service("referral", infra, database_name=f"ap_relay_bench_{RUN}") as app:
                 await relay.run(app, infra.kafka_bootstrap_servers)
+        if "commands" in only:
+            print("commands")
+            for name in commands.COMMANDS:
+                async with service(name, infra) as app:
+                    if name == "outcomes":
+                        await commands.seed_placements(app, infra.kafka_bootstrap_servers)
+                    await commands.measure(app, name)
         if "freshness" in only:
             print("freshness")
             async with (
@@ -76,13 +83,6 @@ async def main(only: set[str]) -> None:
                 pool = rep.state.runtime.pool
                 await replay.until(lambda: pool.fetchval(JOURNEY_APPLIED), backlog, CAP)
                 await freshness.measure(ref, rep)
-        if "commands" in only:
-            print("commands")
-            for name in commands.COMMANDS:
-                async with service(name, infra) as app:
-                    if name == "outcomes":
-                        await commands.seed_placements(app, infra.kafka_bootstrap_servers)
-                    await commands.measure(app, name)
         if "replay" in only:
             print("replay from offset 0, side by side")
             await replays(infra)
