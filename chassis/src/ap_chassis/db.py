@@ -39,23 +39,11 @@ async def ensure_database(server_url: str, name: str) -> str:
     return database_dsn(server_url, name)
 
 
-async def init_connection(conn: asyncpg.Connection) -> None:
-    """JSON and jsonb as Python values, on pooled connections and the relay's own."""
+async def _init_connection(conn: asyncpg.Connection) -> None:
     for typename in ("json", "jsonb"):
         await conn.set_type_codec(
             typename, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
         )
-
-
-class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
-    """A pooled connection returned without asyncpg's reset query (advisory unlock, CLOSE ALL,
-    UNLISTEN, RESET ALL): a round trip on every release, for session state the services never
-    leave behind. An open transaction is still rolled back on release. Session state on a
-    pooled connection must be undone by its user (migrate unlocks its lock; prefer SET LOCAL);
-    the relay's lock and LISTEN live on a connection of their own."""
-
-    def get_reset_query(self) -> str:
-        return ""
 
 
 class Pool(asyncpg.Pool):  # type: ignore[misc]
@@ -75,7 +63,7 @@ async def create_pool(
 ) -> asyncpg.Pool:
     pool = Pool(
         dsn,
-        connection_class=PooledConnection,
+        connection_class=asyncpg.Connection,
         record_class=asyncpg.Record,
         min_size=min_size,
         max_size=max_size,
@@ -83,7 +71,7 @@ async def create_pool(
         max_inactive_connection_lifetime=300.0,
         connect=None,
         setup=None,
-        init=init_connection,
+        init=_init_connection,
         reset=None,
         loop=None,
     )

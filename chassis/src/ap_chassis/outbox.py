@@ -17,7 +17,7 @@ from ap_schemas.envelope import CONTENT_TYPE, CloudEvent
 from ap_schemas.events import BY_TYPE, EventData
 from opentelemetry.propagate import inject
 
-from .db import init_connection
+from .db import _init_connection
 
 log = logging.getLogger(__name__)
 CHANNEL = "outbox"
@@ -120,7 +120,7 @@ class OutboxRelay:
             try:
                 conn = await asyncpg.connect(self._dsn)
                 try:
-                    await init_connection(conn)  # the pool's codecs: headers are jsonb
+                    await _init_connection(conn)  # the pool's codecs: headers are jsonb
                     conn.add_termination_listener(lambda _: self._wake.set())
                     await self._hold_lock(conn)
                     await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
