@@ -1,152 +1,177 @@
-"""Benchmarks that print figures: command latency, outbox relay rate, projection rate, memory.
+"""`make bench`: every figure of issue 8, measured side by side in one run on this machine.
 
-`make bench`. Uses the same infrastructure discovery as the tests (environment, Docker, embedded);
-every figure is measured here, on this machine, never asserted.
+Each figure is printed with its limit and ratio as it is measured, then again in a summary.
+Nothing is asserted: tests assert correctness, this prints speed. Infrastructure is found as the
+tests find it (environment, Docker, embedded). Knobs (environment):
+  BENCH_ONLY="relay commands ..."  run some sections only (relay commands freshness replay
+                                    reports memory)
+  BENCH_EVENTS=1000000             events in the memory run (10^6 by default)
+  BENCH_PUPILS=50000               pupils in the reports' read model
+  BENCH_REPLAY=20000               events in the replay-rate comparison
 """
 
 import asyncio
-import resource
-import secrets
-import statistics
+import contextlib
+import os
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
-import httpx
-from ap_chassis.auth import issue_token
+import asyncpg
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import commands
+import freshness
+import journeys
+import processes
+import relay
+import replay
+import reports
+from ap_chassis.db import database_dsn
 from ap_chassis.infra import provision
 from ap_chassis.kafka import create_topics
-from ap_schemas.upn import check_letter
+from common import RUN, Figure, knob, report, settings, summary
 
-SECRET = "bench-secret-" + "x" * 32
-RUN = secrets.token_hex(3)
-COMMANDS = 400
-CONCURRENCY = 16
-
-
-def settings(module, name: str, infra) -> object:
-    return module.Settings(
-        JOURNEY_ENVIRONMENT="test", JOURNEY_JWT_SECRET=SECRET, database_url=infra.database_url,
-        database_name=f"ap_{name}_bench_{RUN}",
-        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        kafka_session_timeout_ms=2000, kafka_heartbeat_interval_ms=500, log_level="WARNING",
-        rate_limit_writes_per_minute=0,  # the bench measures throughput, not the limit
-    )  # fmt: skip
+SECTIONS = ("idle", "relay", "commands", "freshness", "replay", "reports", "memory")
+JOURNEY_APPLIED = "SELECT count(*) FROM inbox WHERE consumer = 'journey'"  # reporting's
+CAP = knob("BENCH_CAP", 180)  # seconds any one catch-up may take before it is cut short
+SERVICES = ("referral", "placement", "outcomes", "reporting")
 
 
-def body(i: int) -> dict:
-    digits = f"801{i:09d}"
-    return {
-        "upn": check_letter(digits) + digits, "forename": "Bench", "surname": "Pupil",
-        "date_of_birth": "2011-05-06", "sex": "U", "sen_provision": "N",
-        "referrer": {"kind": "local_authority"}, "reason": "other", "tier_requested": 2,
-        "referred_on": "2026-09-07", "home_school_urn": "100000",
-    }  # fmt: skip
+@contextlib.asynccontextmanager
+async def service(name: str, infra: Any, **overrides: Any) -> AsyncIterator[Any]:
+    """One service in this process (ASGI), its lifespan open, its broker connected."""
+    module = __import__(f"ap_{name}.app", fromlist=["create_app"])
+    app = module.create_app(settings(module, name, infra, **overrides))
+    async with app.router.lifespan_context(app):
+        await asyncio.wait_for(app.state.runtime.broker_ready.wait(), 60)
+        yield app
 
 
-def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100)[int(q) - 1] * 1000
-
-
-async def main() -> None:
-    import ap_referral.app as referral
-    import ap_reporting.app as reporting
-
+async def main(only: set[str]) -> None:
+    print(f"bench run {RUN}; load average before: {os.getloadavg()}")
     infra = provision(Path(tempfile.mkdtemp(prefix="ap-bench-")))
-    print(f"infrastructure: {infra.origin}")
+    print(f"infrastructure: {infra.origin}\n")
+    started = time.perf_counter()
     try:
         await create_topics(infra.kafka_bootstrap_servers)
-        ref_app = referral.create_app(settings(referral, "referral", infra))
-        rep_app = reporting.create_app(settings(reporting, "reporting", infra))
-        headers = {"Authorization": "Bearer " + issue_token(SECRET, sub="bench", role="la_officer")}
-        async with (
-            ref_app.router.lifespan_context(ref_app),
-            rep_app.router.lifespan_context(rep_app),
-        ):
-            for app in (ref_app, rep_app):
-                await asyncio.wait_for(app.state.runtime.broker_ready.wait(), 60)
-            transport = httpx.ASGITransport(app=ref_app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://b") as client:
-                # 1. command latency, one at a time (HTTP -> validation -> one transaction)
-                latencies = []
-                for i in range(COMMANDS // 4):
-                    t = time.perf_counter()
-                    r = await client.post("/v1/referrals", json=body(i), headers=headers)
-                    latencies.append(time.perf_counter() - t)
-                    assert r.status_code == 201, r.text
-                print(
-                    f"POST /v1/referrals sequential: n={len(latencies)} "
-                    f"p50={pct(latencies, 50):.1f} ms p95={pct(latencies, 95):.1f} ms"
-                )
-
-                # 2. throughput with concurrent clients
-                sem = asyncio.Semaphore(CONCURRENCY)
-
-                async def one(i: int) -> None:
-                    async with sem:
-                        r = await client.post("/v1/referrals", json=body(i), headers=headers)
-                        assert r.status_code == 201, r.text
-
-                t = time.perf_counter()
-                await asyncio.gather(*(one(i) for i in range(COMMANDS // 4, COMMANDS)))
-                took = time.perf_counter() - t
-                n = COMMANDS - COMMANDS // 4
-                print(f"POST /v1/referrals x{CONCURRENCY} concurrent: {n / took:.0f} commands/s")
-
-            # 3. relay: every outbox row published (two events per referral)
-            pool = ref_app.state.runtime.pool
-            t = time.perf_counter()
-            while await pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"):
-                await asyncio.sleep(0.02)
-            total = await pool.fetchval("SELECT count(*) FROM outbox")
-            print(
-                f"outbox drained {time.perf_counter() - t:.2f}s after the last command "
-                f"({total} events in all)"
-            )
-
-            # 4. relay rate on a backlog written in one go
-            backlog = 5000
-            rows = await pool.fetch(
-                "SELECT topic, key, value, headers FROM outbox ORDER BY id LIMIT 2"
-            )
-            import uuid
-
-            ref_app.state.runtime.relay._poll = 3600
-            async with pool.acquire() as conn, conn.transaction():
-                await conn.executemany(
-                    "INSERT INTO outbox (event_id, topic, key, value, headers)"
-                    " VALUES ($1, $2, $3, $4, $5)",
-                    [(uuid.uuid4(), rows[i % 2]["topic"], rows[i % 2]["key"], rows[i % 2]["value"],
-                      rows[i % 2]["headers"]) for i in range(backlog)],
-                )  # fmt: skip
-                await conn.execute("SELECT pg_notify('outbox', '')")
-            t = time.perf_counter()
-            while await pool.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"):
-                await asyncio.sleep(0.02)
-            print(
-                f"relay: {backlog / (time.perf_counter() - t):.0f} events/s"
-                f" on a backlog of {backlog}"
-            )
-
-            # 5. projection: reporting applies each distinct event once; the backlog's copies
-            # are redeliveries of the same event ids, skipped by the inbox
-            rep_pool = rep_app.state.runtime.pool
-            t = time.perf_counter()
-            while await rep_pool.fetchval("SELECT count(*) FROM inbox") < 2 * COMMANDS:
-                await asyncio.sleep(0.05)
-            metrics = rep_app.state.runtime.metrics
-            dupes = sum(m.value for m in metrics.duplicates.collect()[0].samples
-                        if m.name.endswith("_total"))  # fmt: skip
-            print(
-                f"reporting caught up {time.perf_counter() - t:.2f}s after the relay: "
-                f"{2 * COMMANDS} events applied once, {dupes:.0f} redeliveries skipped so far"
-            )
+        if "idle" in only:
+            print("idle memory (each service its own process, empty topics)")
+            await idle(infra)
+        if "relay" in only:
+            print("relay")
+            async with service("referral", infra, database_name=f"ap_relay_bench_{RUN}") as app:
+                await relay.run(app, infra.kafka_bootstrap_servers)
+        if "commands" in only:
+            print("commands")
+            for name in commands.COMMANDS:
+                async with service(name, infra) as app:
+                    if name == "outcomes":
+                        await commands.seed_placements(app, infra.kafka_bootstrap_servers)
+                    await commands.measure(app, name)
+        if "freshness" in only:
+            print("freshness")
+            async with (
+                service("referral", infra, database_name=f"ap_referral_fresh_{RUN}") as ref,
+                service("reporting", infra, **fresh_group("fresh")) as rep,
+            ):
+                backlog = await replay.held(infra.kafka_bootstrap_servers)
+                pool = rep.state.runtime.pool
+                await replay.until(lambda: pool.fetchval(JOURNEY_APPLIED), backlog, CAP)
+                await freshness.measure(ref, rep)
+        if "replay" in only:
+            print("replay from offset 0, side by side")
+            await replays(infra)
+        if "reports" in only:
+            print("reports on a read model built by consuming published journeys")
+            await report_times(infra)
+        if "memory" in only:
+            print("memory while replaying")
+            await memory(infra)
     finally:
         infra.close()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of the benchmark process (two services in-process): {rss:.0f} MiB")
+    summary()
+    print(f"\nbench took {time.perf_counter() - started:.0f}s; load average after: "
+          f"{os.getloadavg()}")  # fmt: skip
+
+
+def fresh_group(tag: str) -> dict[str, str]:
+    """Reporting with its own database and consumer groups: it reads the topics from offset 0."""
+    return {"database_name": f"ap_reporting_{tag}_{RUN}", "service_name": f"reporting-{tag}-{RUN}"}
+
+
+async def idle(infra: Any) -> None:
+    for name in SERVICES:
+        async with processes.started(name, infra, tag="idle") as proc:
+            await asyncio.sleep(3)
+            rss = processes.rss_mb(proc.pid)
+            report(Figure(f"idle RSS of {name} (its own process, started and ready)", rss, "MiB",
+                          120, higher_is_better=False))  # fmt: skip
+
+
+async def replays(infra: Any) -> None:
+    bootstrap = infra.kafka_bootstrap_servers
+    await replay.publish(bootstrap, journeys.generate(knob("BENCH_REPLAY", 20_000)))
+    total = await replay.held(bootstrap)
+    raw = await replay.raw_rate(bootstrap, infra.database_url, total)
+    report(Figure(f"raw getmany + COPY of {total:,} events (upper bound)", raw, "events/s"))
+    naive, done = await replay.naive_rate(bootstrap, infra.database_url, total, CAP)
+    report(Figure("naive FastStream handler, one event per transaction", naive, "events/s",
+                  note=f"{done:,}/{total:,} applied"))  # fmt: skip
+    async with service("reporting", infra, **fresh_group("replay")) as app:
+        inbox = app.state.runtime.pool
+        done, rate = await replay.until(lambda: inbox.fetchval(JOURNEY_APPLIED),
+                                        total, CAP)  # fmt: skip
+    note = f"{done:,}/{total:,} applied" + ("" if done >= total else f" (cut at {CAP}s)")
+    report(Figure("reporting catching up from offset 0", rate, "events/s", note=note))
+    report(Figure("  ... as a share of raw getmany + COPY", 100 * rate / raw, "%", 50))
+    report(Figure("  ... as a multiple of the naive handler", rate / naive if naive else 0, "x", 5))
+
+
+async def report_times(infra: Any) -> None:
+    pupils = knob("BENCH_PUPILS", 50_000)
+    bootstrap = infra.kafka_bootstrap_servers
+    sent = await replay.publish(bootstrap, journeys.pupils(pupils, seed=8))
+    total = await replay.held(bootstrap)
+    print(f"  published {pupils:,} pupils' journeys ({sent:,} events); topics hold {total:,}")
+    async with service("reporting", infra, **fresh_group("reports")) as app:
+        inbox = app.state.runtime.pool
+        done, rate = await replay.until(lambda: inbox.fetchval(JOURNEY_APPLIED),
+                                        total, CAP)  # fmt: skip
+        report(Figure(f"reporting building the model from offset 0 ({total:,} events)", rate,
+                      "events/s", note=f"{done:,}/{total:,} applied"))  # fmt: skip
+        held = await inbox.fetchval("SELECT count(*) FROM pupil_state")
+        await reports.measure(app, held)
+
+
+async def memory(infra: Any) -> None:
+    bootstrap = infra.kafka_bootstrap_servers
+    wanted = knob("BENCH_EVENTS", 1_000_000)
+    have = await replay.held(bootstrap)
+    if have < wanted:
+        await replay.publish(bootstrap, journeys.generate(wanted - have, seed=9))
+    total = await replay.held(bootstrap)
+    async with processes.started("reporting", infra, tag="mem") as proc:
+        dsn = database_dsn(infra.database_url, f"ap_reporting_procmem_{RUN}")
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
+        peak = processes.rss_mb(proc.pid)
+
+        async def applied() -> int:
+            nonlocal peak
+            peak = max(peak, processes.rss_mb(proc.pid))
+            return int(await pool.fetchval(JOURNEY_APPLIED))
+
+        done, rate = await replay.until(applied, total, CAP)
+        await pool.close()
+    note = f"{done:,}/{total:,} applied at {rate:,.0f}/s" + ("" if done >= total else ", cut short")
+    report(Figure(f"reporting's peak RSS replaying {total:,} events", peak, "MiB", 300,
+                  higher_is_better=False, note=note))  # fmt: skip
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    chosen = set(os.environ.get("BENCH_ONLY", " ".join(SECTIONS)).split())
+    asyncio.run(main(chosen))

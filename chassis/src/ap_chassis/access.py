@@ -7,7 +7,7 @@ One rule decides 403 against 404 everywhere:
   (it already knows it exists) but may not do this to it.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -58,7 +58,7 @@ class Policy:
         """Whether the role may ever do the action (to something it is party to)."""
         return any(r == role and a == action and o == ALLOW for (r, _, a), o in self.table.items())
 
-    def requires(self, action: str) -> Callable[..., Principal]:
+    def requires(self, action: str) -> Callable[..., Awaitable[Principal]]:
         """A FastAPI dependency: an authenticated caller whose role may ever do `action`."""
         roles = sorted({r for (r, _, a), o in self.table.items() if a == action and o == ALLOW})
         return require(*roles)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ import re
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -16,6 +16,7 @@ from typing import Any, Literal, cast
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from .problems import ProblemError
 from .ratelimit import limits_of, too_many
@@ -146,6 +147,24 @@ class TokenVerifier:
         self.secret, self.jwks = secret, jwks
         self.issuer, self.audience = issuer, audience
         self.max_lifetime, self.leeway = max_lifetime_seconds, leeway_seconds
+        self._verified: dict[str, tuple[Principal, float]] = {}
+
+    def cached(self, token: str) -> Principal | None:
+        """The principal of a token verified in the last CACHE_SECONDS and not yet expired:
+        a client sends the same token with every request, and a signature check (RS256 above
+        all) costs more than the rest of the request's auth."""
+        hit = self._verified.get(token)
+        if hit is None or hit[1] <= time.time():
+            return None
+        return hit[0]
+
+    def verify_cached(self, token: str) -> Principal:
+        principal = self.cached(token) or self.verify(token)
+        if len(self._verified) >= CACHE_SIZE:
+            self._verified.clear()  # bounded; a full cache starts over
+        until = min(float(principal_expiry(token)), time.time() + CACHE_SECONDS)
+        self._verified[token] = (principal, until)
+        return principal
 
     @classmethod
     def from_settings(cls, settings: Any) -> "TokenVerifier":
@@ -214,6 +233,16 @@ class TokenVerifier:
             raise _unauthorized("the token lives longer than the maximum lifetime")
 
 
+CACHE_SIZE = 4096
+CACHE_SECONDS = 60.0  # a key withdrawn from the JWKS stops working within a minute, as before
+
+
+def principal_expiry(token: str) -> float:
+    """The `exp` of a token already verified (unverified read: the signature was checked)."""
+    exp = jwt.decode(token, options={"verify_signature": False}).get("exp", 0)
+    return float(exp) if isinstance(exp, int | float) else 0.0
+
+
 def verifier_of(app: Any) -> TokenVerifier:
     """The app's verifier, made from its settings on first use (keys cached across requests)."""
     verifier: TokenVerifier | None = getattr(app.state, "token_verifier", None)
@@ -229,10 +258,10 @@ def issue_token(secret: str, *, sub: str, role: Role, ttl_seconds: int = 3600, *
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def require(*roles: Role) -> Callable[..., Principal]:
+def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A FastAPI dependency: the caller's principal; 401 without a valid token, 403 other roles."""
 
-    def dependency(
+    async def dependency(
         request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
     ) -> Principal:
         limits = limits_of(request.app)
@@ -242,7 +271,12 @@ def require(*roles: Role) -> Callable[..., Principal]:
         try:
             if credentials is None:
                 raise _unauthorized("a bearer token is required")
-            principal = verifier_of(request.app).verify(credentials.credentials)
+            verifier, token = verifier_of(request.app), credentials.credentials
+            # a token seen before answers at once; a new one is verified off the event loop
+            # (a JWKS refresh reads the network), not in a thread hop on every request
+            principal = verifier.cached(token)
+            if principal is None:
+                principal = await run_in_threadpool(verifier.verify_cached, token)
         except ProblemError:
             limits.auth_failures.spend(address)
             raise

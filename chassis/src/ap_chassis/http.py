@@ -19,7 +19,8 @@ from . import outbox
 from .access import tenant
 from .auth import Principal
 from .idempotency import remember, replay, request_hash, run_command
-from .uow import EventContext, PgUnitOfWork
+from .uow import EventContext as EventContext  # re-exported: handlers import it from here
+from .uow import PgUnitOfWork
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 

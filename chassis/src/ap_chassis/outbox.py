@@ -9,30 +9,37 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from ap_schemas.codec import encode
 from ap_schemas.envelope import CONTENT_TYPE, CloudEvent
 from ap_schemas.events import BY_TYPE, EventData
-from opentelemetry import context as otel_context
-from opentelemetry.propagate import extract, inject
+from opentelemetry.propagate import inject
+
+from .db import _init_connection
 
 log = logging.getLogger(__name__)
 CHANNEL = "outbox"
 
 
 async def append(conn: asyncpg.Connection, *events: CloudEvent[EventData]) -> list[str]:
-    """Add events to the outbox inside the caller's transaction; return their ids."""
-    rows = []
+    """Add events to the outbox inside the caller's transaction and wake the relay at commit,
+    in one statement; return their ids. Rows take ids in the order given."""
+    columns: tuple[list[Any], ...] = ([], [], [], [], [])
     for event in events:
         headers = {"ce_type": event.type, "content-type": CONTENT_TYPE}
         inject(headers)  # the request's W3C trace context, so the relay publishes under it
-        rows.append((event.id, BY_TYPE[event.type].topic, event.subject, encode(event), headers))
-    await conn.executemany(
-        "INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)",
-        rows,
+        row = (event.id, BY_TYPE[event.type].topic, event.subject, encode(event), headers)
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    await conn.execute(
+        "WITH written AS (INSERT INTO outbox (event_id, topic, key, value, headers)"
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::jsonb[]))"
+        " SELECT pg_notify($6, '')",
+        *columns,
+        CHANNEL,
     )
-    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
     return [str(event.id) for event in events]
 
 
@@ -46,7 +53,8 @@ class OutboxRow:
 
 
 Publish = Callable[[OutboxRow], Awaitable[Awaitable[object]]]
-"""Hand a row to the producer; the returned awaitable resolves when the broker acknowledged it."""
+"""Hand a row to the producer; the returned awaitable resolves when the broker acknowledged it.
+The publish continues the trace in the row's headers (kafka.relay_publisher)."""
 
 EndOffsets = Callable[[Sequence[str]], Awaitable[dict[str, int]]]
 """The number of records each topic holds on the broker (sum of its partitions' end offsets)."""
@@ -59,9 +67,9 @@ class LockLostError(Exception):
 class OutboxRelay:
     """Publishes unsent outbox rows in commit order. One relay per service holds the lock.
 
-    The lock is a session advisory lock on a dedicated connection. Every cycle first proves that
-    connection alive (a query on it), so a relay whose lock connection died stops before its next
-    batch; a relay that takes the lock waits `handover_seconds` first, so that a batch its
+    The lock is a session advisory lock on a dedicated connection. Every cycle reads its batch on
+    that connection, which proves it alive, so a relay whose lock connection died stops before its
+    next batch; a relay that takes the lock waits `handover_seconds` first, so that a batch its
     predecessor had in flight is marked sent before it looks for unsent rows.
 
     The outbox is the service's durable log: rows stay after they are sent (deleted only past
@@ -112,6 +120,7 @@ class OutboxRelay:
             try:
                 conn = await asyncpg.connect(self._dsn)
                 try:
+                    await _init_connection(conn)  # the pool's codecs: headers are jsonb
                     conn.add_termination_listener(lambda _: self._wake.set())
                     await self._hold_lock(conn)
                     await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
@@ -134,12 +143,11 @@ class OutboxRelay:
         self._last_offsets.clear()
         while True:
             self._wake.clear()
-            await self._check_lock(conn)
             if self._check_due or loop.time() >= next_check:
                 self._check_due = False  # maintain() sets it again if the broker did not answer
                 await self.maintain()
                 next_check = loop.time() + self._check_seconds
-            if await self.drain_once() == self._batch:
+            if await self.drain_once(conn) == self._batch:
                 continue  # more waiting: do not sleep
             try:
                 await asyncio.wait_for(self._wake.wait(), self._poll)
@@ -154,11 +162,19 @@ class OutboxRelay:
         self.holding = True
         log.info("outbox relay took the lock", extra={"lock": self._lock_name})
 
-    async def _check_lock(self, conn: asyncpg.Connection) -> None:
-        """Prove the lock connection alive; the session lock lives exactly as long as it."""
+    async def _unsent(self, conn: asyncpg.Connection | None) -> list[asyncpg.Record]:
+        """The next batch, read on the lock connection when given: the session lock lives
+        exactly as long as that connection, so reading on it proves the lock still held."""
+        query = (
+            "SELECT id, topic, key, value, headers FROM outbox"
+            " WHERE sent_at IS NULL ORDER BY id LIMIT $1"
+        )
+        if conn is None:
+            return list(await self._pool.fetch(query, self._batch))
         try:
-            if conn.is_closed() or await conn.fetchval("SELECT 1", timeout=5) != 1:
+            if conn.is_closed():
                 raise LockLostError("lock connection closed")
+            return list(await conn.fetch(query, self._batch, timeout=5))
         except LockLostError:
             raise
         except Exception as exc:
@@ -188,26 +204,28 @@ class OutboxRelay:
             )
         return lost
 
-    async def drain_once(self) -> int:
-        """Publish one batch of unsent rows in id order; mark what the broker acknowledged."""
-        records = await self._pool.fetch(
-            "SELECT id, topic, key, value, headers FROM outbox"
-            " WHERE sent_at IS NULL ORDER BY id LIMIT $1",
-            self._batch,
-        )
+    async def drain_once(self, conn: asyncpg.Connection | None = None) -> int:
+        """Publish one batch of unsent rows in id order; mark what the broker acknowledged.
+        With the lock connection `conn`, both statements run on it (see `_unsent`)."""
+        records = await self._unsent(conn)
         self._on_backlog(len(records))
         if not records:
             return 0
         rows = [OutboxRow(r["id"], r["topic"], r["key"], r["value"], r["headers"]) for r in records]
-        acks = [await self._publish_in_context(row) for row in rows]  # enqueue in order
+        acks = [await self._publish(row) for row in rows]  # enqueue in order: per-key order holds
+        results = await asyncio.gather(*acks, return_exceptions=True)  # acknowledged together
         sent: list[int] = []
-        try:
-            for row, ack in zip(rows, acks, strict=True):
-                self._watch_offset(await ack)
-                sent.append(row.id)
-        finally:
-            await self._mark_sent(sent)
+        failure: BaseException | None = None
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, BaseException):
+                failure = result  # keep it and what follows unsent: republished in order
+                break
+            self._watch_offset(result)
+            sent.append(row.id)
+        await self._mark_sent(sent, conn)
         self._on_published(len(sent))
+        if failure is not None:
+            raise failure
         return len(rows)
 
     def _watch_offset(self, meta: object) -> None:
@@ -226,16 +244,9 @@ class OutboxRelay:
             self._last_offsets.clear()  # the old broker's offsets mean nothing any more
         self._last_offsets[(topic, partition)] = offset
 
-    async def _publish_in_context(self, row: OutboxRow) -> Awaitable[object]:
-        token = otel_context.attach(extract(row.headers))
-        try:
-            return await self._publish(row)
-        finally:
-            otel_context.detach(token)
-
-    async def _mark_sent(self, ids: Sequence[int]) -> None:
+    async def _mark_sent(self, ids: Sequence[int], conn: asyncpg.Connection | None) -> None:
         if ids:
-            await self._pool.execute(
+            await (conn or self._pool).execute(
                 "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", list(ids)
             )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -24,9 +25,15 @@ from . import problems
 from .consumer import Apply, BatchApply, IdempotentConsumer, subscribe
 from .db import create_pool, ensure_database, migrate
 from .erasure import OnTombstone
-from .guards import RequestGuard
+from .guards import ASGIApp, Message, Receive, RequestGuard, Scope, Send
 from .health import HealthMonitor
-from .kafka import create_broker, end_offsets_reader, probe_consumers, relay_publisher
+from .kafka import (
+    create_broker,
+    end_offsets_reader,
+    probe_consumers,
+    relay_producer,
+    relay_publisher,
+)
 from .metrics import Metrics
 from .outbox import OutboxRelay
 from .settings import ServiceSettings
@@ -79,10 +86,25 @@ class Runtime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def run_relay(self) -> None:
+    async def run_relay(self, producer: AIOKafkaProducer) -> None:
+        """Start the relay's producer once the broker answers (retrying), then relay until
+        cancelled; the producer is stopped with it."""
         await self.broker_ready.wait()
         assert self.relay is not None
-        await self.relay.run()
+        delay = 0.5
+        while True:
+            try:
+                await producer.start()
+                break
+            except Exception as exc:
+                log.warning("relay producer not started yet: %s", type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        try:
+            await self.relay.run()
+        finally:
+            with contextlib.suppress(Exception):
+                await producer.stop()
 
 
 def build_app(
@@ -153,10 +175,11 @@ def build_app(
                 )
             )
             if publishes:
+                producer = relay_producer(settings)
                 runtime.relay = OutboxRelay(
                     pool=runtime.pool,
                     dsn=runtime.dsn,
-                    publish=relay_publisher(runtime.broker),
+                    publish=relay_publisher(producer, provider),
                     lock_name=settings.db_name,
                     poll_seconds=settings.relay_poll_seconds,
                     batch_size=settings.relay_batch_size,
@@ -167,7 +190,7 @@ def build_app(
                     on_backlog=metrics.outbox_backlog.set,
                     on_published=metrics.outbox_published.inc,
                 )
-                runtime.tasks.append(asyncio.create_task(runtime.run_relay()))
+                runtime.tasks.append(asyncio.create_task(runtime.run_relay(producer)))
             yield
         finally:
             for task in runtime.tasks:
@@ -186,23 +209,45 @@ def build_app(
     for router in routers:
         app.include_router(router)
 
-    @app.middleware("http")
-    async def _latency(request: Request, call_next: Any) -> Response:
-        started = time.perf_counter()
-        response: Response = await call_next(request)
-        route = request.scope.get("route")
-        metrics.request_seconds.labels(
-            request.method, getattr(route, "path", "unmatched"), str(response.status_code)
-        ).observe(time.perf_counter() - started)
-        return response
-
+    app.add_middleware(RequestLatency, metrics=metrics)
     app.add_middleware(
         RequestGuard, max_body_bytes=settings.max_body_bytes, body_limits=dict(body_limits or {})
     )
     FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics"
+        app,
+        tracer_provider=provider,
+        excluded_urls="healthz,readyz,metrics",
+        exclude_spans=["receive", "send"],  # five internal spans a request, telling nothing
     )
     return app
+
+
+class RequestLatency:
+    """Request duration by method, route and status (pure ASGI: Starlette's `BaseHTTPMiddleware`
+    costs a task group and memory streams on every request)."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.request_seconds.labels(scope["method"], route, str(status)).observe(
+                time.perf_counter() - started
+            )
 
 
 def health_router() -> APIRouter:
