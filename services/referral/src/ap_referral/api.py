@@ -1,14 +1,15 @@
 """HTTP routes of the referral service: parse, authorise (access.py), build the command,
 dispatch it to its handler in one unit of work, answer."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from ap_chassis.access import enforce
 from ap_chassis.auth import ROLES, Principal, require
-from ap_chassis.http import IdempotencyKey, dispatch
+from ap_chassis.http import Authorizer, Handler, IdempotencyKey, dispatch
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from . import access, domain, handlers
 from .commands import DecideReferral, Identity, ReferPupil, WithdrawReferral
@@ -19,6 +20,25 @@ from .uow import ReferralUnitOfWork
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 Caller = Annotated[Principal, Depends(require(*ROLES))]
+C = TypeVar("C")
+
+
+async def run(
+    request: Request,
+    principal: Principal,
+    body: BaseModel,
+    idempotency_key: str | None,
+    handler: Handler[ReferralUnitOfWork, C],
+    command: C,
+    *,
+    authorize: Authorizer[ReferralUnitOfWork, C] | None = None,
+    status_code: int = 200,
+) -> JSONResponse:
+    """`dispatch` on the referral service's unit of work: every write route ends here."""
+    return await dispatch(
+        request, principal, handler=handler, command=command, unit_of_work=ReferralUnitOfWork,
+        body=body, idempotency_key=idempotency_key, authorize=authorize, status_code=status_code,
+    )  # fmt: skip
 
 
 def auto_apply(request: Request) -> frozenset[str]:
@@ -52,11 +72,10 @@ async def create_referral(
     """
     referrer = access.ReferrerRef(body.referrer.kind, body.referrer.urn)
     enforce(access.can(principal, "refer", referrer), action="refer", what="as this referrer")
-    return await dispatch(
-        request, principal, handler=handlers.refer_pupil,
-        command=refer_command(body, auto_apply(request)), unit_of_work=ReferralUnitOfWork,
-        body=body, idempotency_key=idempotency_key, status_code=201,
-    )  # fmt: skip
+    command = refer_command(body, auto_apply(request))
+    return await run(
+        request, principal, body, idempotency_key, handlers.refer_pupil, command, status_code=201
+    )
 
 
 @router.post("/{referral_id}/decision", response_model=ReferralResult)
@@ -70,9 +89,8 @@ async def decide_referral(
     """Accept or decline a referral (LA officers only); a second decision is 409."""
     access.POLICY.check_role(principal, "decide")
     command = DecideReferral(referral_id, body.decision, body.decided_on, body.reason)
-    return await dispatch(
-        request, principal, handler=handlers.decide_referral, command=command,
-        unit_of_work=ReferralUnitOfWork, body=body, idempotency_key=idempotency_key,
+    return await run(
+        request, principal, body, idempotency_key, handlers.decide_referral, command,
         authorize=handlers.authorize_decision,
     )  # fmt: skip
 
@@ -87,9 +105,8 @@ async def withdraw_referral(
 ) -> JSONResponse:
     access.POLICY.check_role(principal, "withdraw")
     command = WithdrawReferral(referral_id, body.withdrawn_on, body.reason)
-    return await dispatch(
-        request, principal, handler=handlers.withdraw_referral, command=command,
-        unit_of_work=ReferralUnitOfWork, body=body, idempotency_key=idempotency_key,
+    return await run(
+        request, principal, body, idempotency_key, handlers.withdraw_referral, command,
         authorize=handlers.authorize_withdrawal,
     )  # fmt: skip
 

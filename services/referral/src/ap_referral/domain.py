@@ -174,12 +174,16 @@ def refer(
     return Referred(pupil, referral, change, events)
 
 
+def _not_before_referral(referral: Referral, day: date, field: str) -> None:
+    if day < referral.referred_on:
+        raise InvalidCommandError(f"{field} cannot be before referred_on", field=field)
+
+
 def decide(referral: Referral, command: DecideReferral) -> tuple[Referral, list[EventData]]:
     """Accept or decline a received referral; the decision is the referral's new status."""
     if referral.status != "received":
         raise DomainError(f"the referral was already {referral.status}")
-    if command.decided_on < referral.referred_on:
-        raise InvalidCommandError("decided_on cannot be before referred_on", field="decided_on")
+    _not_before_referral(referral, command.decided_on, "decided_on")
     decided = replace(
         referral,
         status=command.decision,
@@ -201,8 +205,7 @@ def decide(referral: Referral, command: DecideReferral) -> tuple[Referral, list[
 def withdraw(referral: Referral, command: WithdrawReferral) -> tuple[Referral, list[EventData]]:
     if referral.status not in ("received", "accepted"):
         raise DomainError(f"a {referral.status} referral cannot be withdrawn")
-    if command.withdrawn_on < referral.referred_on:
-        raise InvalidCommandError("withdrawn_on cannot be before referred_on", field="withdrawn_on")
+    _not_before_referral(referral, command.withdrawn_on, "withdrawn_on")
     withdrawn = replace(
         referral,
         status="withdrawn",
@@ -268,8 +271,8 @@ def apply_change(
 
 # Register values that identify a pupil: stored answers mentioning any of them are forgotten on
 # erasure (with the pupil_id).
-IDENTIFYING = ("upn", "former_upn", "forename", "surname", "middle_names", "preferred_surname",
-               "date_of_birth", "postcode")  # fmt: skip
+IDENTIFYING = ("upn", "forename", "surname", "middle_names", "preferred_surname", "date_of_birth",
+               "postcode")  # fmt: skip
 
 
 def identifying_values(held: dict[str, Any]) -> list[str]:

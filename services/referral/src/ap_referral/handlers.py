@@ -5,12 +5,15 @@ HTTP and never commits: the edge that opened the unit of work commits (`ap_chass
 the retention job), so the saved state, the events and the remembered answer are one transaction.
 """
 
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 from uuid import UUID, uuid4
 
 from ap_chassis.access import NOT_FOUND, enforce, tenant
 from ap_chassis.auth import Principal
 from ap_chassis.errors import NotFoundError
 from ap_schemas.envelope import utcnow
+from ap_schemas.events import EventData
 
 from . import access, domain
 from .commands import (
@@ -101,51 +104,60 @@ async def visible_referral(
     return referral
 
 
-async def authorize_decision(
-    uow: UnitOfWorkPort, command: DecideReferral, principal: Principal
-) -> None:
-    await visible_referral(uow.referrals, command.referral_id, principal, "decide")
+class _OfReferral(Protocol):
+    @property
+    def referral_id(self) -> UUID: ...
 
 
-async def authorize_withdrawal(
-    uow: UnitOfWorkPort, command: WithdrawReferral, principal: Principal
-) -> None:
-    await visible_referral(uow.referrals, command.referral_id, principal, "withdraw")
+def authorizer(
+    action: access.Action,
+) -> Callable[[UnitOfWorkPort, _OfReferral, Principal], Awaitable[None]]:
+    """The access check of a command on an existing referral, run before its idempotency key
+    is looked at: 403 for a party that may not, 404 for a caller that may not know it."""
+
+    async def authorize(uow: UnitOfWorkPort, command: _OfReferral, principal: Principal) -> None:
+        await visible_referral(uow.referrals, command.referral_id, principal, action)
+
+    return authorize
 
 
-async def _load_locked(
-    uow: UnitOfWorkPort, referral_id: UUID, principal: Principal
-) -> domain.Referral:
-    referral = await visible_referral(uow.referrals, referral_id, principal)
-    await uow.pupils.lock(referral.pupil_id)
-    # Re-read under the lock: a concurrent decision may have committed meanwhile.
-    return await visible_referral(uow.referrals, referral_id, principal)
+authorize_decision = authorizer("decide")
+authorize_withdrawal = authorizer("withdraw")
 
 
 async def decide_referral(
     uow: UnitOfWorkPort, command: DecideReferral, principal: Principal
 ) -> ReferralResult:
-    referral = await _load_locked(uow, command.referral_id, principal)
-    decided, events = domain.decide(referral, command)
-    await uow.referrals.save(decided)
-    return _result(decided, uow.record(*events))
+    return await _transition(uow, command, principal, domain.decide)
 
 
 async def withdraw_referral(
     uow: UnitOfWorkPort, command: WithdrawReferral, principal: Principal
 ) -> ReferralResult:
-    referral = await _load_locked(uow, command.referral_id, principal)
-    withdrawn, events = domain.withdraw(referral, command)
-    await uow.referrals.save(withdrawn)
-    return _result(withdrawn, uow.record(*events))
+    return await _transition(uow, command, principal, domain.withdraw)
 
 
-def _result(referral: domain.Referral, event_ids: list[str]) -> ReferralResult:
+Of = TypeVar("Of", bound=_OfReferral)
+
+
+async def _transition(
+    uow: UnitOfWorkPort,
+    command: Of,
+    principal: Principal,
+    decide: Callable[[domain.Referral, Of], tuple[domain.Referral, list[EventData]]],
+) -> ReferralResult:
+    """Load the referral under its pupil's lock, let the domain change it, save, record."""
+    found = await visible_referral(uow.referrals, command.referral_id, principal)
+    await uow.pupils.lock(found.pupil_id)
+    # Re-read under the lock: a concurrent decision may have committed meanwhile.
+    referral = await visible_referral(uow.referrals, command.referral_id, principal)
+    changed, events = decide(referral, command)
+    await uow.referrals.save(changed)
     return ReferralResult(
-        referral_id=str(referral.referral_id),
-        pupil_id=str(referral.pupil_id),
-        status=referral.status,
-        event_ids=event_ids,
+        referral_id=str(changed.referral_id),
+        pupil_id=str(changed.pupil_id),
+        status=changed.status,
+        event_ids=uow.record(*events),
     )
 
 

@@ -5,15 +5,15 @@ from uuid import UUID
 
 from ap_chassis.auth import ROLES, Principal, require
 from ap_chassis.errors import NotFoundError
-from ap_chassis.http import IdempotencyKey, dispatch
+from ap_chassis.http import IdempotencyKey
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from . import access, audit_sql, handlers, repository
+from .api import run
 from .commands import ApplyIdentityChange
 from .models import IdentityChangeApplyIn
 from .results import IdentityChangeApplied
-from .uow import ReferralUnitOfWork
 
 router = APIRouter(prefix="/v1/pupils", tags=["identity"])
 Caller = Annotated[Principal, Depends(require(*ROLES))]
@@ -58,8 +58,8 @@ async def apply_identity_change(
     """Apply a proposed change to the register and publish the pupil's identity again (the
     pupil is recorded as read: the officer saw the values applied)."""
     access.POLICY.check_role(principal, "review_identity")
-    return await dispatch(
-        request, principal, handler=handlers.apply_identity_change,
-        command=ApplyIdentityChange(pupil_id, change_id), unit_of_work=ReferralUnitOfWork,
-        body=IdentityChangeApplyIn(), idempotency_key=idempotency_key,
+    command = ApplyIdentityChange(pupil_id, change_id)
+    return await run(
+        request, principal, IdentityChangeApplyIn(), idempotency_key,
+        handlers.apply_identity_change, command,
     )  # fmt: skip

@@ -5,17 +5,17 @@ from uuid import UUID
 
 from ap_chassis.auth import Principal
 from ap_chassis.data_protection import data_protection_routers
-from ap_chassis.http import IdempotencyKey, dispatch
+from ap_chassis.http import IdempotencyKey
 from ap_chassis.retention import RetentionSettings
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from . import audit_sql, handlers, retention, subject_access
 from .access import POLICY
+from .api import run
 from .commands import ErasePupil
 from .models import ErasureIn
 from .results import ErasureResult
-from .uow import ReferralUnitOfWork
 
 router = APIRouter(prefix="/v1/pupils", tags=["data protection"])
 MayErase = Annotated[Principal, Depends(POLICY.requires("erase"))]
@@ -32,11 +32,9 @@ async def erase(
 ) -> JSONResponse:
     """Erase the pupil's identifying details everywhere; the pseudonymous journey stays."""
     command = ErasePupil(pupil_id, "request", principal.sub, principal.role, body.reason)
-    return await dispatch(
-        request, principal, handler=handlers.erase_pupil, command=command,
-        unit_of_work=ReferralUnitOfWork, body=body, idempotency_key=idempotency_key,
-        status_code=202,
-    )  # fmt: skip
+    return await run(
+        request, principal, body, idempotency_key, handlers.erase_pupil, command, status_code=202
+    )
 
 
 @router.get("/{pupil_id}/subject-access")
