@@ -87,7 +87,10 @@ async def test_a_upn_is_registered_once(store):
 async def test_saving_a_pupil_writes_its_identifying_details(store):
     pupil = await registered(store)
     await store.pupils.lock(pupil.pupil_id)
-    changed = {"surname": "Changed", "date_of_birth": date(2012, 3, 5), "address_lines": None}
+    # fsm_periods as an applied change gives them: JSON, as the register hands them back
+    periods = [{"start_date": "2024-01-08", "end_date": None}]
+    changed = {"surname": "Changed", "date_of_birth": date(2012, 3, 5), "address_lines": None,
+               "fsm_periods": periods}  # fmt: skip
     await store.pupils.save(replace(pupil, identity=pupil.identity | changed))
     assert await store.pupils.by_id(pupil.pupil_id) == domain.Pupil(
         pupil.pupil_id, pupil.upn, STORED | changed
