@@ -16,6 +16,8 @@ SPEC = """
    withdraw        referrer  allow      allow  403      403     403
    withdraw        stranger  allow      404    403      403     403
    review_identity any       allow      403    403      403     403
+   erase           any       allow      403    403      403     403
+   subject_access  any       allow      403    403      403     403
 """
 URN, OTHER = "100001", "200002"
 RESOURCES = {

@@ -7,6 +7,8 @@ from uuid import uuid4
 import pytest
 from ap_chassis.errors import DomainError, InvalidCommandError
 from ap_referral import domain
+from ap_referral.commands import DecideReferral, Identity, ReferPupil, WithdrawReferral
+from ap_schemas.events import Referrer
 
 REFERRAL = domain.Referral(
     referral_id=uuid4(),
@@ -23,14 +25,29 @@ REFERRAL = domain.Referral(
 )
 
 
-def new(**kw):
+def new(sen_provision="K", **kw):
+    identity = Identity(forename="A", surname="B", date_of_birth=date(2012, 3, 4), sex="U",
+                        sen_provision=sen_provision)  # fmt: skip
     args = {
+        "upn": "A801200001001",
+        "identity": identity,
+        "referrer": Referrer(kind="local_authority"),
         "reason": "suspension",
+        "tier_requested": 2,
         "referred_on": date(2026, 9, 7),
         "excluded_on": None,
-        "sen_provision": "K",
     } | kw
-    domain.check_new_referral(**args)
+    domain.check_new_referral(ReferPupil(**args))
+
+
+def decide(referral, decision, decided_on, reason=None):
+    return domain.decide(
+        referral, DecideReferral(referral.referral_id, decision, decided_on, reason)
+    )
+
+
+def withdraw(referral, withdrawn_on, reason="r"):
+    return domain.withdraw(referral, WithdrawReferral(referral.referral_id, withdrawn_on, reason))
 
 
 def test_permanent_exclusion_needs_the_exclusion_date():
@@ -61,41 +78,36 @@ def test_sixth_school_day_skips_weekends():
 
 
 def test_accepting_a_received_referral():
-    accepted = domain.decide(
-        REFERRAL, decision="accepted", decided_on=date(2026, 9, 8), reason=None
-    )
+    accepted, [event] = decide(REFERRAL, "accepted", date(2026, 9, 8))
     assert accepted.status == "accepted" and accepted.decided_on == date(2026, 9, 8)
+    assert (event.decision, event.decided_on, event.referral_id) == (
+        "accepted", date(2026, 9, 8), REFERRAL.referral_id)  # fmt: skip
 
 
 def test_a_second_decision_is_refused():
-    declined = domain.decide(REFERRAL, decision="declined", decided_on=date(2026, 9, 8), reason="x")
+    declined, _ = decide(REFERRAL, "declined", date(2026, 9, 8), "x")
+    assert declined.status == "declined" and declined.decision_reason == "x"
     with pytest.raises(DomainError, match="already declined"):
-        domain.decide(declined, decision="accepted", decided_on=date(2026, 9, 9), reason=None)
+        decide(declined, "accepted", date(2026, 9, 9))
 
 
 def test_decision_cannot_precede_the_referral():
     with pytest.raises(InvalidCommandError):
-        domain.decide(REFERRAL, decision="accepted", decided_on=date(2026, 9, 6), reason=None)
+        decide(REFERRAL, "accepted", date(2026, 9, 6))
 
 
 def test_withdrawal_from_received_or_accepted_only():
-    assert (
-        domain.withdraw(REFERRAL, withdrawn_on=date(2026, 9, 9), reason="r").status == "withdrawn"
-    )
-    accepted = replace(REFERRAL, status="accepted")
-    assert (
-        domain.withdraw(accepted, withdrawn_on=date(2026, 9, 9), reason="r").status == "withdrawn"
-    )
+    withdrawn, [event] = withdraw(REFERRAL, date(2026, 9, 9))
+    assert withdrawn.status == "withdrawn" and event.withdrawn_on == date(2026, 9, 9)
+    assert withdraw(replace(REFERRAL, status="accepted"), date(2026, 9, 9))[0].status == "withdrawn"
     for status in ("declined", "withdrawn"):
         with pytest.raises(DomainError):
-            domain.withdraw(
-                replace(REFERRAL, status=status), withdrawn_on=date(2026, 9, 9), reason="r"
-            )
+            withdraw(replace(REFERRAL, status=status), date(2026, 9, 9))
 
 
 def test_withdrawal_cannot_precede_the_referral():
     with pytest.raises(InvalidCommandError):
-        domain.withdraw(REFERRAL, withdrawn_on=date(2026, 9, 1), reason="r")
+        withdraw(REFERRAL, date(2026, 9, 1))
 
 
 def test_an_identity_difference_names_only_changed_fields_as_json():

@@ -13,9 +13,13 @@ from typing import Literal
 from ap_chassis.access import ALLOW, FORBIDDEN, NOT_FOUND, NamedParty, Outcome, Policy
 from ap_chassis.auth import Principal
 
-Action = Literal["refer", "read", "decide", "withdraw", "review_identity"]
+Action = Literal[
+    "refer", "read", "decide", "withdraw", "review_identity", "erase", "subject_access"
+]
 Relation = Literal["any", "self", "other", "referrer", "stranger"]
-ACTIONS: tuple[Action, ...] = ("refer", "read", "decide", "withdraw", "review_identity")
+ACTIONS: tuple[Action, ...] = (
+    "refer", "read", "decide", "withdraw", "review_identity", "erase", "subject_access"
+)  # fmt: skip
 
 
 ReferrerRef = NamedParty  # the referrer a new command names
@@ -44,6 +48,8 @@ POLICY = Policy(
         ("school", "referrer", "withdraw"): ALLOW,
         ("school", "stranger", "withdraw"): NOT_FOUND,
         ("la_officer", "any", "review_identity"): ALLOW,  # identity changes: LA officers only
+        ("la_officer", "any", "erase"): ALLOW,  # data protection: LA officers only
+        ("la_officer", "any", "subject_access"): ALLOW,
     }
 )
 

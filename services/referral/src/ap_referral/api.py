@@ -1,22 +1,67 @@
-"""HTTP routes of the referral service: parse, authorise (access.py), delegate, answer."""
+"""HTTP routes of the referral service: parse, authorise (access.py), build the command,
+dispatch it to its handler in one unit of work, answer."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from ap_chassis.access import enforce
 from ap_chassis.auth import ROLES, Principal, require
-from ap_chassis.http import IdempotencyKey, execute
+from ap_chassis.http import Authorizer, Handler, IdempotencyKey, dispatch
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from . import access, audit_sql, domain, handlers
+from . import access, domain, handlers
+from .commands import DecideReferral, Identity, ReferPupil, WithdrawReferral
 from .models import DecisionIn, ReferralIn, WithdrawalIn
+from .repository import PgReferrals
+from .results import ReferralResult, ReferralWithChange
+from .uow import ReferralUnitOfWork
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 Caller = Annotated[Principal, Depends(require(*ROLES))]
+C = TypeVar("C")
 
 
-@router.post("", status_code=201)
+async def run(
+    request: Request,
+    principal: Principal,
+    body: BaseModel,
+    idempotency_key: str | None,
+    handler: Handler[ReferralUnitOfWork, C],
+    command: C,
+    *,
+    authorize: Authorizer[ReferralUnitOfWork, C] | None = None,
+    status_code: int = 200,
+) -> JSONResponse:
+    """`dispatch` on the referral service's unit of work: every write route ends here."""
+    return await dispatch(
+        request, principal, handler=handler, command=command, unit_of_work=ReferralUnitOfWork,
+        body=body, idempotency_key=idempotency_key, authorize=authorize, status_code=status_code,
+    )  # fmt: skip
+
+
+def auto_apply(request: Request) -> frozenset[str]:
+    """The LA's rule (settings): register fields a referral may change without review."""
+    rule = getattr(request.app.state.settings, "identity_auto_apply", "")
+    return frozenset(f.strip() for f in rule.split(",") if f.strip())
+
+
+def refer_command(body: ReferralIn, auto_apply: frozenset[str]) -> ReferPupil:
+    return ReferPupil(
+        upn=body.upn,
+        identity=Identity(**{f: getattr(body, f) for f in domain.IDENTITY_FIELDS}),
+        referrer=body.referrer,
+        reason=body.reason,
+        tier_requested=body.tier_requested,
+        referred_on=body.referred_on,
+        excluded_on=body.excluded_on,
+        home_school_urn=body.home_school_urn,
+        auto_apply=auto_apply,
+    )
+
+
+@router.post("", status_code=201, response_model=ReferralResult | ReferralWithChange)
 async def create_referral(
     body: ReferralIn, request: Request, principal: Caller, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -27,13 +72,13 @@ async def create_referral(
     """
     referrer = access.ReferrerRef(body.referrer.kind, body.referrer.urn)
     enforce(access.can(principal, "refer", referrer), action="refer", what="as this referrer")
-    rule = getattr(request.app.state.settings, "identity_auto_apply", "")
-    auto_apply = frozenset(f.strip() for f in rule.split(",") if f.strip())
-    refer = audit_sql.recorded(handlers.refer_pupil, "referral: UPN mapped to pupil_id")
-    return await execute(refer, request, principal, body, idempotency_key, auto_apply=auto_apply)
+    command = refer_command(body, auto_apply(request))
+    return await run(
+        request, principal, body, idempotency_key, handlers.refer_pupil, command, status_code=201
+    )
 
 
-@router.post("/{referral_id}/decision")
+@router.post("/{referral_id}/decision", response_model=ReferralResult)
 async def decide_referral(
     referral_id: UUID,
     body: DecisionIn,
@@ -43,18 +88,14 @@ async def decide_referral(
 ) -> JSONResponse:
     """Accept or decline a referral (LA officers only); a second decision is 409."""
     access.POLICY.check_role(principal, "decide")
-    return await execute(
-        handlers.decide_referral,
-        request,
-        principal,
-        body,
-        idempotency_key,
+    command = DecideReferral(referral_id, body.decision, body.decided_on, body.reason)
+    return await run(
+        request, principal, body, idempotency_key, handlers.decide_referral, command,
         authorize=handlers.authorize_decision,
-        referral_id=referral_id,
-    )
+    )  # fmt: skip
 
 
-@router.post("/{referral_id}/withdrawal")
+@router.post("/{referral_id}/withdrawal", response_model=ReferralResult)
 async def withdraw_referral(
     referral_id: UUID,
     body: WithdrawalIn,
@@ -63,15 +104,11 @@ async def withdraw_referral(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     access.POLICY.check_role(principal, "withdraw")
-    return await execute(
-        handlers.withdraw_referral,
-        request,
-        principal,
-        body,
-        idempotency_key,
+    command = WithdrawReferral(referral_id, body.withdrawn_on, body.reason)
+    return await run(
+        request, principal, body, idempotency_key, handlers.withdraw_referral, command,
         authorize=handlers.authorize_withdrawal,
-        referral_id=referral_id,
-    )
+    )  # fmt: skip
 
 
 @router.get("/{referral_id}")
@@ -79,7 +116,7 @@ async def get_referral(referral_id: UUID, request: Request, principal: Caller) -
     """The referral and its status (no identifying details: those stay in the register)."""
     access.POLICY.check_role(principal, "read")
     async with request.app.state.runtime.pool.acquire() as conn:
-        referral = await handlers.find_referral(conn, referral_id, principal)
+        referral = await handlers.visible_referral(PgReferrals(conn), referral_id, principal)
     return {
         "referral_id": str(referral.referral_id),
         "pupil_id": str(referral.pupil_id),

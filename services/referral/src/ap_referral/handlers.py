@@ -1,175 +1,99 @@
-"""Referral use cases: load, decide with the domain, save with the outbox in one transaction."""
+"""Referral use cases: load through the unit of work, let the domain decide, save, record.
 
-from datetime import date
-from typing import Any
+Each handler takes (unit of work, command, principal) and returns its result model. It knows no
+HTTP and never commits: the edge that opened the unit of work commits (`ap_chassis.http.dispatch`,
+the retention job), so the saved state, the events and the remembered answer are one transaction.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 from uuid import UUID, uuid4
 
-import asyncpg
 from ap_chassis.access import NOT_FOUND, enforce, tenant
 from ap_chassis.auth import Principal
 from ap_chassis.errors import NotFoundError
-from ap_chassis.http import EventContext, record
 from ap_schemas.envelope import utcnow
-from ap_schemas.events import (
-    PupilIdentityRecordedV1,
-    PupilReferredV1,
-    ReferralDecidedV1,
-    ReferralWithdrawnV1,
+from ap_schemas.events import EventData
+
+from . import access, domain
+from .commands import (
+    ApplyIdentityChange,
+    DecideReferral,
+    ErasePupil,
+    ReferPupil,
+    WithdrawReferral,
 )
-
-from . import access, domain, repository
-from .models import DecisionIn, IdentityChangeApplyIn, ReferralIn, WithdrawalIn
-
-Answer = tuple[int, dict[str, Any]]
+from .repository import Referrals
+from .results import ErasureResult, IdentityChangeApplied, ReferralResult, ReferralWithChange
+from .uow import UnitOfWorkPort
 
 
-async def refer_pupil(
-    conn: asyncpg.Connection,
-    *,
-    cmd: ReferralIn,
-    ctx: EventContext,
-    principal: Principal,
-    auto_apply: frozenset[str] = frozenset(),
-) -> Answer:
-    """Refer a pupil. A known UPN keeps its identity: differences become a proposed change,
-    applied at once only when every changed field is one the LA lets apply without review."""
-    domain.check_new_referral(
-        reason=cmd.reason,
-        referred_on=cmd.referred_on,
-        excluded_on=cmd.excluded_on,
-        sen_provision=cmd.sen_provision,
-    )
-    identity = cmd.model_dump(include=set(PupilIdentityRecordedV1.model_fields) - {"upn"})
-    known = await repository.pupil_by_upn(conn, cmd.upn)
-    inserted = None if known else await repository.insert_pupil(conn, cmd.upn, identity)
-    if known is None and inserted is None:  # a concurrent referral saw the UPN first
-        known = await repository.pupil_by_upn(conn, cmd.upn)
-    pupil_id = inserted or UUID(str(known["pupil_id"]))  # type: ignore[index]
-    referral = domain.Referral(
-        referral_id=uuid4(),
-        pupil_id=pupil_id,
-        status="received",
-        referrer_kind=cmd.referrer.kind,
-        referrer_urn=cmd.referrer.urn,
-        reason=cmd.reason,
-        tier_requested=cmd.tier_requested,
-        referred_on=cmd.referred_on,
-        excluded_on=cmd.excluded_on,
-        sen_provision=cmd.sen_provision,
-        home_school_urn=cmd.home_school_urn,
-    )
-    await repository.insert_referral(conn, referral)
-    identity_events: list[PupilIdentityRecordedV1] = []
-    change: dict[str, str] = {}
-    if known is None:
-        identity_events.append(
-            PupilIdentityRecordedV1(
-                occurred_at=cmd.referred_on, pupil_id=pupil_id, upn=cmd.upn, **identity
-            )
-        )
-    else:
-        old, new = domain.identity_difference(repository.identity_of(known), identity)
-        if new:
-            change_id = await repository.propose_identity_change(
-                conn, pupil_id=pupil_id, referral_id=referral.referral_id,
-                proposed_by=_who(principal), old=old, new=new,
-            )  # fmt: skip
-            change = {"identity_change_id": str(change_id), "identity_change": "proposed"}
-            if set(new) <= auto_apply:
-                identity_events.append(
-                    await _apply(conn, known, change_id, new, applied_by="rule:auto-apply")
-                )
-                change["identity_change"] = "applied"
-    event_ids = await record(
-        conn,
-        ctx,
-        PupilReferredV1(
-            occurred_at=cmd.referred_on,
-            pupil_id=pupil_id,
-            referral_id=referral.referral_id,
-            referred_on=cmd.referred_on,
-            referrer=cmd.referrer,
-            reason=cmd.reason,
-            tier_requested=cmd.tier_requested,
-            excluded_on=cmd.excluded_on,
-            sen_provision=cmd.sen_provision,
-            home_school_urn=cmd.home_school_urn,
-        ),
-        *identity_events,
-    )
-    return 201, {
-        "referral_id": str(referral.referral_id),
-        "pupil_id": str(pupil_id),
-        "status": referral.status,
-        "event_ids": event_ids,
-        **change,
-    }
-
-
-def _who(principal: Principal) -> str:
+def who(principal: Principal) -> str:
+    """The proposer or applier an identity change records: role, scope and subject."""
     return f"{tenant(principal)}:{principal.sub}"
 
 
-async def _apply(
-    conn: asyncpg.Connection,
-    pupil: asyncpg.Record,
-    change_id: UUID,
-    values: dict[str, Any],
-    *,
-    applied_by: str,
-) -> PupilIdentityRecordedV1:
-    """Write a change's new values into the register; the pupil's identity event to publish."""
-    current = repository.identity_of(pupil)
-    new = {
-        k: date.fromisoformat(v) if isinstance(current.get(k), date) and v else v
-        for k, v in values.items()
-    }
-    await repository.apply_identity_change(
-        conn, pupil_id=pupil["pupil_id"], change_id=change_id, values=new, applied_by=applied_by
+async def refer_pupil(
+    uow: UnitOfWorkPort, command: ReferPupil, principal: Principal
+) -> ReferralResult:
+    """Refer a pupil (`domain.refer`). The caller is recorded as having mapped the UPN to the
+    pupil's `pupil_id` (the identity-read log)."""
+    ids = {"pupil_id": uuid4(), "referral_id": uuid4(), "change_id": uuid4()}
+    today = utcnow().date()
+
+    def refer(known: domain.Pupil | None) -> domain.Referred:
+        return domain.refer(known, command, **ids, proposed_by=who(principal), today=today)
+
+    known = await uow.pupils.by_upn(command.upn)
+    referred = refer(known)
+    if known is None and not await uow.pupils.add(referred.pupil):
+        # A concurrent referral saw the UPN first: decide again against its register row.
+        referred = refer(await uow.pupils.by_upn(command.upn))
+    await uow.referrals.save(referred.referral)
+    if referred.change is not None:
+        await uow.identity_changes.save(referred.change)
+    if referred.identity_applied:
+        await uow.pupils.save(referred.pupil)
+    event_ids = uow.record(*referred.events)
+    pupil_id = referred.pupil.pupil_id
+    await uow.identity_reads.record(principal, pupil_id, "referral: UPN mapped to pupil_id")
+    answer = {"referral_id": str(referred.referral.referral_id), "pupil_id": str(pupil_id),
+              "status": referred.referral.status, "event_ids": event_ids}  # fmt: skip
+    if referred.change is None:
+        return ReferralResult(**answer)
+    return ReferralWithChange(
+        **answer,
+        identity_change_id=str(referred.change.change_id),
+        identity_change=referred.change.status,
     )
-    return PupilIdentityRecordedV1(
-        occurred_at=utcnow().date(), pupil_id=pupil["pupil_id"], upn=pupil["upn"],
-        **(current | new),
-    )  # fmt: skip
 
 
 async def apply_identity_change(
-    conn: asyncpg.Connection,
-    *,
-    pupil_id: UUID,
-    change_id: UUID,
-    cmd: IdentityChangeApplyIn,
-    ctx: EventContext,
-    principal: Principal,
-) -> Answer:
-    """An LA officer applies a proposed change: the register and journey.identity follow."""
-    pupil = await repository.pupil_by_id(conn, pupil_id)
-    change = pupil and await repository.identity_change(conn, pupil_id, change_id)
+    uow: UnitOfWorkPort, command: ApplyIdentityChange, principal: Principal
+) -> IdentityChangeApplied:
+    """An LA officer applies a proposed change: the register and journey.identity follow, and
+    the pupil is recorded as read (the officer saw the values applied)."""
+    pupil = await uow.pupils.by_id(command.pupil_id)
+    change = await uow.identity_changes.get(command.pupil_id, command.change_id) if pupil else None
     if pupil is None or change is None:
-        raise NotFoundError(f"no identity change {change_id} of pupil {pupil_id}")
-    domain.check_identity_change_applicable(
-        status=change["status"], old=change["old_values"], current=repository.identity_of(pupil)
+        raise NotFoundError(f"no identity change {command.change_id} of pupil {command.pupil_id}")
+    pupil, change, recorded = domain.apply_change(
+        pupil, change, applied_by=who(principal), today=utcnow().date()
     )
-    recorded = await _apply(
-        conn, pupil, change_id, change["new_values"], applied_by=_who(principal)
+    await uow.pupils.save(pupil)
+    await uow.identity_changes.save(change)
+    event_ids = uow.record(recorded)
+    await uow.identity_reads.record(principal, pupil.pupil_id, "identity change applied")
+    return IdentityChangeApplied(
+        change_id=str(command.change_id), pupil_id=str(command.pupil_id), event_ids=event_ids
     )
-    event_ids = await record(conn, ctx, recorded)
-    return 200, {
-        "change_id": str(change_id),
-        "pupil_id": str(pupil_id),
-        "status": "applied",
-        "event_ids": event_ids,
-    }
 
 
-async def find_referral(
-    conn: asyncpg.Connection,
-    referral_id: UUID,
-    principal: Principal,
-    action: access.Action = "read",
+async def visible_referral(
+    referrals: Referrals, referral_id: UUID, principal: Principal, action: access.Action = "read"
 ) -> domain.Referral:
     """The referral if the caller may do `action` to it; 404 when it may not know it exists."""
-    referral = await repository.get_referral(conn, referral_id)
+    referral = await referrals.get(referral_id)
     outcome = (
         access.can(principal, action, access.ReferralRef(referral.referrer_urn))
         if referral is not None
@@ -180,84 +104,81 @@ async def find_referral(
     return referral
 
 
-async def authorize_decision(
-    conn: asyncpg.Connection, *, cmd: Any, principal: Principal, referral_id: UUID
-) -> None:
-    await find_referral(conn, referral_id, principal, "decide")
+class _OfReferral(Protocol):
+    @property
+    def referral_id(self) -> UUID: ...
 
 
-async def authorize_withdrawal(
-    conn: asyncpg.Connection, *, cmd: Any, principal: Principal, referral_id: UUID
-) -> None:
-    await find_referral(conn, referral_id, principal, "withdraw")
+def authorizer(
+    action: access.Action,
+) -> Callable[[UnitOfWorkPort, _OfReferral, Principal], Awaitable[None]]:
+    """The access check of a command on an existing referral, run before its idempotency key
+    is looked at: 403 for a party that may not, 404 for a caller that may not know it."""
+
+    async def authorize(uow: UnitOfWorkPort, command: _OfReferral, principal: Principal) -> None:
+        await visible_referral(uow.referrals, command.referral_id, principal, action)
+
+    return authorize
 
 
-async def _load_locked(
-    conn: asyncpg.Connection, referral_id: UUID, principal: Principal
-) -> domain.Referral:
-    referral = await find_referral(conn, referral_id, principal)
-    await repository.lock_pupil(conn, referral.pupil_id)
-    # Re-read under the lock: a concurrent decision may have committed meanwhile.
-    return await find_referral(conn, referral_id, principal)
+authorize_decision = authorizer("decide")
+authorize_withdrawal = authorizer("withdraw")
 
 
 async def decide_referral(
-    conn: asyncpg.Connection,
-    *,
-    referral_id: UUID,
-    cmd: DecisionIn,
-    ctx: EventContext,
-    principal: Principal,
-) -> Answer:
-    referral = await _load_locked(conn, referral_id, principal)
-    decided = domain.decide(
-        referral, decision=cmd.decision, decided_on=cmd.decided_on, reason=cmd.reason
-    )
-    await repository.save_referral(conn, decided)
-    event_ids = await record(
-        conn,
-        ctx,
-        ReferralDecidedV1(
-            occurred_at=cmd.decided_on,
-            pupil_id=decided.pupil_id,
-            referral_id=referral_id,
-            decision=cmd.decision,
-            decided_on=cmd.decided_on,
-            reason=cmd.reason,
-        ),
-    )
-    return 200, _answer(decided, event_ids)
+    uow: UnitOfWorkPort, command: DecideReferral, principal: Principal
+) -> ReferralResult:
+    return await _transition(uow, command, principal, domain.decide)
 
 
 async def withdraw_referral(
-    conn: asyncpg.Connection,
-    *,
-    referral_id: UUID,
-    cmd: WithdrawalIn,
-    ctx: EventContext,
+    uow: UnitOfWorkPort, command: WithdrawReferral, principal: Principal
+) -> ReferralResult:
+    return await _transition(uow, command, principal, domain.withdraw)
+
+
+Of = TypeVar("Of", bound=_OfReferral)
+
+
+async def _transition(
+    uow: UnitOfWorkPort,
+    command: Of,
     principal: Principal,
-) -> Answer:
-    referral = await _load_locked(conn, referral_id, principal)
-    withdrawn = domain.withdraw(referral, withdrawn_on=cmd.withdrawn_on, reason=cmd.reason)
-    await repository.save_referral(conn, withdrawn)
-    event_ids = await record(
-        conn,
-        ctx,
-        ReferralWithdrawnV1(
-            occurred_at=cmd.withdrawn_on,
-            pupil_id=withdrawn.pupil_id,
-            referral_id=referral_id,
-            withdrawn_on=cmd.withdrawn_on,
-            reason=cmd.reason,
-        ),
+    decide: Callable[[domain.Referral, Of], tuple[domain.Referral, list[EventData]]],
+) -> ReferralResult:
+    """Load the referral under its pupil's lock, let the domain change it, save, record."""
+    found = await visible_referral(uow.referrals, command.referral_id, principal)
+    await uow.pupils.lock(found.pupil_id)
+    # Re-read under the lock: a concurrent decision may have committed meanwhile.
+    referral = await visible_referral(uow.referrals, command.referral_id, principal)
+    changed, events = decide(referral, command)
+    await uow.referrals.save(changed)
+    return ReferralResult(
+        referral_id=str(changed.referral_id),
+        pupil_id=str(changed.pupil_id),
+        status=changed.status,
+        event_ids=uow.record(*events),
     )
-    return 200, _answer(withdrawn, event_ids)
 
 
-def _answer(referral: domain.Referral, event_ids: list[str]) -> dict[str, Any]:
-    return {
-        "referral_id": str(referral.referral_id),
-        "pupil_id": str(referral.pupil_id),
-        "status": referral.status,
-        "event_ids": event_ids,
-    }
+async def erase_pupil(
+    uow: UnitOfWorkPort, command: ErasePupil, principal: Principal | None = None
+) -> ErasureResult:
+    """Erase one pupil's identifying details here and publish the tombstone (an LA officer's
+    request, or the retention job with no principal).
+
+    The identity register is the only home of names, dates of birth, UPNs and addresses: the
+    `pupil_id` row stays, pseudonymous, so the journey keeps its key; the pupil's earlier
+    `journey.identity` values are nulled in the outbox (the durable log), a tombstone follows,
+    and stored answers that mention the pupil are forgotten. Every holder of a copy deletes it
+    when the tombstone arrives. Idempotent: erasing an erased pupil records the request and
+    publishes the tombstone again (harmless downstream).
+    """
+    erased = await uow.pupils.erase(command)
+    if erased is None:
+        raise NotFoundError(f"no pupil {command.pupil_id}")
+    key = str(command.pupil_id)
+    tombstone = await uow.forget_published(key, domain.identifying_values(erased.held))
+    return ErasureResult(
+        pupil_id=key, erased_at=erased.erased_at.isoformat(), event_ids=[tombstone]
+    )

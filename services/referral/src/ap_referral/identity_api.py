@@ -5,12 +5,15 @@ from uuid import UUID
 
 from ap_chassis.auth import ROLES, Principal, require
 from ap_chassis.errors import NotFoundError
-from ap_chassis.http import IdempotencyKey, execute
+from ap_chassis.http import IdempotencyKey
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from . import access, audit_sql, handlers, repository
+from .api import run
+from .commands import ApplyIdentityChange
 from .models import IdentityChangeApplyIn
+from .results import IdentityChangeApplied
 
 router = APIRouter(prefix="/v1/pupils", tags=["identity"])
 Caller = Annotated[Principal, Depends(require(*ROLES))]
@@ -23,7 +26,7 @@ async def list_identity_changes(
     """Every proposed and applied change of the pupil's identity, with old and new values."""
     access.POLICY.check_role(principal, "review_identity")
     async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
-        if await repository.pupil_by_id(conn, pupil_id) is None:
+        if await repository.PgPupils(conn).by_id(pupil_id) is None:
             raise NotFoundError(f"no pupil {pupil_id}")
         rows = await repository.identity_changes(conn, pupil_id)
         await audit_sql.record_read(conn, principal, pupil_id, "identity changes")
@@ -44,10 +47,7 @@ async def list_identity_changes(
     }
 
 
-APPLY = audit_sql.recorded(handlers.apply_identity_change, "identity change applied")
-
-
-@router.post("/{pupil_id}/identity-changes/{change_id}/apply")
+@router.post("/{pupil_id}/identity-changes/{change_id}/apply", response_model=IdentityChangeApplied)
 async def apply_identity_change(
     pupil_id: UUID,
     change_id: UUID,
@@ -58,12 +58,8 @@ async def apply_identity_change(
     """Apply a proposed change to the register and publish the pupil's identity again (the
     pupil is recorded as read: the officer saw the values applied)."""
     access.POLICY.check_role(principal, "review_identity")
-    return await execute(
-        APPLY,
-        request,
-        principal,
-        IdentityChangeApplyIn(),
-        idempotency_key,
-        pupil_id=pupil_id,
-        change_id=change_id,
-    )
+    command = ApplyIdentityChange(pupil_id, change_id)
+    return await run(
+        request, principal, IdentityChangeApplyIn(), idempotency_key,
+        handlers.apply_identity_change, command,
+    )  # fmt: skip

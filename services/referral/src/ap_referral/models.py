@@ -54,3 +54,7 @@ class WithdrawalIn(Body):
 
 class IdentityChangeApplyIn(Body):
     """Applying a proposed identity change takes no fields: the change itself is the content."""
+
+
+class ErasureIn(Body):
+    reason: FreeText

@@ -7,12 +7,19 @@ idempotency keys, and returns counts.
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
 
 import asyncpg
 from ap_chassis.retention import RetentionSettings, run_shared
+from ap_chassis.uow import EventContext
+from ap_schemas.envelope import Actor
 
-from . import privacy
+from . import handlers
+from .commands import ErasePupil
 from .retention_rule import anniversary, is_due
+from .uow import ReferralUnitOfWork
+
+JOB = "retention-job"
 
 
 async def _candidates(conn: asyncpg.Connection, born_by: Any) -> list[asyncpg.Record]:
@@ -42,11 +49,14 @@ async def run(pool: asyncpg.Pool, rules: RetentionSettings, now: datetime) -> di
             provisions = [row["sen_provision"], *(row["provisions"] or [])]
             if not is_due(row["date_of_birth"], provisions, today, **rule):
                 continue
-            async with conn.transaction():
-                done = await privacy.erase_pupil(
-                    conn, row["pupil_id"], basis="retention", requested_by="retention-job",
-                    role="system", reason="retention period ended",
-                )  # fmt: skip
-            erased += done is not None
+            command = ErasePupil(
+                row["pupil_id"], "retention", requested_by=JOB, role="system",
+                reason="retention period ended",
+            )  # fmt: skip
+            ctx = EventContext("referral", Actor(system="system", user_id=JOB), uuid4().hex)
+            async with ReferralUnitOfWork(conn, ctx) as uow:
+                await handlers.erase_pupil(uow, command)
+                await uow.commit()
+            erased += 1
     report = await run_shared(pool, "referral", rules, now)
     return {**report, "identities_erased": erased}
