@@ -5,7 +5,8 @@ Relations of a caller to a resource:
 - `self` / `other`: the commissioner named in a new placement is, or is not, the calling school;
 - `referrer` / `stranger` (a referral): the calling school made it, or did not;
 - `commissioner` / `provider` / `stranger` (a placement): the calling school commissioned it,
-  the calling provider provides it, or neither (it may not know the placement exists).
+  the calling provider provides it, or neither (it may not know the placement exists);
+- `provider` / `stranger` (a provider, for a provider's own caller): it is, or is not, itself.
 403 vs 404 follows `ap_chassis.access`.
 """
 
@@ -23,11 +24,14 @@ Action = Literal[
     "place_on",
     "read",
     "end",
+    "override_approval",
+    "read_provider",
+    "manage_provider",
 ]
 Relation = Literal["any", "self", "other", "referrer", "commissioner", "provider", "stranger"]
 ACTIONS: tuple[Action, ...] = (
     "register_provider", "register_named_provider", "list_providers", "commission", "place_on",
-    "read", "end",
+    "read", "end", "override_approval", "read_provider", "manage_provider",
 )  # fmt: skip
 
 
@@ -47,7 +51,12 @@ class PlacementRef:
     provider_id: str
 
 
-Resource = CommissionerRef | ReferralRef | PlacementRef | None
+@dataclass(frozen=True)
+class ProviderRef:
+    provider_id: str
+
+
+Resource = CommissionerRef | ReferralRef | PlacementRef | ProviderRef | None
 
 POLICY = Policy({
     ("la_officer", "any", "register_provider"): ALLOW,
@@ -71,6 +80,13 @@ POLICY = Policy({
     ("la_officer", "any", "end"): ALLOW,
     ("school", "commissioner", "end"): ALLOW,
     ("school", "stranger", "end"): NOT_FOUND,
+    # placing with a provider that is not approved, under PROVIDER_APPROVAL=enforce
+    ("la_officer", "any", "override_approval"): ALLOW,
+    **{(role, "any", "read_provider"): ALLOW for role in ("la_officer", "school", "analyst")},
+    ("provider", "provider", "read_provider"): ALLOW,  # a provider sees only itself
+    ("provider", "stranger", "read_provider"): NOT_FOUND,
+    # its quality record: checks, inspections, capacity, contracts, registration
+    ("la_officer", "any", "manage_provider"): ALLOW,
 })  # fmt: skip
 
 
@@ -79,6 +95,10 @@ def relation(principal: Principal, resource: Resource) -> Relation:
         return "any"
     if isinstance(resource, NamedParty):
         return "self" if resource.is_school(principal.urn) else "other"
+    if isinstance(resource, ProviderRef):
+        if principal.role != "provider":
+            return "any"
+        return "provider" if resource.provider_id == principal.provider_id else "stranger"
     if isinstance(resource, ReferralRef):
         mine = resource.referrer_urn is not None and resource.referrer_urn == principal.urn
         return "referrer" if mine and principal.role == "school" else "stranger"
