@@ -6,7 +6,8 @@ Relations of a caller to a resource:
 - `referrer` / `stranger` (a referral): the calling school made it, or did not;
 - `commissioner` / `provider` / `stranger` (a placement): the calling school commissioned it,
   the calling provider provides it, or neither (it may not know the placement exists);
-- `provider` / `stranger` (a provider, for a provider's own caller): it is, or is not, itself.
+- `provider` / `stranger` (a provider, for a provider's own caller): it is, or is not, itself;
+- `importer` / `stranger` (a bulk import): the calling school made it as itself, or not.
 403 vs 404 follows `ap_chassis.access`.
 """
 
@@ -27,11 +28,16 @@ Action = Literal[
     "override_approval",
     "read_provider",
     "manage_provider",
+    "import",
+    "read_import",
 ]
-Relation = Literal["any", "self", "other", "referrer", "commissioner", "provider", "stranger"]
+Relation = Literal[
+    "any", "self", "other", "referrer", "commissioner", "provider", "importer", "stranger"
+]
 ACTIONS: tuple[Action, ...] = (
     "register_provider", "register_named_provider", "list_providers", "commission", "place_on",
     "read", "end", "override_approval", "read_provider", "manage_provider",
+    "import", "read_import",
 )  # fmt: skip
 
 
@@ -56,7 +62,16 @@ class ProviderRef:
     provider_id: str
 
 
-Resource = CommissionerRef | ReferralRef | PlacementRef | ProviderRef | None
+@dataclass(frozen=True)
+class ImportRef:
+    """Who made an import: role, the school it was for, and the caller's subject."""
+
+    role: str
+    school_urn: str | None
+    sub: str
+
+
+Resource = CommissionerRef | ReferralRef | PlacementRef | ProviderRef | ImportRef | None
 
 POLICY = Policy({
     ("la_officer", "any", "register_provider"): ALLOW,
@@ -87,6 +102,14 @@ POLICY = Policy({
     ("provider", "stranger", "read_provider"): NOT_FOUND,
     # its quality record: checks, inspections, capacity, contracts, registration
     ("la_officer", "any", "manage_provider"): ALLOW,
+    # a bulk import: a school imports its own census rows only (the LA names the school)
+    ("la_officer", "any", "import"): ALLOW,
+    ("school", "any", "import"): ALLOW,  # naming no school: itself
+    ("school", "self", "import"): ALLOW,
+    ("school", "other", "import"): FORBIDDEN,
+    ("la_officer", "any", "read_import"): ALLOW,
+    ("school", "importer", "read_import"): ALLOW,  # the imports it made as itself
+    ("school", "stranger", "read_import"): NOT_FOUND,
 })  # fmt: skip
 
 
@@ -99,6 +122,13 @@ def relation(principal: Principal, resource: Resource) -> Relation:
         if principal.role != "provider":
             return "any"
         return "provider" if resource.provider_id == principal.provider_id else "stranger"
+    if isinstance(resource, ImportRef):
+        mine = (resource.role, resource.school_urn, resource.sub) == (
+            "school",
+            principal.urn,
+            principal.sub,
+        )
+        return "importer" if mine and principal.role == "school" else "stranger"
     if isinstance(resource, ReferralRef):
         mine = resource.referrer_urn is not None and resource.referrer_urn == principal.urn
         return "referrer" if mine and principal.role == "school" else "stranger"

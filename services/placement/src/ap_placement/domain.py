@@ -174,9 +174,9 @@ def check_new_placement(
 
 @dataclass(frozen=True)
 class Placing:
-    """What placing a pupil on an accepted referral is decided on (the pupil locked)."""
+    """What placing a pupil is decided on (the pupil locked when its referral is known)."""
 
-    referral: ReferralFact
+    referral: ReferralFact | None
     provider: Provider | None
     open_placement: Placement | None
     checks: tuple[quality.CheckRecord, ...] = ()
@@ -195,6 +195,7 @@ class Placed:
 def place(facts: Placing, cmd: PlacePupil, *, placement_id: UUID) -> Placed:
     """The placement, its placed event (v1 with a known cost, v2 without) and what vetting the
     provider brought up: an approval override and a capacity exceeded, each an event too."""
+    referral = check_referral_placeable(facts.referral, cmd.referral_id)
     known(facts.provider, cmd.provider_id)
     check_new_placement(
         open_placement=facts.open_placement,
@@ -206,12 +207,12 @@ def place(facts: Placing, cmd: PlacePupil, *, placement_id: UUID) -> Placed:
         amount_pence=cost.amount_pence, per=cost.per, sessions_per_week=cmd.sessions_per_week
     )  # fmt: skip
     placement = Placement(
-        placement_id=placement_id, pupil_id=facts.referral.pupil_id,
+        placement_id=placement_id, pupil_id=referral.pupil_id,
         referral_id=cmd.referral_id, provider_id=cmd.provider_id, commissioner=cmd.commissioner,
         tier=cmd.tier, start_date=cmd.start_date, planned_end_date=cmd.planned_end_date,
         sessions_per_week=cmd.sessions_per_week, cost=cost, annual_cost_pence=annual,
         dual_registered=cmd.dual_registered,
-        reason=cast(ReferralReason, facts.referral.reason or "other"), phase=cmd.phase,
+        reason=cast(ReferralReason, referral.reason or "other"), phase=cmd.phase,
         funded_by=cmd.funded_by or cmd.commissioner.kind,  # who pays: the commissioner by default
     )  # fmt: skip
     # A known cost keeps v1 for its readers; an unknown one needs v2 (see PupilPlacedV2).

@@ -45,21 +45,26 @@ async def authorize_placement(
 async def place_pupil(
     uow: PlacementUnitOfWork, cmd: PlacePupil, principal: Principal
 ) -> PupilPlaced:
-    """Place a pupil on an accepted referral, vetting the provider on the start date."""
-    referral = domain.check_referral_placeable(
-        await uow.placements.referral(cmd.referral_id), cmd.referral_id
-    )
-    provider = await uow.providers.get(cmd.provider_id)
-    await uow.placements.lock_pupil(referral.pupil_id)
+    """Place a pupil on an accepted referral, vetting the provider on the start date.
+
+    Everything the decision needs is loaded first (the pupil locked), then the domain decides
+    once: the placement to save and the events to record.
+    """
+    referral = await uow.placements.referral(cmd.referral_id)
+    if referral is not None:
+        await uow.placements.lock_pupil(referral.pupil_id)
+    providers, provider_id = uow.providers, cmd.provider_id
     facts = domain.Placing(
         referral=referral,
-        provider=provider,
-        open_placement=await uow.placements.open_placement(referral.pupil_id),
-        checks=tuple(await uow.providers.checks(cmd.provider_id)) if provider else (),
-        capacity=tuple(await uow.providers.capacity(cmd.provider_id)) if provider else (),
-        contracts=tuple(await uow.providers.contracts(cmd.provider_id)) if provider else (),
+        provider=await providers.get(provider_id),
+        open_placement=(
+            await uow.placements.open_placement(referral.pupil_id) if referral else None
+        ),
+        checks=tuple(await providers.checks(provider_id)),
+        capacity=tuple(await providers.capacity(provider_id)),
+        contracts=tuple(await providers.contracts(provider_id)),
         in_use=await uow.placements.in_use(
-            cmd.provider_id, tier=cmd.tier, phase=cmd.phase, on=cmd.start_date
+            provider_id, tier=cmd.tier, phase=cmd.phase, on=cmd.start_date
         ),
     )
     placed = domain.place(facts, cmd, placement_id=uuid4())
