@@ -13,6 +13,7 @@ from ap_schemas.envelope import utcnow
 
 from . import access, domain
 from .commands import EndPlacement, PlacePupil, RegisterProvider
+from .domain import ReferralFact
 from .repository import Placements
 from .results import PlacementEnded, ProviderChanged, PupilPlaced
 from .uow import PlacementUnitOfWork
@@ -34,12 +35,15 @@ async def authorize_placement(
     commissioner = access.CommissionerRef(cmd.commissioner.kind, cmd.commissioner.urn)
     enforce(access.can(principal, "commission", commissioner), action="commission",
             what="as this commissioner")  # fmt: skip
-    referral = await uow.placements.referral(cmd.referral_id)
-    if referral is not None:
-        outcome = access.can(principal, "place_on", access.ReferralRef(referral.referrer_urn))
-        enforce(outcome, action="place on", what=f"referral {cmd.referral_id}")
+    _may_place_on(principal, await uow.placements.referral(cmd.referral_id), cmd.referral_id)
     if cmd.override_reason and access.can(principal, "override_approval") != ALLOW:
         raise ForbiddenError("only an LA officer may override approval", field="override_reason")
+
+
+def _may_place_on(principal: Principal, referral: ReferralFact | None, referral_id: UUID) -> None:
+    if referral is not None:
+        outcome = access.can(principal, "place_on", access.ReferralRef(referral.referrer_urn))
+        enforce(outcome, action="place on", what=f"referral {referral_id}")
 
 
 async def place_pupil(
@@ -51,6 +55,8 @@ async def place_pupil(
     once: the placement to save and the events to record.
     """
     referral = await uow.placements.referral(cmd.referral_id)
+    # again: a referral not known at `authorize_placement` may have arrived since (read committed)
+    _may_place_on(principal, referral, cmd.referral_id)
     if referral is not None:
         await uow.placements.lock_pupil(referral.pupil_id)
     providers, provider_id = uow.providers, cmd.provider_id

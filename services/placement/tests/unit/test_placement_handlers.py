@@ -145,6 +145,14 @@ async def test_a_school_cannot_know_a_referral_it_did_not_make(uow):
         await handlers.authorize_placement(uow, cmd, SCHOOL)
 
 
+async def test_placing_checks_the_referrer_again_in_case_the_referral_arrived_since(uow):
+    provider_id, fact = await provider(uow), await referral(uow, referrer=OTHER_URN)
+    cmd = placing(fact, provider_id, commissioner=Commissioner(kind="school", urn=SCHOOL_URN))
+    with pytest.raises(NotFoundError):
+        await run(uow, handlers.place_pupil, cmd, SCHOOL)
+    assert uow.placements.rows == {} and uow.events == []
+
+
 async def test_only_an_officer_may_give_an_override_reason(uow):
     fact = await referral(uow)
     cmd = placing(fact, uuid4(), commissioner=Commissioner(kind="school", urn=SCHOOL_URN),
