@@ -20,6 +20,16 @@ SPEC = """
    end               commissioner  allow      allow  403      403     403
    end               provider      allow      404    403      403     403
    end               stranger      allow      404    403      403     403
+   override_approval any           allow      403    403      403     403
+   read_provider     any           allow      allow  403      allow   403
+   read_provider     provider      allow      allow  allow    allow   403
+   read_provider     stranger      allow      allow  404      allow   403
+   manage_provider   any           allow      403    403      403     403
+   import            any           allow      allow  403      403     403
+   import            self          allow      allow  403      403     403
+   import            other         allow      403    403      403     403
+   read_import       importer      allow      allow  403      403     403
+   read_import       stranger      allow      404    403      403     403
 """
 URN, OTHER, PROVIDER = "100001", "200002", "p1"
 RESOURCES = {
@@ -30,9 +40,12 @@ RESOURCES = {
     "stranger": None,  # per action below
     "commissioner": access.PlacementRef(URN, "p9"),
     "provider": access.PlacementRef(OTHER, PROVIDER),
+    "importer": access.ImportRef("school", URN, "u"),
 }
 STRANGER = {"place_on": access.ReferralRef(OTHER), "read": access.PlacementRef(OTHER, "p9"),
-            "end": access.PlacementRef(None, "p9")}  # fmt: skip
+            "end": access.PlacementRef(None, "p9"), "read_provider": access.ProviderRef("p9"),
+            "override_approval": None, "manage_provider": None,
+            "read_import": access.ImportRef("school", URN, "someone else")}  # fmt: skip
 
 
 def principal(role: str) -> Principal:
@@ -42,6 +55,8 @@ def principal(role: str) -> Principal:
 @pytest.mark.parametrize(("role", "relation", "action", "expected"), read_grid(SPEC))
 def test_every_cell_of_the_policy(role, relation, action, expected):
     resource = STRANGER[action] if relation == "stranger" else RESOURCES[relation]
+    if action == "read_provider" and relation != "stranger":
+        resource = None if relation == "any" else access.ProviderRef(PROVIDER)
     assert access.can(principal(role), action, resource) == expected
 
 

@@ -7,17 +7,30 @@ from uuid import uuid4
 import pytest
 from ap_chassis.errors import DomainError, InvalidCommandError, NotYetKnownError
 from ap_placement import domain
+from ap_placement.commands import EndPlacement
+from ap_schemas.events import Commissioner, PlacementEndedV1
 
 PROVIDER_ID = uuid4()
 
 PLACEMENT = domain.Placement(
     placement_id=uuid4(),
     pupil_id=uuid4(),
+    referral_id=uuid4(),
     provider_id=PROVIDER_ID,
-    commissioner_kind="school",
-    commissioner_urn="123456",
+    commissioner=Commissioner(kind="school", urn="123456"),
+    tier=2,
     start_date=date(2026, 9, 14),
+    planned_end_date=None,
+    sessions_per_week=5,
+    cost=None,
+    annual_cost_pence=None,
+    dual_registered=True,
+    reason="suspension",
 )
+
+
+def ending(end_date: date, reason: str = "completed") -> EndPlacement:
+    return EndPlacement(PLACEMENT.placement_id, end_date, reason)  # type: ignore[arg-type]
 
 
 def referral(status: str) -> domain.ReferralFact:
@@ -122,26 +135,30 @@ def test_an_ended_placement_cannot_end_again():
     ended = replace(PLACEMENT, end_date=date(2026, 12, 18), end_reason="completed")
     assert not ended.is_open
     with pytest.raises(DomainError) as err:
-        domain.end(ended, end_date=date(2027, 1, 8), reason="completed")
+        domain.end(ended, ending(date(2027, 1, 8)))
     assert not isinstance(err.value, InvalidCommandError | NotYetKnownError)
     assert "already ended" in err.value.detail
 
 
 def test_a_placement_cannot_end_before_it_started():
     with pytest.raises(InvalidCommandError) as err:
-        domain.end(PLACEMENT, end_date=date(2026, 9, 13), reason="completed")
+        domain.end(PLACEMENT, ending(date(2026, 9, 13)))
     assert err.value.field == "end_date"
 
 
 def test_ending_a_placement_records_date_and_reason():
-    ended = domain.end(PLACEMENT, end_date=date(2027, 3, 31), reason="reintegrated")
+    ended, events = domain.end(PLACEMENT, ending(date(2027, 3, 31), "reintegrated"))
     assert (ended.end_date, ended.end_reason) == (date(2027, 3, 31), "reintegrated")
+    assert events == [PlacementEndedV1(
+        occurred_at=date(2027, 3, 31), pupil_id=PLACEMENT.pupil_id,
+        placement_id=PLACEMENT.placement_id, end_date=date(2027, 3, 31), reason="reintegrated",
+    )]  # fmt: skip
     assert not ended.is_open
     assert PLACEMENT.is_open  # the original is unchanged
 
 
 def test_a_placement_may_end_on_its_start_day():
-    ended = domain.end(PLACEMENT, end_date=PLACEMENT.start_date, reason="completed")
+    ended, _ = domain.end(PLACEMENT, ending(PLACEMENT.start_date))
     assert ended.end_date == PLACEMENT.start_date
 
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from uuid import uuid4
 
 import pytest
-from ap_chassis.errors import DomainError, ForbiddenError, InvalidCommandError
+from ap_chassis.errors import DomainError, InvalidCommandError
 from ap_placement import provider_quality as q
 
 ON = date(2026, 9, 14)
@@ -106,32 +106,29 @@ APPROVED = q.Approval(approved=True, lapsed_checks=())
 def test_enforce_refuses_an_unapproved_provider_naming_the_lapsed_checks():
     pid = uuid4()
     with pytest.raises(DomainError) as err:
-        q.vet_approval(LAPSED, provider_id=pid, mode="enforce", role="school", override_reason=None)
+        q.vet_approval(LAPSED, provider_id=pid, mode="enforce", override_reason=None)
     assert err.value.status == 409
     assert err.value.field == "provider_id"
     assert "insurance, qa_visit" in err.value.detail
 
 
-def test_an_la_officer_may_override_with_a_reason_and_nobody_else_may():
+def test_an_override_reason_lets_an_unapproved_provider_through_under_enforce():
     pid = uuid4()
     warnings, overridden = q.vet_approval(
-        LAPSED, provider_id=pid, mode="enforce", role="la_officer", override_reason="urgent"
+        LAPSED, provider_id=pid, mode="enforce", override_reason="urgent"
     )
-    assert overridden and "insurance" in warnings[0]
-    with pytest.raises(ForbiddenError) as err:
-        q.vet_approval(LAPSED, provider_id=pid, mode="enforce", role="school", override_reason="x")
-    assert err.value.field == "override_reason"
+    assert overridden and "insurance" in warnings[0] and "(overridden)" in warnings[0]
 
 
 def test_warn_places_with_a_warning_and_an_approved_provider_has_none():
     pid = uuid4()
     warnings, overridden = q.vet_approval(
-        LAPSED, provider_id=pid, mode="warn", role="school", override_reason=None
+        LAPSED, provider_id=pid, mode="warn", override_reason=None
     )
     assert not overridden and len(warnings) == 1 and "qa_visit" in warnings[0]
     for mode in ("warn", "enforce"):
         assert q.vet_approval(
-            APPROVED, provider_id=pid, mode=mode, role="la_officer", override_reason="not needed"
+            APPROVED, provider_id=pid, mode=mode, override_reason="not needed"
         ) == ([], False)
 
 

@@ -5,7 +5,9 @@ Relations of a caller to a resource:
 - `self` / `other`: the commissioner named in a new placement is, or is not, the calling school;
 - `referrer` / `stranger` (a referral): the calling school made it, or did not;
 - `commissioner` / `provider` / `stranger` (a placement): the calling school commissioned it,
-  the calling provider provides it, or neither (it may not know the placement exists).
+  the calling provider provides it, or neither (it may not know the placement exists);
+- `provider` / `stranger` (a provider, for a provider's own caller): it is, or is not, itself;
+- `importer` / `stranger` (a bulk import): the calling school made it as itself, or not.
 403 vs 404 follows `ap_chassis.access`.
 """
 
@@ -23,11 +25,19 @@ Action = Literal[
     "place_on",
     "read",
     "end",
+    "override_approval",
+    "read_provider",
+    "manage_provider",
+    "import",
+    "read_import",
 ]
-Relation = Literal["any", "self", "other", "referrer", "commissioner", "provider", "stranger"]
+Relation = Literal[
+    "any", "self", "other", "referrer", "commissioner", "provider", "importer", "stranger"
+]
 ACTIONS: tuple[Action, ...] = (
     "register_provider", "register_named_provider", "list_providers", "commission", "place_on",
-    "read", "end",
+    "read", "end", "override_approval", "read_provider", "manage_provider",
+    "import", "read_import",
 )  # fmt: skip
 
 
@@ -47,7 +57,21 @@ class PlacementRef:
     provider_id: str
 
 
-Resource = CommissionerRef | ReferralRef | PlacementRef | None
+@dataclass(frozen=True)
+class ProviderRef:
+    provider_id: str
+
+
+@dataclass(frozen=True)
+class ImportRef:
+    """Who made an import: role, the school it was for, and the caller's subject."""
+
+    role: str
+    school_urn: str | None
+    sub: str
+
+
+Resource = CommissionerRef | ReferralRef | PlacementRef | ProviderRef | ImportRef | None
 
 POLICY = Policy({
     ("la_officer", "any", "register_provider"): ALLOW,
@@ -71,6 +95,21 @@ POLICY = Policy({
     ("la_officer", "any", "end"): ALLOW,
     ("school", "commissioner", "end"): ALLOW,
     ("school", "stranger", "end"): NOT_FOUND,
+    # placing with a provider that is not approved, under PROVIDER_APPROVAL=enforce
+    ("la_officer", "any", "override_approval"): ALLOW,
+    **{(role, "any", "read_provider"): ALLOW for role in ("la_officer", "school", "analyst")},
+    ("provider", "provider", "read_provider"): ALLOW,  # a provider sees only itself
+    ("provider", "stranger", "read_provider"): NOT_FOUND,
+    # its quality record: checks, inspections, capacity, contracts, registration
+    ("la_officer", "any", "manage_provider"): ALLOW,
+    # a bulk import: a school imports its own census rows only (the LA names the school)
+    ("la_officer", "any", "import"): ALLOW,
+    ("school", "any", "import"): ALLOW,  # naming no school: itself
+    ("school", "self", "import"): ALLOW,
+    ("school", "other", "import"): FORBIDDEN,
+    ("la_officer", "any", "read_import"): ALLOW,
+    ("school", "importer", "read_import"): ALLOW,  # the imports it made as itself
+    ("school", "stranger", "read_import"): NOT_FOUND,
 })  # fmt: skip
 
 
@@ -79,6 +118,17 @@ def relation(principal: Principal, resource: Resource) -> Relation:
         return "any"
     if isinstance(resource, NamedParty):
         return "self" if resource.is_school(principal.urn) else "other"
+    if isinstance(resource, ProviderRef):
+        if principal.role != "provider":
+            return "any"
+        return "provider" if resource.provider_id == principal.provider_id else "stranger"
+    if isinstance(resource, ImportRef):
+        mine = (resource.role, resource.school_urn, resource.sub) == (
+            "school",
+            principal.urn,
+            principal.sub,
+        )
+        return "importer" if mine and principal.role == "school" else "stranger"
     if isinstance(resource, ReferralRef):
         mine = resource.referrer_urn is not None and resource.referrer_urn == principal.urn
         return "referrer" if mine and principal.role == "school" else "stranger"

@@ -1,22 +1,47 @@
-"""HTTP routes of the placement service: parse, authorise, delegate to a handler, answer."""
+"""HTTP routes of the placement service: parse a body into a command, dispatch it, answer."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from ap_chassis.access import enforce
 from ap_chassis.auth import ROLES, Principal, require
-from ap_chassis.http import IdempotencyKey, execute
+from ap_chassis.http import Authorizer, Handler, IdempotencyKey, dispatch
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from . import access, handlers, repository
+from . import access, handlers
+from .commands import EndPlacement, PlacePupil, RegisterProvider
 from .models import PlacementEndIn, PlacementIn, ProviderIn
+from .provider_handlers import listed
+from .repository import PgPlacements, PgProviders
+from .results import PlacementEnded, ProviderChanged, PupilPlaced
+from .uow import PlacementUnitOfWork
 
 router = APIRouter(prefix="/v1", tags=["placements"])
 Caller = Annotated[Principal, Depends(require(*ROLES))]
+C = TypeVar("C")
 
 
-@router.post("/providers", status_code=201)
+async def run(
+    request: Request,
+    principal: Principal,
+    handler: Handler[PlacementUnitOfWork, C],
+    command: C,
+    body: BaseModel,
+    idempotency_key: str | None,
+    *,
+    authorize: Authorizer[PlacementUnitOfWork, C] | None = None,
+    status_code: int = 201,
+) -> JSONResponse:
+    """One command in this service's unit of work, once per Idempotency-Key."""
+    return await dispatch(
+        request, principal, handler=handler, command=command,
+        unit_of_work=PlacementUnitOfWork, body=body, idempotency_key=idempotency_key,
+        authorize=authorize, status_code=status_code,
+    )  # fmt: skip
+
+
+@router.post("/providers", status_code=201, response_model=ProviderChanged)
 async def register_provider(
     body: ProviderIn,
     request: Request,
@@ -25,7 +50,8 @@ async def register_provider(
 ) -> JSONResponse:
     """Register an AP provider: by URN, UKPRN, or a setting type when it has neither."""
     access.POLICY.check_role(principal, "register_provider")
-    return await execute(handlers.register_provider, request, principal, body, idempotency_key)
+    command = RegisterProvider(**dict(body))
+    return await run(request, principal, handlers.register_provider, command, body, idempotency_key)
 
 
 @router.get("/providers")
@@ -35,11 +61,10 @@ async def list_providers(
 ) -> list[dict[str, Any]]:
     access.POLICY.check_role(principal, "list_providers")
     async with request.app.state.runtime.pool.acquire() as conn:
-        rows = await repository.list_providers(conn)
-    return [{**dict(r), "provider_id": str(r["provider_id"])} for r in rows]
+        return [listed(p) for p in await PgProviders(conn).all()]
 
 
-@router.post("/placements", status_code=201)
+@router.post("/placements", status_code=201, response_model=PupilPlaced)
 async def place_pupil(
     body: PlacementIn,
     request: Request,
@@ -50,21 +75,14 @@ async def place_pupil(
 
     A school commissions only as itself and only on a referral it made (else 404).
     """
-    commissioner = access.CommissionerRef(body.commissioner.kind, body.commissioner.urn)
-    outcome = access.can(principal, "commission", commissioner)
-    enforce(outcome, action="commission", what="as this commissioner")
-    return await execute(
-        handlers.place_pupil,
-        request,
-        principal,
-        body,
-        idempotency_key,
+    command = PlacePupil(**dict(body), approval_mode=request.app.state.settings.provider_approval)
+    return await run(
+        request, principal, handlers.place_pupil, command, body, idempotency_key,
         authorize=handlers.authorize_placement,
-        approval_mode=request.app.state.settings.provider_approval,
-    )
+    )  # fmt: skip
 
 
-@router.post("/placements/{placement_id}/end")
+@router.post("/placements/{placement_id}/end", response_model=PlacementEnded)
 async def end_placement(
     placement_id: UUID,
     body: PlacementEndIn,
@@ -73,15 +91,11 @@ async def end_placement(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     access.POLICY.check_role(principal, "end")
-    return await execute(
-        handlers.end_placement,
-        request,
-        principal,
-        body,
-        idempotency_key,
-        authorize=handlers.authorize_end,
-        placement_id=placement_id,
-    )
+    command = EndPlacement(placement_id=placement_id, **dict(body))
+    return await run(
+        request, principal, handlers.end_placement, command, body, idempotency_key,
+        authorize=handlers.authorize_end, status_code=200,
+    )  # fmt: skip
 
 
 @router.get("/placements/{placement_id}")
@@ -92,24 +106,22 @@ async def get_placement(
 ) -> dict[str, Any]:
     access.POLICY.check_role(principal, "read")
     async with request.app.state.runtime.pool.acquire() as conn:
-        await handlers.find_placement(conn, placement_id, principal)
-        row = await repository.get_placement_details(conn, placement_id)
+        p = await handlers.find_placement(PgPlacements(conn), placement_id, principal)
     return {
-        "placement_id": str(row["placement_id"]),
-        "pupil_id": str(row["pupil_id"]),
-        "referral_id": str(row["referral_id"]),
-        "provider_id": str(row["provider_id"]),
-        "commissioner": {"kind": row["commissioner_kind"], "urn": row["commissioner_urn"]},
-        "tier": row["tier"],
-        "start_date": row["start_date"].isoformat(),
-        "planned_end_date": row["planned_end_date"] and row["planned_end_date"].isoformat(),
-        "sessions_per_week": row["sessions_per_week"],
-        "cost": row["cost_per"]
-        and {"amount_pence": row["cost_amount_pence"], "per": row["cost_per"]},
-        "annual_cost_pence": row["annual_cost_pence"],
-        "dual_registered": row["dual_registered"],
-        "reason": row["reason"],
-        "status": "open" if row["end_date"] is None else "ended",
-        "end_date": row["end_date"] and row["end_date"].isoformat(),
-        "end_reason": row["end_reason"],
+        "placement_id": str(p.placement_id),
+        "pupil_id": str(p.pupil_id),
+        "referral_id": str(p.referral_id),
+        "provider_id": str(p.provider_id),
+        "commissioner": {"kind": p.commissioner.kind, "urn": p.commissioner.urn},
+        "tier": p.tier,
+        "start_date": p.start_date.isoformat(),
+        "planned_end_date": p.planned_end_date and p.planned_end_date.isoformat(),
+        "sessions_per_week": p.sessions_per_week,
+        "cost": p.cost and {"amount_pence": p.cost.amount_pence, "per": p.cost.per},
+        "annual_cost_pence": p.annual_cost_pence,
+        "dual_registered": p.dual_registered,
+        "reason": p.reason,
+        "status": "open" if p.is_open else "ended",
+        "end_date": p.end_date and p.end_date.isoformat(),
+        "end_reason": p.end_reason,
     }

@@ -1,10 +1,32 @@
-"""Placement rules, the cost rule and state transitions. Pure: no I/O, no awaits."""
+"""Placement rules, the cost rule and state transitions. Pure: no I/O, no awaits.
+
+Each command's decision is one function `(state, command) -> (new state, [event data])`: the
+events' fields are spelled here only, and the state saved is the state the events describe.
+"""
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import cast
 from uuid import UUID
 
-from ap_chassis.errors import DomainError, InvalidCommandError, NotYetKnownError
+from ap_chassis.errors import DomainError, InvalidCommandError, NotFoundError, NotYetKnownError
+from ap_schemas.codes import FundedBy, ReferralReason, SettingType, Tier
+from ap_schemas.events import (
+    Commissioner,
+    Cost,
+    EventData,
+    Phase,
+    PlacementEndedV1,
+    ProviderApprovalOverriddenV1,
+    ProviderCapacityExceededV1,
+    ProviderRegisteredV1,
+    ProviderRegistrationChangedV1,
+    PupilPlacedV1,
+    PupilPlacedV2,
+)
+
+from . import provider_quality as quality
+from .commands import ChangeRegistration, EndPlacement, PlacePupil, RegisterProvider
 
 WEEKS_PER_YEAR = 39  # school weeks (api.md cost rule)
 TERMS_PER_YEAR = 3
@@ -21,6 +43,61 @@ def annual_cost_pence(*, amount_pence: int, per: str, sessions_per_week: int) ->
     if per == "year":
         return amount_pence
     raise ValueError(f"unknown cost period {per!r}")
+
+
+@dataclass(frozen=True)
+class Provider:
+    provider_id: UUID
+    name: str
+    urn: str | None
+    ukprn: str | None
+    setting_type: SettingType | None
+    registered: bool
+    state_ap: bool = False
+    registration_changed_on: date | None = None  # the latest change applied (by its date)
+
+
+def known(provider: Provider | None, provider_id: UUID) -> Provider:
+    if provider is None:
+        raise NotFoundError(f"no provider {provider_id}", field="provider_id")
+    return provider
+
+
+def register(
+    cmd: RegisterProvider, *, provider_id: UUID, today: date
+) -> tuple[Provider, list[EventData]]:
+    check_provider(urn=cmd.urn, ukprn=cmd.ukprn, setting_type=cmd.setting_type)
+    provider = Provider(
+        provider_id=provider_id, name=cmd.name, urn=cmd.urn, ukprn=cmd.ukprn,
+        setting_type=cmd.setting_type, registered=cmd.registered, state_ap=cmd.state_ap,
+    )  # fmt: skip
+    event = ProviderRegisteredV1(
+        occurred_at=today, provider_id=provider_id, name=cmd.name, urn=cmd.urn, ukprn=cmd.ukprn,
+        setting_type=cmd.setting_type, registered=cmd.registered, state_ap=cmd.state_ap,
+    )  # fmt: skip
+    return provider, [event]
+
+
+def change_registration(
+    provider: Provider, cmd: ChangeRegistration
+) -> tuple[Provider, list[EventData]]:
+    """The registration as of the latest change (by changed_on): a URN given replaces the one
+    held, none keeps it; an earlier-dated change is recorded but leaves the state as it is."""
+    if cmd.registered and cmd.ofsted_urn is None:
+        raise InvalidCommandError(
+            "ofsted_urn (6 digits) is required when registered is true", field="ofsted_urn"
+        )
+    latest = provider.registration_changed_on
+    if latest is None or latest <= cmd.changed_on:
+        provider = replace(
+            provider, registered=cmd.registered, urn=cmd.ofsted_urn or provider.urn,
+            registration_changed_on=cmd.changed_on,
+        )  # fmt: skip
+    event = ProviderRegistrationChangedV1(
+        occurred_at=cmd.changed_on, provider_id=provider.provider_id,
+        registered=cmd.registered, ofsted_urn=cmd.ofsted_urn,
+    )  # fmt: skip
+    return provider, [event]
 
 
 def check_provider(*, urn: str | None, ukprn: str | None, setting_type: str | None) -> None:
@@ -62,10 +139,19 @@ def check_referral_placeable(referral: ReferralFact | None, referral_id: UUID) -
 class Placement:
     placement_id: UUID
     pupil_id: UUID
+    referral_id: UUID
     provider_id: UUID
-    commissioner_kind: str
-    commissioner_urn: str | None
+    commissioner: Commissioner
+    tier: Tier
     start_date: date
+    planned_end_date: date | None
+    sessions_per_week: int
+    cost: Cost | None
+    annual_cost_pence: int | None
+    dual_registered: bool
+    reason: ReferralReason
+    phase: Phase | None = None
+    funded_by: FundedBy | None = None
     end_date: date | None = None
     end_reason: str | None = None
 
@@ -86,9 +172,102 @@ def check_new_placement(
         )
 
 
-def end(placement: Placement, *, end_date: date, reason: str) -> Placement:
+@dataclass(frozen=True)
+class Placing:
+    """What placing a pupil is decided on (the pupil locked when its referral is known)."""
+
+    referral: ReferralFact | None
+    provider: Provider | None
+    open_placement: Placement | None
+    checks: tuple[quality.CheckRecord, ...] = ()
+    capacity: tuple[quality.Capacity, ...] = ()
+    contracts: tuple[quality.Contract, ...] = ()
+    in_use: int = 0  # placements running with the provider for the tier (and phase) on start
+
+
+@dataclass(frozen=True)
+class Placed:
+    placement: Placement
+    events: list[EventData]
+    warnings: list[str]
+
+
+def place(facts: Placing, cmd: PlacePupil, *, placement_id: UUID) -> Placed:
+    """The placement, its placed event (v1 with a known cost, v2 without) and what vetting the
+    provider brought up: an approval override and a capacity exceeded, each an event too."""
+    referral = check_referral_placeable(facts.referral, cmd.referral_id)
+    known(facts.provider, cmd.provider_id)
+    check_new_placement(
+        open_placement=facts.open_placement,
+        start_date=cmd.start_date,
+        planned_end_date=cmd.planned_end_date,
+    )
+    cost = cmd.cost or contracted_cost(facts.contracts, cmd)
+    annual = None if cost is None else annual_cost_pence(
+        amount_pence=cost.amount_pence, per=cost.per, sessions_per_week=cmd.sessions_per_week
+    )  # fmt: skip
+    placement = Placement(
+        placement_id=placement_id, pupil_id=referral.pupil_id,
+        referral_id=cmd.referral_id, provider_id=cmd.provider_id, commissioner=cmd.commissioner,
+        tier=cmd.tier, start_date=cmd.start_date, planned_end_date=cmd.planned_end_date,
+        sessions_per_week=cmd.sessions_per_week, cost=cost, annual_cost_pence=annual,
+        dual_registered=cmd.dual_registered,
+        reason=cast(ReferralReason, referral.reason or "other"), phase=cmd.phase,
+        funded_by=cmd.funded_by or cmd.commissioner.kind,  # who pays: the commissioner by default
+    )  # fmt: skip
+    # A known cost keeps v1 for its readers; an unknown one needs v2 (see PupilPlacedV2).
+    placed: type[PupilPlacedV1 | PupilPlacedV2] = PupilPlacedV1 if cost else PupilPlacedV2
+    events: list[EventData] = [placed(
+        occurred_at=cmd.start_date, pupil_id=placement.pupil_id, placement_id=placement_id,
+        referral_id=cmd.referral_id, provider_id=cmd.provider_id, commissioner=cmd.commissioner,
+        tier=cmd.tier, start_date=cmd.start_date, planned_end_date=cmd.planned_end_date,
+        sessions_per_week=cmd.sessions_per_week, cost=cost, annual_cost_pence=annual,
+        dual_registered=cmd.dual_registered, reason=placement.reason,
+        funded_by=placement.funded_by,
+    )]  # fmt: skip
+    state = quality.approval(facts.checks, cmd.start_date)
+    warnings, overridden = quality.vet_approval(
+        state, provider_id=cmd.provider_id, mode=cmd.approval_mode,
+        override_reason=cmd.override_reason,
+    )  # fmt: skip
+    if overridden and cmd.override_reason:
+        events.append(ProviderApprovalOverriddenV1(
+            occurred_at=cmd.start_date, provider_id=cmd.provider_id, placement_id=placement_id,
+            lapsed_checks=list(state.lapsed_checks), reason=cmd.override_reason,
+        ))  # fmt: skip
+    places = quality.places_offered(
+        facts.capacity, tier=cmd.tier, phase=cmd.phase, on=cmd.start_date
+    )
+    in_use = facts.in_use + 1  # this placement counts too
+    warning = quality.capacity_warning(places=places, in_use=in_use)
+    if warning and places is not None:
+        warnings.append(warning)
+        events.append(ProviderCapacityExceededV1(
+            occurred_at=cmd.start_date, provider_id=cmd.provider_id, placement_id=placement_id,
+            tier=cmd.tier, phase=cmd.phase, places=places, in_use=in_use,
+        ))  # fmt: skip
+    return Placed(placement, events, warnings)
+
+
+def contracted_cost(contracts: tuple[quality.Contract, ...], cmd: PlacePupil) -> Cost | None:
+    """The contract's cost for the tier on the start date; None (not known) without one."""
+    contract = quality.contracted_cost(contracts, tier=cmd.tier, on=cmd.start_date)
+    if contract is None:
+        return None
+    return Cost.model_validate({"amount_pence": contract.amount_pence, "per": contract.per})
+
+
+def check_end(*, start_date: date, end_date: date) -> None:
+    if end_date < start_date:
+        raise InvalidCommandError("end_date cannot be before start_date", field="end_date")
+
+
+def end(placement: Placement, cmd: EndPlacement) -> tuple[Placement, list[EventData]]:
     if not placement.is_open:
         raise DomainError(f"the placement already ended on {placement.end_date}")
-    if end_date < placement.start_date:
-        raise InvalidCommandError("end_date cannot be before start_date", field="end_date")
-    return replace(placement, end_date=end_date, end_reason=reason)
+    check_end(start_date=placement.start_date, end_date=cmd.end_date)
+    event = PlacementEndedV1(
+        occurred_at=cmd.end_date, pupil_id=placement.pupil_id,
+        placement_id=placement.placement_id, end_date=cmd.end_date, reason=cmd.reason,
+    )  # fmt: skip
+    return replace(placement, end_date=cmd.end_date, end_reason=cmd.reason), [event]

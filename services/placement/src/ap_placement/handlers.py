@@ -1,139 +1,97 @@
-"""Placement use cases: load, decide with the domain, save with the outbox in one transaction."""
+"""Placement use cases: load through the unit of work, let the domain decide, save, record.
 
-from typing import Any, cast
+Each handler takes `(uow, command, principal)` and returns its result model; the edge that
+opened the unit of work (HTTP `dispatch`, the bulk import) commits. No HTTP here.
+"""
+
 from uuid import UUID, uuid4
 
-import asyncpg
-from ap_chassis.access import NOT_FOUND, enforce
+from ap_chassis.access import ALLOW, NOT_FOUND, enforce
 from ap_chassis.auth import Principal
-from ap_chassis.errors import NotFoundError
-from ap_chassis.http import EventContext, record
-from ap_schemas.codes import ReferralReason
+from ap_chassis.errors import ForbiddenError
 from ap_schemas.envelope import utcnow
-from ap_schemas.events import PlacementEndedV1, ProviderRegisteredV1, PupilPlacedV1, PupilPlacedV2
 
-from . import access, domain, provider_handlers, repository
-from .models import PlacementEndIn, PlacementIn, ProviderIn
-from .provider_quality import ApprovalMode
-
-Answer = tuple[int, dict[str, Any]]
+from . import access, domain
+from .commands import EndPlacement, PlacePupil, RegisterProvider
+from .domain import ReferralFact
+from .repository import Placements
+from .results import PlacementEnded, ProviderChanged, PupilPlaced
+from .uow import PlacementUnitOfWork
 
 
 async def register_provider(
-    conn: asyncpg.Connection, *, cmd: ProviderIn, ctx: EventContext, principal: Principal
-) -> Answer:
-    domain.check_provider(urn=cmd.urn, ukprn=cmd.ukprn, setting_type=cmd.setting_type)
-    provider_id = uuid4()
-    await repository.insert_provider(conn, provider_id, cmd.model_dump())
-    event_ids = await record(
-        conn,
-        ctx,
-        ProviderRegisteredV1(
-            occurred_at=utcnow().date(), provider_id=provider_id, **cmd.model_dump()
-        ),
-    )
-    return 201, {"provider_id": str(provider_id), "event_ids": event_ids}
+    uow: PlacementUnitOfWork, cmd: RegisterProvider, principal: Principal
+) -> ProviderChanged:
+    provider, events = domain.register(cmd, provider_id=uuid4(), today=utcnow().date())
+    await uow.providers.add(provider)
+    return ProviderChanged(provider_id=provider.provider_id, event_ids=uow.record(*events))
 
 
 async def authorize_placement(
-    conn: asyncpg.Connection, *, cmd: PlacementIn, principal: Principal, **_: object
+    uow: PlacementUnitOfWork, cmd: PlacePupil, principal: Principal
 ) -> None:
-    """A school places only on a referral it made; one not known here yet waits (409 later)."""
-    referral = await repository.get_referral(conn, cmd.referral_id)
+    """A school commissions only as itself and places only on a referral it made (one not
+    known here yet waits: 409 later); only who may override approval gives a reason to."""
+    commissioner = access.CommissionerRef(cmd.commissioner.kind, cmd.commissioner.urn)
+    enforce(access.can(principal, "commission", commissioner), action="commission",
+            what="as this commissioner")  # fmt: skip
+    _may_place_on(principal, await uow.placements.referral(cmd.referral_id), cmd.referral_id)
+    if cmd.override_reason and access.can(principal, "override_approval") != ALLOW:
+        raise ForbiddenError("only an LA officer may override approval", field="override_reason")
+
+
+def _may_place_on(principal: Principal, referral: ReferralFact | None, referral_id: UUID) -> None:
     if referral is not None:
         outcome = access.can(principal, "place_on", access.ReferralRef(referral.referrer_urn))
-        enforce(outcome, action="place on", what=f"referral {cmd.referral_id}")
+        enforce(outcome, action="place on", what=f"referral {referral_id}")
 
 
 async def place_pupil(
-    conn: asyncpg.Connection,
-    *,
-    cmd: PlacementIn,
-    ctx: EventContext,
-    principal: Principal,
-    approval_mode: ApprovalMode = "warn",
-) -> Answer:
-    referral = domain.check_referral_placeable(
-        await repository.get_referral(conn, cmd.referral_id), cmd.referral_id
-    )
-    await authorize_placement(conn, cmd=cmd, principal=principal)  # the replica may have moved
-    if not await repository.provider_exists(conn, cmd.provider_id):
-        raise NotFoundError(f"no provider {cmd.provider_id}", field="provider_id")
-    await repository.lock_pupil(conn, referral.pupil_id)
-    domain.check_new_placement(
-        open_placement=await repository.open_placement(conn, referral.pupil_id),
-        start_date=cmd.start_date,
-        planned_end_date=cmd.planned_end_date,
-    )
-    cost = await provider_handlers.cost_or_contracted(conn, cmd=cmd)
-    vetting = await provider_handlers.vet_placement(
-        conn, cmd=cmd, principal=principal, mode=approval_mode
-    )
-    annual = (
-        None
-        if cost is None
-        else domain.annual_cost_pence(
-            amount_pence=cost.amount_pence, per=cost.per, sessions_per_week=cmd.sessions_per_week
-        )
-    )
-    placement_id = uuid4()
-    reason = cast(ReferralReason, referral.reason or "other")
-    funded_by = cmd.funded_by or cmd.commissioner.kind  # who pays: the commissioner by default
-    await repository.insert_placement(conn, {
-        "placement_id": placement_id, "pupil_id": referral.pupil_id,
-        "referral_id": cmd.referral_id, "provider_id": cmd.provider_id,
-        "commissioner_kind": cmd.commissioner.kind, "commissioner_urn": cmd.commissioner.urn,
-        "tier": cmd.tier, "start_date": cmd.start_date, "planned_end_date": cmd.planned_end_date,
-        "sessions_per_week": cmd.sessions_per_week,
-        "cost_amount_pence": cost.amount_pence if cost else None,
-        "cost_per": cost.per if cost else None, "annual_cost_pence": annual,
-        "dual_registered": cmd.dual_registered, "reason": reason, "phase": cmd.phase,
-        "funded_by": funded_by,
-    })  # fmt: skip
-    # A known cost keeps v1 for its readers; an unknown one needs v2 (see PupilPlacedV2).
-    placed: type[PupilPlacedV1 | PupilPlacedV2] = PupilPlacedV1 if cost else PupilPlacedV2
-    event_ids = await record(
-        conn,
-        ctx,
-        placed(
-            occurred_at=cmd.start_date,
-            pupil_id=referral.pupil_id,
-            placement_id=placement_id,
-            referral_id=cmd.referral_id,
-            provider_id=cmd.provider_id,
-            commissioner=cmd.commissioner,
-            tier=cmd.tier,
-            start_date=cmd.start_date,
-            planned_end_date=cmd.planned_end_date,
-            sessions_per_week=cmd.sessions_per_week,
-            cost=cost,
-            annual_cost_pence=annual,
-            dual_registered=cmd.dual_registered,
-            reason=reason,
-            funded_by=funded_by,
+    uow: PlacementUnitOfWork, cmd: PlacePupil, principal: Principal
+) -> PupilPlaced:
+    """Place a pupil on an accepted referral, vetting the provider on the start date.
+
+    Everything the decision needs is loaded first (the pupil locked), then the domain decides
+    once: the placement to save and the events to record.
+    """
+    referral = await uow.placements.referral(cmd.referral_id)
+    # again: a referral not known at `authorize_placement` may have arrived since (read committed)
+    _may_place_on(principal, referral, cmd.referral_id)
+    if referral is not None:
+        await uow.placements.lock_pupil(referral.pupil_id)
+    providers, provider_id = uow.providers, cmd.provider_id
+    facts = domain.Placing(
+        referral=referral,
+        provider=await providers.get(provider_id),
+        open_placement=(
+            await uow.placements.open_placement(referral.pupil_id) if referral else None
         ),
-        *vetting.events(
-            provider_id=cmd.provider_id, placement_id=placement_id, tier=cmd.tier,
-            phase=cmd.phase, on=cmd.start_date,
+        checks=tuple(await providers.checks(provider_id)),
+        capacity=tuple(await providers.capacity(provider_id)),
+        contracts=tuple(await providers.contracts(provider_id)),
+        in_use=await uow.placements.in_use(
+            provider_id, tier=cmd.tier, phase=cmd.phase, on=cmd.start_date
         ),
-    )  # fmt: skip
-    return 201, {
-        "placement_id": str(placement_id),
-        "pupil_id": str(referral.pupil_id),
-        "annual_cost_pence": annual,
-        "warnings": vetting.warnings,
-        "event_ids": event_ids,
-    }
+    )
+    placed = domain.place(facts, cmd, placement_id=uuid4())
+    await uow.placements.add(placed.placement)
+    return PupilPlaced(
+        placement_id=placed.placement.placement_id,
+        pupil_id=placed.placement.pupil_id,
+        annual_cost_pence=placed.placement.annual_cost_pence,
+        warnings=placed.warnings,
+        event_ids=uow.record(*placed.events),
+    )
 
 
 async def find_placement(
-    conn: asyncpg.Connection,
+    placements: Placements,
     placement_id: UUID,
     principal: Principal,
     action: access.Action = "read",
 ) -> domain.Placement:
     """The placement if the caller may do `action` to it; 404 when it may not know it exists."""
-    placement = await repository.get_placement(conn, placement_id)
+    placement = await placements.get(placement_id)
     outcome = access.can(principal, action, _ref(placement)) if placement is not None else NOT_FOUND
     enforce(outcome, action=action, what=f"placement {placement_id}")
     assert placement is not None
@@ -141,42 +99,22 @@ async def find_placement(
 
 
 def _ref(placement: domain.Placement) -> access.PlacementRef:
-    return access.PlacementRef(placement.commissioner_urn, str(placement.provider_id))
+    return access.PlacementRef(placement.commissioner.urn, str(placement.provider_id))
 
 
-async def authorize_end(
-    conn: asyncpg.Connection, *, cmd: PlacementEndIn, principal: Principal, placement_id: UUID
-) -> None:
-    await find_placement(conn, placement_id, principal, "end")
+async def authorize_end(uow: PlacementUnitOfWork, cmd: EndPlacement, principal: Principal) -> None:
+    await find_placement(uow.placements, cmd.placement_id, principal, "end")
 
 
 async def end_placement(
-    conn: asyncpg.Connection,
-    *,
-    placement_id: UUID,
-    cmd: PlacementEndIn,
-    ctx: EventContext,
-    principal: Principal,
-) -> Answer:
-    placement = await find_placement(conn, placement_id, principal, "end")
-    await repository.lock_pupil(conn, placement.pupil_id)
-    placement = await find_placement(conn, placement_id, principal, "end")  # under the lock
-    ended = domain.end(placement, end_date=cmd.end_date, reason=cmd.reason)
-    await repository.save_end(conn, ended)
-    event_ids = await record(
-        conn,
-        ctx,
-        PlacementEndedV1(
-            occurred_at=cmd.end_date,
-            pupil_id=ended.pupil_id,
-            placement_id=placement_id,
-            end_date=cmd.end_date,
-            reason=cmd.reason,
-        ),
+    uow: PlacementUnitOfWork, cmd: EndPlacement, principal: Principal
+) -> PlacementEnded:
+    placement = await find_placement(uow.placements, cmd.placement_id, principal, "end")
+    await uow.placements.lock_pupil(placement.pupil_id)
+    # again under the pupil's lock: another command may have ended it meanwhile
+    placement = await find_placement(uow.placements, cmd.placement_id, principal, "end")
+    ended, events = domain.end(placement, cmd)
+    await uow.placements.save_end(ended)
+    return PlacementEnded(
+        placement_id=ended.placement_id, pupil_id=ended.pupil_id, event_ids=uow.record(*events)
     )
-    return 200, {
-        "placement_id": str(placement_id),
-        "pupil_id": str(ended.pupil_id),
-        "status": "ended",
-        "event_ids": event_ids,
-    }

@@ -5,7 +5,7 @@ Which checks are required, and which outcomes pass, is local policy kept as data
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -13,9 +13,17 @@ from importlib import resources
 from typing import Any, Literal
 from uuid import UUID
 
-from ap_chassis.errors import DomainError, ForbiddenError, InvalidCommandError
+from ap_chassis.errors import DomainError, InvalidCommandError
+from ap_schemas.events import (
+    EventData,
+    ProviderCapacitySetV1,
+    ProviderCheckRecordedV1,
+    ProviderContractAgreedV1,
+    ProviderInspectedV1,
+)
 
-ApprovalMode = Literal["warn", "enforce"]
+from .commands import AgreeContract, ApprovalMode, RecordCheck, RecordInspection, SetCapacity
+
 CheckStatus = Literal["current", "expired", "failed", "missing"]
 
 
@@ -38,6 +46,8 @@ class CheckRecord:
     expires_on: date
     outcome: str
     seq: int = 0
+    check_id: UUID | None = None
+    officer_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,16 +101,14 @@ def vet_approval(
     *,
     provider_id: UUID,
     mode: ApprovalMode,
-    role: str,
     override_reason: str | None,
 ) -> tuple[list[str], bool]:
     """Whether a placement with this provider may go ahead: (warnings, overridden).
 
-    `enforce` refuses an unapproved provider (409 naming the lapsed checks) unless an LA officer
-    gives an override reason; `warn` lets it through with a warning.
+    `enforce` refuses an unapproved provider (409 naming the lapsed checks) unless an override
+    reason is given (who may give one is access.py's `override_approval`); `warn` lets it through
+    with a warning.
     """
-    if override_reason and role != "la_officer":
-        raise ForbiddenError("only an LA officer may override approval", field="override_reason")
     if state.approved:
         return [], False
     lapsed = ", ".join(state.lapsed_checks)
@@ -174,6 +182,17 @@ def contracted_cost(contracts: Iterable[Contract], *, tier: int, on: date) -> Co
     return next((c for c in contracts if c.tier == tier and c.starts_on <= on <= c.ends_on), None)
 
 
+@dataclass(frozen=True)
+class Inspection:
+    """The latest published inspection of an inspection date (a later record replaces it)."""
+
+    ofsted_urn: str | None
+    inspected_on: date
+    published_on: date | None
+    judgement: str
+    judgement_text: str
+
+
 def validate_judgement(code: str, codes: dict[str, str]) -> str:
     """The wording of a judgement code of the code set; unknown codes name the field."""
     if code not in codes:
@@ -182,3 +201,72 @@ def validate_judgement(code: str, codes: dict[str, str]) -> str:
             field="judgement",
         )
     return codes[code]
+
+
+# decisions on one provider's quality record ----------------------------------------------
+
+
+def record_check(
+    checks: Sequence[CheckRecord], cmd: RecordCheck, *, check_id: UUID, today: date
+) -> tuple[CheckRecord, list[EventData], Approval]:
+    """The check recorded (after every check held), its event, and the approval today."""
+    validate_check(
+        check=cmd.check, checked_on=cmd.checked_on, expires_on=cmd.expires_on,
+        outcome=cmd.outcome, officer_id=cmd.officer_id,
+    )  # fmt: skip
+    record = CheckRecord(
+        cmd.check, cmd.checked_on, cmd.expires_on, cmd.outcome,
+        seq=1 + max((c.seq for c in checks), default=0), check_id=check_id,
+        officer_id=cmd.officer_id,
+    )  # fmt: skip
+    event = ProviderCheckRecordedV1(
+        occurred_at=cmd.checked_on, provider_id=cmd.provider_id, check_id=check_id,
+        check=cmd.check, checked_on=cmd.checked_on, expires_on=cmd.expires_on,
+        outcome=cmd.outcome, officer_id=cmd.officer_id,
+    )  # fmt: skip
+    return record, [event], approval([*checks, record], today)
+
+
+def inspect(cmd: RecordInspection, codes: dict[str, str]) -> tuple[Inspection, list[EventData]]:
+    """An inspection with its judgement's wording from the code set."""
+    text = validate_judgement(cmd.judgement, codes)
+    if cmd.published_on is not None and cmd.published_on < cmd.inspected_on:
+        raise InvalidCommandError(
+            "published_on cannot be before inspected_on", field="published_on"
+        )
+    inspection = Inspection(
+        ofsted_urn=cmd.ofsted_urn, inspected_on=cmd.inspected_on,
+        published_on=cmd.published_on, judgement=cmd.judgement, judgement_text=text,
+    )  # fmt: skip
+    event = ProviderInspectedV1(
+        occurred_at=cmd.inspected_on, provider_id=cmd.provider_id, ofsted_urn=cmd.ofsted_urn,
+        inspected_on=cmd.inspected_on, published_on=cmd.published_on, judgement=cmd.judgement,
+        judgement_text=text,
+    )  # fmt: skip
+    return inspection, [event]
+
+
+def set_capacity(cmd: SetCapacity) -> tuple[Capacity, list[EventData]]:
+    capacity = Capacity(
+        tier=cmd.tier, phase=cmd.phase, places=cmd.places, effective_from=cmd.effective_from
+    )
+    event = ProviderCapacitySetV1(
+        occurred_at=cmd.effective_from, provider_id=cmd.provider_id, tier=cmd.tier,
+        phase=cmd.phase, places=cmd.places, effective_from=cmd.effective_from,
+    )  # fmt: skip
+    return capacity, [event]
+
+
+def agree_contract(
+    existing: Iterable[Contract], cmd: AgreeContract, *, contract_id: UUID
+) -> tuple[Contract, list[EventData]]:
+    check_contract(tier=cmd.tier, starts_on=cmd.starts_on, ends_on=cmd.ends_on, existing=existing)
+    contract = Contract(
+        contract_id=contract_id, tier=cmd.tier, starts_on=cmd.starts_on, ends_on=cmd.ends_on,
+        amount_pence=cmd.cost.amount_pence, per=cmd.cost.per,
+    )  # fmt: skip
+    event = ProviderContractAgreedV1(
+        occurred_at=cmd.starts_on, provider_id=cmd.provider_id, contract_id=contract_id,
+        tier=cmd.tier, starts_on=cmd.starts_on, ends_on=cmd.ends_on, cost=cmd.cost,
+    )  # fmt: skip
+    return contract, [event]

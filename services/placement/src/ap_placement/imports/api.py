@@ -7,19 +7,21 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-from ap_chassis.auth import Principal, require
+from ap_chassis.access import ALLOW
+from ap_chassis.auth import Principal
 from ap_chassis.errors import InvalidCommandError, NotFoundError
 from ap_chassis.problems import ProblemError
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from .. import access
 from . import layouts, repository, service
 from .parse import FileRefusedError, sniff
 from .template import workbook
 from .validate import Scope
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
-Importer = Annotated[Principal, Depends(require("la_officer", "school"))]
+Importer = Annotated[Principal, Depends(access.POLICY.requires("import"))]
 LayoutName = Literal["school_census_ap", "journey"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_LIMIT = 10_000  # report lines in the JSON answer; report.csv has them all
@@ -72,9 +74,10 @@ async def start_import(
 
 def import_scope(principal: Principal, layout: str, school_urn: str | None) -> Scope:
     """A school imports as itself; the LA names the commissioning school of a census file."""
+    named = None if school_urn is None else access.CommissionerRef("school", school_urn)
+    if access.can(principal, "import", named) != ALLOW:
+        raise ProblemError(403, "Forbidden", "a school imports only its own census rows")
     if principal.role == "school":
-        if school_urn is not None and school_urn != principal.urn:
-            raise ProblemError(403, "Forbidden", "a school imports only its own census rows")
         return Scope("school", principal.urn, principal.urn)
     if layout == "school_census_ap" and school_urn is None:
         raise InvalidCommandError(
@@ -92,14 +95,9 @@ async def _visible(request: Request, import_id: UUID, principal: Principal) -> d
 
 
 def may_see(record: dict[str, Any], principal: Principal) -> bool:
-    """The LA sees every import; a school the imports it made as itself."""
-    if principal.role == "la_officer":
-        return True
-    return bool(
-        record["role"] == "school"
-        and record["school_urn"] == principal.urn
-        and record["principal"] == principal.sub
-    )
+    """The LA sees every import; a school the imports it made as itself (access.py)."""
+    made = access.ImportRef(record["role"], record["school_urn"], record["principal"])
+    return access.can(principal, "read_import", made) == ALLOW
 
 
 @router.get("/{import_id}")

@@ -9,7 +9,8 @@ How each command travels (no back door):
   as a case-management system would. One import covers a school's whole census file, which is what
   the issue asks, rather than making the officer upload it twice to two services;
 - providers named by URN, UKPRN or setting type that are not registered yet are registered with
-  this service's `register_provider` use case (same rule, same event, same idempotency store),
+  this service's `register_provider` handler in its unit of work (same rule, same event, same
+  idempotency store, the same steps as `ap_chassis.http.dispatch`),
   called directly rather than through `POST /v1/providers`, whose route is the LA's alone: the
   census names providers only by these public identifiers, and a school's return must not wait on
   the LA's register. The event records the importer as its actor, and the report lists each one.
@@ -39,11 +40,13 @@ import asyncpg
 import httpx
 from ap_chassis.access import enforce, tenant
 from ap_chassis.auth import Principal
-from ap_chassis.http import EventContext
-from ap_chassis.idempotency import request_hash, run_command
+from ap_chassis.idempotency import remember, replay, request_hash
+from ap_chassis.uow import EventContext
 
 from .. import access, handlers
+from ..commands import RegisterProvider
 from ..models import ProviderIn
+from ..uow import PlacementUnitOfWork
 from . import repository
 from .validate import Issue, RowPlan
 
@@ -168,20 +171,19 @@ class Importer:
             what="the providers this file names",
         )
         payload = cmd.model_dump(mode="json")
-
-        def command(conn: asyncpg.Connection) -> Awaitable[tuple[int, dict[str, Any]]]:
-            return handlers.register_provider(
-                conn, cmd=cmd, ctx=self.events, principal=self.principal
+        scope, key = tenant(self.principal), key_of(self.layout, "provider", payload)
+        fingerprint = request_hash("POST", "/v1/providers", payload)
+        async with self.pool.acquire() as conn, PlacementUnitOfWork(conn, self.events) as uow:
+            stored = await replay(conn, principal=scope, key=key, fingerprint=fingerprint)
+            if stored is not None:
+                return UUID(stored[1]["provider_id"])
+            result = await handlers.register_provider(
+                uow, RegisterProvider(**dict(cmd)), self.principal
             )
-
-        _, answer = await run_command(
-            self.pool,
-            command,
-            principal=tenant(self.principal),
-            key=key_of(self.layout, "provider", payload),
-            fingerprint=request_hash("POST", "/v1/providers", payload),
-        )
-        return UUID(answer["provider_id"])
+            answer = result.model_dump(mode="json")
+            await remember(conn, principal=scope, key=key, status=201, answer=answer)
+            await uow.commit()
+        return result.provider_id
 
     # rows --------------------------------------------------------------------------------
 

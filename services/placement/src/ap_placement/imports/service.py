@@ -16,7 +16,7 @@ from uuid import UUID
 import httpx
 from ap_chassis.auth import Principal
 from ap_chassis.batches import local_client
-from ap_chassis.http import EventContext
+from ap_chassis.uow import EventContext
 from ap_schemas.envelope import Actor
 from fastapi import FastAPI
 

@@ -223,11 +223,7 @@ def end_command(
     cmd: PlacementEndIn = check(PlacementEndIn, data, fields)
     if placement is not None:  # the same rule the end command meets when it is applied
         try:
-            domain.end(
-                domain.Placement(NIL, NIL, NIL, placement.commissioner.kind,
-                                 placement.commissioner.urn, placement.start_date),
-                end_date=cmd.end_date, reason=cmd.reason,
-            )  # fmt: skip
+            domain.check_end(start_date=placement.start_date, end_date=cmd.end_date)
         except DomainError as exc:
             raise RowRefusedError(fields.get(exc.field or "", "end_date"), exc.detail) from None
     return cmd
