@@ -22,6 +22,7 @@ REINTEGRATION = domain.Reintegration(
     pupil_id=PUPIL_ID,
     reintegrated_on=date(2027, 4, 12),
     school_urn="654321",
+    mode="phased",
 )
 
 
