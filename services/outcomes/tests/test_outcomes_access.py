@@ -21,7 +21,7 @@ SPEC = """
    check_sustainment   commissioner  allow      allow  404      403     403
    check_sustainment   provider      allow      404    403      403     403
    check_sustainment   stranger      allow      404    404      403     403
-   check_sustainment   unknown       allow      404    404      403     403
+   check_sustainment   unknown       404        404    404      403     403
    confirm_destination any           allow      403    403      403     403
 """
 URN, OTHER, PROVIDER = "100001", "200002", "p1"

@@ -8,9 +8,10 @@ Relations of a caller to a resource (a placement, a pupil's placements, a reinte
 - `party`: the caller is party to another of the pupil's placements, so it knows the pupil but
   not this placement (a reintegration naming no placement, or another one);
 - `stranger`: none of these; it may not know the resource exists;
-- `unknown`: this service holds no such resource. A placement or pupil is another service's and
-  may not have reached this one yet: the use case answers 409 (retry) and access is judged on
-  the retry. A reintegration id is this service's own: none held means none issued, 404.
+- `unknown` (whatever the role): this service holds no such resource. A placement is another
+  service's and may not have reached this one yet: the use case answers 409 (retry) and access
+  is judged on the retry. A reintegration id is this service's own: none held means none
+  issued, 404 to everyone, before any stored answer could be replayed.
 403 vs 404 follows `ap_chassis.access`. Recording a reintegration needs the LA, the school
 that commissioned the named placement or its provider: the receiving school cannot open a
 pupil's journey to itself by naming its own URN.
@@ -61,6 +62,7 @@ Resource = PlacementRef | PupilPlacementsRef | ReintegrationRef | Unknown | None
 
 POLICY = Policy({
     ("la_officer", "any", "review"): ALLOW,
+    ("la_officer", "unknown", "review"): ALLOW,
     ("school", "commissioner", "review"): ALLOW,
     ("school", "stranger", "review"): NOT_FOUND,
     ("school", "unknown", "review"): ALLOW,
@@ -68,6 +70,7 @@ POLICY = Policy({
     ("provider", "stranger", "review"): NOT_FOUND,
     ("provider", "unknown", "review"): ALLOW,
     ("la_officer", "any", "reintegrate"): ALLOW,
+    ("la_officer", "unknown", "reintegrate"): ALLOW,
     ("school", "commissioner", "reintegrate"): ALLOW,
     ("school", "party", "reintegrate"): FORBIDDEN,
     ("school", "stranger", "reintegrate"): NOT_FOUND,
@@ -77,6 +80,7 @@ POLICY = Policy({
     ("provider", "stranger", "reintegrate"): NOT_FOUND,
     ("provider", "unknown", "reintegrate"): ALLOW,
     ("la_officer", "any", "check_sustainment"): ALLOW,
+    ("la_officer", "unknown", "check_sustainment"): NOT_FOUND,
     ("school", "receiving", "check_sustainment"): ALLOW,
     ("school", "commissioner", "check_sustainment"): ALLOW,
     ("school", "stranger", "check_sustainment"): NOT_FOUND,
@@ -100,10 +104,10 @@ def _to_placement(principal: Principal, placement: PlacementRef | None) -> Relat
 
 
 def relation(principal: Principal, resource: Resource) -> Relation:
-    if principal.role == "la_officer" or resource is None:
-        return "any"
     if isinstance(resource, Unknown):
         return "unknown"
+    if principal.role == "la_officer" or resource is None:
+        return "any"
     if isinstance(resource, PlacementRef):
         return _to_placement(principal, resource)
     if isinstance(resource, ReintegrationRef):
