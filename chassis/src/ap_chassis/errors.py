@@ -1,11 +1,12 @@
-"""The error vocabulary use cases raise; the HTTP edge turns each into a problem+json answer."""
+"""The error vocabulary use cases raise: what went wrong, in the domain's terms.
+
+How each reads over HTTP (status, title, Retry-After) is the edge's business: see
+`problems.DOMAIN_PROBLEMS`.
+"""
 
 
 class DomainError(Exception):
-    """A command breaks a rule of the field (409)."""
-
-    status = 409
-    title = "Rule violated"
+    """A command breaks a rule of the field."""
 
     def __init__(self, detail: str, *, field: str | None = None) -> None:
         super().__init__(detail)
@@ -14,30 +15,19 @@ class DomainError(Exception):
 
 
 class NotFoundError(DomainError):
-    status = 404
-    title = "Not found"
+    """No such resource, or none the caller may know exists."""
 
 
 class ForbiddenError(DomainError):
-    """The caller's role or scope does not cover this resource (403)."""
-
-    status = 403
-    title = "Forbidden"
+    """The caller's role or scope does not cover this resource."""
 
 
 class NotYetKnownError(DomainError):
     """A prerequisite owned by another service has not reached this one yet: retry shortly."""
 
-    status = 409
-    title = "Prerequisite not yet known"
-    retry_after = 1
-
 
 class InvalidCommandError(DomainError):
-    """A command whose fields are individually valid but inconsistent together (422)."""
-
-    status = 422
-    title = "Validation failed"
+    """A command whose fields are individually valid but inconsistent together."""
 
 
 class PermanentEventError(Exception):

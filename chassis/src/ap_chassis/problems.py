@@ -7,6 +7,7 @@ retried. Anything else unexpected answers 500 with the trace id to quote, never 
 
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -18,7 +19,13 @@ from opentelemetry import trace
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import DomainError, NotYetKnownError
+from .errors import (
+    DomainError,
+    ForbiddenError,
+    InvalidCommandError,
+    NotFoundError,
+    NotYetKnownError,
+)
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -36,6 +43,30 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     TimeoutError,
     OSError,
 )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """How a domain error reads over HTTP."""
+
+    status: int
+    title: str
+    retry_after: int | None = None
+
+
+# The domain's error vocabulary (errors.py) at the HTTP edge; a subclass reads as its nearest
+# listed ancestor.
+DOMAIN_PROBLEMS: dict[type[DomainError], Problem] = {
+    DomainError: Problem(409, "Rule violated"),
+    NotFoundError: Problem(404, "Not found"),
+    ForbiddenError: Problem(403, "Forbidden"),
+    NotYetKnownError: Problem(409, "Prerequisite not yet known", retry_after=1),
+    InvalidCommandError: Problem(422, "Validation failed"),
+}
+
+
+def problem_of(exc: DomainError) -> Problem:
+    return next(DOMAIN_PROBLEMS[c] for c in type(exc).__mro__ if c in DOMAIN_PROBLEMS)
 
 
 class ProblemError(Exception):
@@ -114,11 +145,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        headers = (
-            {"Retry-After": str(exc.retry_after)} if isinstance(exc, NotYetKnownError) else None
-        )
+        problem = problem_of(exc)
+        wait = problem.retry_after
+        headers = {"Retry-After": str(wait)} if wait is not None else None
         errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
-        return problem_response(exc.status, exc.title, exc.detail, errors=errors, headers=headers)
+        return problem_response(
+            problem.status, problem.title, exc.detail, errors=errors, headers=headers
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

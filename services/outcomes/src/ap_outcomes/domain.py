@@ -1,11 +1,32 @@
-"""Outcome rules: reviews, reintegrations and their sustainment, destinations. Pure."""
+"""Outcome rules: reviews, reintegrations and their sustainment, destinations. Pure.
 
-from dataclasses import dataclass
+Each `decide_*` checks a command against what this service knows and returns the new state with
+the events that record it. The event is built from that state in the same function, so what is
+saved and what is published cannot disagree, and each event's fields are spelled here only.
+"""
+
+from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
 
-from ap_chassis.errors import DomainError, InvalidCommandError, NotYetKnownError
-from ap_schemas.codes import destination_group, destination_refusal
+from ap_chassis.errors import DomainError, InvalidCommandError, NotFoundError, NotYetKnownError
+from ap_schemas.codes import (
+    Progress,
+    ReintegrationMode,
+    ReviewOutcome,
+    destination_group,
+    destination_refusal,
+)
+from ap_schemas.events import (
+    Attendance,
+    DestinationConfirmedV1,
+    EventData,
+    PlacementReviewedV1,
+    PupilReintegratedV1,
+    SustainmentCheckedV1,
+)
+
+from .commands import CheckSustainment, ConfirmDestination, RecordReintegration, RecordReview
 
 
 @dataclass(frozen=True)
@@ -24,12 +45,38 @@ class PlacementFact:
 
 
 @dataclass(frozen=True)
+class Review:
+    review_id: UUID
+    placement_id: UUID
+    pupil_id: UUID
+    reviewed_on: date
+    attendance: Attendance
+    progress: Progress
+    outcome: ReviewOutcome
+    next_review_on: date | None = None
+
+
+@dataclass(frozen=True)
 class Reintegration:
+    """A return to school and, once made, the check of whether it held."""
+
     reintegration_id: UUID
     pupil_id: UUID
     reintegrated_on: date
     school_urn: str
+    mode: ReintegrationMode
     placement_id: UUID | None = None
+    checked_on: date | None = None
+    sustained: bool | None = None
+
+
+@dataclass(frozen=True)
+class Destination:
+    destination_id: UUID
+    pupil_id: UUID
+    activity_code: int
+    group: str
+    confirmed_on: date
 
 
 def check_review(
@@ -111,3 +158,119 @@ def check_destination(pupil_known: bool, pupil_id: UUID) -> None:
         raise NotYetKnownError(
             f"pupil {pupil_id} is not known here yet; retry shortly", field="pupil_id"
         )
+
+
+# decisions: (state, command) -> (new state, events) -------------------------------------
+
+
+def decide_review(
+    placement: PlacementFact | None, command: RecordReview, review_id: UUID
+) -> tuple[Review, list[EventData]]:
+    counts = command.attendance
+    known = check_review(
+        placement,
+        command.placement_id,
+        reviewed_on=command.reviewed_on,
+        possible_sessions=counts.possible_sessions,
+        attended_sessions=counts.attended_sessions,
+        next_review_on=command.next_review_on,
+    )
+    review = Review(
+        review_id=review_id,
+        placement_id=command.placement_id,
+        pupil_id=known.pupil_id,
+        reviewed_on=command.reviewed_on,
+        attendance=Attendance(
+            possible_sessions=counts.possible_sessions, attended_sessions=counts.attended_sessions
+        ),
+        progress=command.progress,
+        outcome=command.outcome,
+        next_review_on=command.next_review_on,
+    )
+    return review, [
+        PlacementReviewedV1(
+            occurred_at=review.reviewed_on,
+            pupil_id=review.pupil_id,
+            review_id=review.review_id,
+            placement_id=review.placement_id,
+            reviewed_on=review.reviewed_on,
+            attendance=review.attendance,
+            progress=review.progress,
+            outcome=review.outcome,
+            next_review_on=review.next_review_on,
+        )
+    ]
+
+
+def decide_reintegration(
+    placements: list[PlacementFact], command: RecordReintegration, reintegration_id: UUID
+) -> tuple[Reintegration, list[EventData]]:
+    check_reintegration(
+        placements,
+        command.pupil_id,
+        placement_id=command.placement_id,
+        reintegrated_on=command.reintegrated_on,
+    )
+    done = Reintegration(
+        reintegration_id=reintegration_id,
+        pupil_id=command.pupil_id,
+        reintegrated_on=command.reintegrated_on,
+        school_urn=command.school_urn,
+        placement_id=command.placement_id,
+        mode=command.mode,
+    )
+    return done, [
+        PupilReintegratedV1(
+            occurred_at=done.reintegrated_on,
+            pupil_id=done.pupil_id,
+            reintegration_id=done.reintegration_id,
+            placement_id=done.placement_id,
+            school_urn=done.school_urn,
+            reintegrated_on=done.reintegrated_on,
+            mode=done.mode,
+        )
+    ]
+
+
+def decide_sustainment(
+    reintegration: Reintegration | None, command: CheckSustainment
+) -> tuple[Reintegration, list[EventData]]:
+    """A later check replaces an earlier one: the latest says whether the return held."""
+    if reintegration is None:
+        raise NotFoundError(f"no reintegration {command.reintegration_id}")
+    check_sustainment(reintegration, checked_on=command.checked_on)
+    checked = replace(reintegration, checked_on=command.checked_on, sustained=command.sustained)
+    return checked, [
+        SustainmentCheckedV1(
+            occurred_at=command.checked_on,
+            pupil_id=checked.pupil_id,
+            reintegration_id=checked.reintegration_id,
+            checked_on=command.checked_on,
+            sustained=command.sustained,
+        )
+    ]
+
+
+def decide_destination(
+    pupil_known: bool, command: ConfirmDestination, destination_id: UUID
+) -> tuple[Destination, list[EventData]]:
+    """A code outside the set is refused (422) before an unknown pupil (409, retry)."""
+    group = destination_group_of(command.activity_code)
+    check_destination(pupil_known, command.pupil_id)
+    destination = Destination(
+        destination_id=destination_id,
+        pupil_id=command.pupil_id,
+        activity_code=command.activity_code,
+        group=group,
+        confirmed_on=command.confirmed_on,
+    )
+    return destination, [
+        DestinationConfirmedV1(
+            occurred_at=destination.confirmed_on,
+            pupil_id=destination.pupil_id,
+            destination_id=destination.destination_id,
+            activity_code=destination.activity_code,
+            group=destination.group,
+            confirmed_on=destination.confirmed_on,
+        )
+    ]
