@@ -162,6 +162,7 @@ class Rebuild:
             ]
             consumer.assign(parts)
             await consumer.seek_to_beginning(*parts)
+            self.progress.started = time.monotonic()
             while True:
                 batch = await consumer.getmany(timeout_ms=POLL_MS, max_records=BATCH_RECORDS)
                 records = [r for tp in parts for r in batch.get(tp, ())]
