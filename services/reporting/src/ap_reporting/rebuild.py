@@ -105,6 +105,7 @@ class Rebuild:
     gauges: RebuildGauges
     specs: Sequence[ConsumerSpec] = tuple(CONSUMERS)
     progress: Progress = field(default_factory=Progress)
+    drop_old: bool = True  # False keeps the old schema after the switch, to compare (tests)
     _saved: float = 0.0
     _measured: float = 0.0
 
@@ -121,8 +122,9 @@ class Rebuild:
             self.gauges.generation.set(self.generation)
             old = await self.replay_and_switch()
             await self.save("done", final=True)
-            await generations.drop(self.conn, old)
-            log.info("rebuild %s switched to %s, dropped rm_%d", self.rebuild_id, self.schema, old)
+            if self.drop_old:
+                await generations.drop(self.conn, old)
+            log.info("rebuild %s switched from rm_%d to %s", self.rebuild_id, old, self.schema)
         except BaseException as exc:
             log.exception("rebuild %s failed", self.rebuild_id)
             await asyncio.shield(self.fail(exc))
