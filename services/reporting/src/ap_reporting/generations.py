@@ -22,6 +22,7 @@ under the same exclusive lock, once the last connection that entered it has gone
 """
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
@@ -103,9 +104,14 @@ async def _adopt_legacy(conn: asyncpg.Connection, schema: str) -> None:
     log.info("read models in public adopted as %s", schema)
 
 
-async def try_switch(conn: asyncpg.Connection, old: int, new: int) -> bool:
+async def try_switch(
+    conn: asyncpg.Connection, old: int, new: int, consumers: Sequence[str]
+) -> bool:
     """Make `new` the active generation if it holds everything applied to `old` (see module doc).
-    False (nothing changed) when it does not yet, or the old generation stayed busy too long."""
+    False (nothing changed) when it does not yet, or the old generation stayed busy too long.
+
+    The inbox is compared for `consumers` only: those of topics kept whole. A compacted topic
+    (journey.identity) loses superseded events, so there the identities themselves are compared."""
     old_s, new_s = schema_of(old), schema_of(new)
     try:
         await conn.execute("SET lock_timeout = '5s'")
@@ -119,10 +125,13 @@ async def try_switch(conn: asyncpg.Connection, old: int, new: int) -> bool:
             missing = await conn.fetchval(
                 f"SELECT (SELECT count(*) FROM {old_s}.inbox o WHERE NOT EXISTS ("  # noqa: S608
                 f"  SELECT 1 FROM {new_s}.inbox n"
-                "   WHERE n.consumer = o.consumer AND n.event_id = o.event_id))"
+                "   WHERE n.consumer = o.consumer AND n.event_id = o.event_id)"
+                "  AND o.consumer = ANY($1::text[]))"
                 f" + (SELECT count(*) FROM {old_s}.pupil_identity o WHERE NOT EXISTS ("
                 f"  SELECT 1 FROM {new_s}.pupil_identity n"
-                "   WHERE n.pupil_id = o.pupil_id AND n.recorded_at >= o.recorded_at))"
+                "   WHERE n.pupil_id = o.pupil_id AND n.recorded_at >= o.recorded_at)"
+                "  AND o.pupil_id NOT IN (SELECT pupil_id FROM public.erased_pupils))",
+                list(consumers),
             )
             if missing:
                 log.info("switch to %s deferred: %d applied to %s only", new_s, missing, old_s)

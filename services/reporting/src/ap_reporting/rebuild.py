@@ -40,6 +40,7 @@ from ap_chassis.runtime import ConsumerSpec, Runtime
 from ap_schemas.codec import InvalidEventError, decode
 from ap_schemas.envelope import RawEvent
 from ap_schemas.events import EventData
+from ap_schemas.topics import COMPACTED
 from prometheus_client import CollectorRegistry, Gauge
 
 from . import generations
@@ -178,7 +179,8 @@ class Rebuild:
                     old = await generations.active_generation(self.conn)
                     if old is None or old == self.generation:
                         raise RuntimeError("no active generation to switch from")
-                    if await generations.try_switch(self.conn, old, self.generation):
+                    whole = sorted({s.name for s in self.specs if s.topic not in COMPACTED})
+                    if await generations.try_switch(self.conn, old, self.generation, whole):
                         return old
         finally:
             await asyncio.shield(consumer.stop())
