@@ -97,7 +97,8 @@ async def test_a_rebuild_answers_as_the_live_projection_and_reads_never_fail(
         held = await read_models(services, ids)
         placed = {str(r["pupil_id"]) for r in held["placements"]}
         identities = {str(r["pupil_id"]) for r in held["identity"]}
-        return placed == set(ids) and identities == set(ids[1:]) and held
+        complete = len(held["events"]) == 3 * len(ids)  # referred, decided, placed: any order
+        return complete and placed == set(ids) and identities == set(ids[1:]) and held
 
     before = await wait(settled)
     timeline_path = f"/v1/pupils/{ids[1]}/timeline"

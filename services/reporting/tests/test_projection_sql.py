@@ -4,8 +4,8 @@ PostgreSQL: inbox claim + projection in one transaction, for each delivery."""
 import asyncio
 
 from ap_chassis import inbox
-from ap_chassis.db import create_pool
-from ap_reporting import consumers, repository
+from ap_chassis.db import create_pool, set_pool_setup
+from ap_reporting import consumers, generations, repository
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from journeys import Journey, deliveries, journeys
@@ -14,6 +14,7 @@ from test_projection import ReadModel, replay
 
 async def _deliver_and_read(dsn: str, delivered, pupils: list[Journey]):
     pool = await create_pool(dsn, max_size=2)
+    set_pool_setup(pool, generations.enter)  # the active read-model schema, as the service's
     try:
         for envelope in delivered:
             async with pool.acquire() as conn, conn.transaction():
