@@ -76,3 +76,9 @@ bench-dashboard: .venv/.synced
 .PHONY: rebuild
 rebuild: .venv/.synced
 	$(UV) run python deploy/local/rebuild.py
+
+## bench-rebuild: reporting's rebuild rate on a backlog (also run by make bench)
+.PHONY: bench-rebuild
+bench: bench-rebuild
+bench-rebuild: .venv/.synced
+	$(UV) run python bench/rebuild.py $(or $(EVENTS),6000)
