@@ -20,7 +20,7 @@ from ap_chassis.kafka import create_topics
 from ap_schemas import topics
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.e2e.support.journeys import accepted, referred  # noqa: E402
+from tests.e2e.support.journeys import accepted, referred
 
 RUN = secrets.token_hex(3)
 
