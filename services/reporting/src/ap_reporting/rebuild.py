@@ -122,9 +122,9 @@ class Rebuild:
             self.gauges.running.set(1)
             self.gauges.generation.set(self.generation)
             old = await self.replay_and_switch()
-            await self.save("done", final=True)
             if self.drop_old:
                 await generations.drop(self.conn, old)
+            await self.save("done", final=True)
             log.info("rebuild %s switched from rm_%d to %s", self.rebuild_id, old, self.schema)
         except BaseException as exc:
             log.exception("rebuild %s failed", self.rebuild_id)
@@ -172,10 +172,11 @@ class Rebuild:
                 if records:
                     await self.apply(records, by_topic)
                     await consumer.commit()
-                if not records or time.monotonic() - self._measured >= PROGRESS_SECONDS:
+                measured = not records or time.monotonic() - self._measured >= PROGRESS_SECONDS
+                if measured:  # so a busy log, never quiet, still gets switched when caught up
                     await self.lag(consumer, probe, parts)
                 await self.save("running")
-                if self.progress.lag == 0 and not records:
+                if measured and self.progress.lag == 0:
                     old = await generations.active_generation(self.conn)
                     if old is None or old == self.generation:
                         raise RuntimeError("no active generation to switch from")
