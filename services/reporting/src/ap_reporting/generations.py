@@ -134,7 +134,10 @@ async def try_switch(
                 list(consumers),
             )
             if missing:
-                log.info("switch to %s deferred: %d applied to %s only", new_s, missing, old_s)
+                log.info(
+                    "switch to %s deferred: %d applied to %s only", new_s, missing, old_s,
+                    extra={"missing": await _missing_ids(conn, old_s, new_s, consumers)},
+                )  # fmt: skip
                 return False
             await conn.execute(
                 f"DELETE FROM {new_s}.pupil_identity"  # noqa: S608
@@ -144,6 +147,23 @@ async def try_switch(
         return True
     finally:
         await conn.execute(f"SELECT pg_advisory_unlock({LOCK}, $1)", old)
+
+
+async def _missing_ids(
+    conn: asyncpg.Connection, old_s: str, new_s: str, consumers: Sequence[str]
+) -> list[str]:
+    """Up to 5 of what holds a switch back, by pseudonymous id only (event or pupil)."""
+    rows = await conn.fetch(
+        f"(SELECT 'event ' || o.consumer || ' ' || o.event_id FROM {old_s}.inbox o"  # noqa: S608
+        f" WHERE o.consumer = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM {new_s}.inbox n"
+        "  WHERE n.consumer = o.consumer AND n.event_id = o.event_id) LIMIT 5)"
+        f" UNION ALL (SELECT 'identity ' || o.pupil_id FROM {old_s}.pupil_identity o"
+        f" WHERE NOT EXISTS (SELECT 1 FROM {new_s}.pupil_identity n"
+        "  WHERE n.pupil_id = o.pupil_id AND n.recorded_at >= o.recorded_at)"
+        "  AND o.pupil_id NOT IN (SELECT pupil_id FROM public.erased_pupils) LIMIT 5)",
+        list(consumers),
+    )
+    return [r[0] for r in rows]
 
 
 async def drop(conn: asyncpg.Connection, generation: int) -> None:
