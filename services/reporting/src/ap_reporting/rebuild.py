@@ -16,8 +16,9 @@ rebuilds) is never recorded, so an erased pupil cannot come back, even from a lo
 yet; the switch also removes the identity of any pupil erased while the rebuild ran.
 
 Events that can never be applied were dead-lettered by the live consumers already: the rebuild
-skips them (counted), publishing nothing. One rebuild at a time (a session advisory lock held by
-the rebuild's connection, so a crashed replica's rebuild does not block the next).
+skips them (counted), publishing nothing, and records them in the new inbox as handled. One
+rebuild at a time (a session advisory lock held by the rebuild's connection, so a crashed
+replica's rebuild does not block the next).
 
 Progress (events applied, events/s, lag against the partitions' end offsets, ETA) is kept in
 `read_model_rebuilds` and in the gauges `journey_rebuild_*` of reporting's /metrics.
