@@ -71,3 +71,15 @@ import: .venv/.synced
 bench: bench-dashboard
 bench-dashboard: .venv/.synced
 	$(UV) run python bench/dashboard.py $(or $(PUPILS),50000)
+
+## rebuild: rebuild the running reporting service's read models from offset 0 into a new schema,
+## reads served meanwhile, then switch (progress bar; REPORTING_URL, TOKEN as for make import)
+.PHONY: rebuild
+rebuild: .venv/.synced
+	$(UV) run python deploy/local/rebuild.py
+
+## bench-rebuild: reporting's rebuild rate on a backlog (also run by make bench)
+.PHONY: bench-rebuild
+bench: bench-rebuild
+bench-rebuild: .venv/.synced
+	$(UV) run python bench/rebuild.py $(or $(EVENTS),6000)

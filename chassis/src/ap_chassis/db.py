@@ -3,7 +3,7 @@
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -46,6 +46,13 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def connect(dsn: str) -> asyncpg.Connection:
+    """One connection outside the pool, with the pool's codecs (a long job's own session)."""
+    conn = await asyncpg.connect(dsn)
+    await _init_connection(conn)
+    return conn
+
+
 class Pool(asyncpg.Pool):  # type: ignore[misc]
     """A pool whose `acquire` gives up after `acquire_timeout` seconds (TimeoutError -> 503).
 
@@ -53,6 +60,7 @@ class Pool(asyncpg.Pool):  # type: ignore[misc]
     """
 
     acquire_timeout: float = 5.0
+    on_acquire: Callable[[asyncpg.Connection], Awaitable[None]] | None = None
 
     def acquire(self, *, timeout: float | None = None):  # type: ignore[no-untyped-def]
         return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
@@ -61,6 +69,10 @@ class Pool(asyncpg.Pool):  # type: ignore[misc]
 async def create_pool(
     dsn: str, *, min_size: int = 1, max_size: int = 10, acquire_timeout: float = 5.0
 ) -> asyncpg.Pool:
+    async def setup(conn: asyncpg.Connection) -> None:
+        if pool.on_acquire is not None:
+            await pool.on_acquire(conn)
+
     pool = Pool(
         dsn,
         connection_class=asyncpg.Connection,
@@ -70,7 +82,7 @@ async def create_pool(
         max_queries=50_000,
         max_inactive_connection_lifetime=300.0,
         connect=None,
-        setup=None,
+        setup=setup,
         init=_init_connection,
         reset=None,
         loop=None,
@@ -80,18 +92,42 @@ async def create_pool(
     return pool
 
 
-async def migrate(pool: asyncpg.Pool, directories: Sequence[Path]) -> list[str]:
-    """Apply unapplied `*.sql` files, chassis first, each once, under an advisory lock."""
+def set_pool_setup(
+    pool: asyncpg.Pool, setup: Callable[[asyncpg.Connection], Awaitable[None]]
+) -> None:
+    """Run `setup` on every connection the pool hands out from now on (set after the migrations
+    it may depend on); asyncpg's reset on release undoes session state and advisory locks."""
+    pool.on_acquire = setup
+
+
+def _schema_name(schema: str) -> str:
+    if not _NAME.match(schema):
+        raise ValueError(f"not a safe schema name: {schema!r}")
+    return schema
+
+
+async def migrate(
+    pool: asyncpg.Pool, directories: Sequence[Path], *, schema: str | None = None
+) -> list[str]:
+    """Apply unapplied `*.sql` files, chassis first, each once, under an advisory lock.
+
+    With `schema`, only `directories` are applied, into that schema (created if missing): the
+    search path is `<schema>, public`, so unqualified names are created there and the record of
+    what was applied is the schema's own `schema_migrations`."""
     applied: list[str] = []
     async with pool.acquire() as conn:
         await conn.execute("SELECT pg_advisory_lock(hashtext('ap_migrations'))")
         try:
+            if schema is not None:
+                name = _schema_name(schema)
+                await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {name}")
+                await conn.execute(f"SET search_path TO {name}, public")
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
             )
             done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
-            for directory in (CHASSIS_SQL, *directories):
+            for directory in (*(() if schema else (CHASSIS_SQL,)), *directories):
                 for path in sorted(directory.glob("*.sql")):
                     name = f"{directory.name}/{path.name}"
                     if name in done:
@@ -102,6 +138,7 @@ async def migrate(pool: asyncpg.Pool, directories: Sequence[Path]) -> list[str]:
                     applied.append(name)
                     log.info("migration applied", extra={"migration": name})
         finally:
+            await conn.execute("RESET search_path")
             await conn.execute("SELECT pg_advisory_unlock(hashtext('ap_migrations'))")
     return applied
 

@@ -47,9 +47,9 @@ def _json(value: Any) -> Any:
 async def held_rows(conn: asyncpg.Connection, pupil_id: UUID) -> dict[str, list[dict[str, Any]]]:
     """{table: [row, ...]} for every table with a `pupil_id` column that holds the pupil."""
     tables = await conn.fetch(
-        "SELECT c.table_name FROM information_schema.columns c"
+        "SELECT DISTINCT c.table_name FROM information_schema.columns c"
         " JOIN information_schema.tables t USING (table_schema, table_name)"
-        " WHERE c.table_schema = current_schema() AND c.column_name = 'pupil_id'"
+        " WHERE c.table_schema = ANY (current_schemas(false)) AND c.column_name = 'pupil_id'"
         " AND t.table_type = 'BASE TABLE' ORDER BY c.table_name"
     )
     held: dict[str, list[dict[str, Any]]] = {}

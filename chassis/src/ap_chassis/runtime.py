@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,10 +117,12 @@ def build_app(
     publishes: bool = True,
     span_exporter: SpanExporter | None = None,
     body_limits: Mapping[str, int] | None = None,
+    on_migrated: Callable[["Runtime"], Awaitable[None]] | None = None,
 ) -> FastAPI:
     """Assemble a service: its routes behind the chassis's guards, health and metrics routes,
     migrations, consumers and (when it `publishes`) the outbox relay, all opened in the lifespan
-    and closed there. `body_limits` gives path prefixes their own request-size limit."""
+    and closed there. `body_limits` gives path prefixes their own request-size limit;
+    `on_migrated` runs after the migrations, before consumers start (reporting's read models)."""
     setup_logging(settings.log_level)
     provider = tracer_provider(settings, span_exporter)
     metrics = Metrics()
@@ -150,6 +152,8 @@ def build_app(
         )
         try:
             await migrate(runtime.pool, [migrations] if migrations else [])
+            if on_migrated is not None:
+                await on_migrated(runtime)
             for spec in consumers:
                 consumer = IdempotentConsumer(
                     name=spec.name,

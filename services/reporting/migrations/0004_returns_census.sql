@@ -1,8 +1,4 @@
--- Issue 6: the serial number of each AP census file produced, per census date (header SerialNo).
-CREATE TABLE IF NOT EXISTS census_serials (
-    census_date  date PRIMARY KEY,
-    serial_no    integer NOT NULL
-);
+-- census_serials (numbers already issued: reporting's own state) is in state/.
 
 -- Returns look up placed events by placement id (who pays, SEN at referral).
 CREATE INDEX IF NOT EXISTS journey_events_placed_by_id

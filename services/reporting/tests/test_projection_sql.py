@@ -5,8 +5,8 @@ the set-wise batch projection (`apply_new` + `apply_journey_batch`, as the chass
 import asyncio
 
 from ap_chassis.consumer import apply_new
-from ap_chassis.db import create_pool
-from ap_reporting import consumers, repository
+from ap_chassis.db import create_pool, set_pool_setup
+from ap_reporting import consumers, generations, repository
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from journeys import Journey, deliveries, journeys
@@ -15,6 +15,7 @@ from test_projection import ReadModel, replay
 
 async def _deliver_and_read(dsn: str, batches, pupils: list[Journey]):
     pool = await create_pool(dsn, max_size=2)
+    set_pool_setup(pool, generations.enter)  # the active read-model schema, as the service's
     try:
         for batch in batches:
             async with pool.acquire() as conn, conn.transaction():

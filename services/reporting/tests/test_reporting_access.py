@@ -18,6 +18,7 @@ SPEC = """
    read_caseload    any       allow      allow  allow    allow   allow
    read_aggregates  any       allow      403    403      allow   403
    read_census      any       allow      403    403      403     403
+   rebuild_read_models any    allow      403    403      403     403
 """
 A, B, HOME, P1, P2 = "100001", "200002", "300003", "p1", "p2"
 R_A, R_B, PL_1, PL_2, BACK = (str(uuid.uuid4()) for _ in range(5))

@@ -130,6 +130,8 @@ class Load:
 async def _ids(dsn: str, sql: str, ids: list[uuid.UUID]) -> list[str]:
     conn = await asyncpg.connect(dsn)
     try:
+        if await conn.fetchval("SELECT to_regproc('public.read_model_enter')"):
+            await conn.execute("SELECT public.read_model_enter()")  # reporting's read models
         return [str(r[0]) for r in await conn.fetch(sql, ids)]
     finally:
         await conn.close()

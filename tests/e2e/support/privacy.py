@@ -50,8 +50,8 @@ async def tables_holding(services, needles: list[str]) -> dict[str, list[str]]:
     for name, app in services.apps.items():
         pool = app.state.runtime.pool
         tables = await pool.fetch(
-            "SELECT table_name FROM information_schema.tables"
-            " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+            "SELECT DISTINCT table_name FROM information_schema.tables"  # reporting: rm_<n> too
+            " WHERE table_schema = ANY (current_schemas(false)) AND table_type = 'BASE TABLE'"
         )
         for t in tables:
             rows = await pool.fetch(f'SELECT * FROM "{t["table_name"]}"')

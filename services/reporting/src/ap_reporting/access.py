@@ -23,10 +23,14 @@ from ap_chassis.auth import Principal
 
 from .projection import JourneyEvent, PupilState, project, typed
 
-Action = Literal["read_timeline", "read_event", "read_caseload", "read_aggregates", "read_census"]
+Action = Literal[
+    "read_timeline", "read_event", "read_caseload", "read_aggregates", "read_census",
+    "rebuild_read_models",
+]  # fmt: skip
 Relation = Literal["any", "party", "stranger"]
 ACTIONS: tuple[Action, ...] = (
     "read_timeline", "read_event", "read_caseload", "read_aggregates", "read_census",
+    "rebuild_read_models",
 )  # fmt: skip
 
 POLICY = Policy({
@@ -40,6 +44,7 @@ POLICY = Policy({
     ("la_officer", "any", "read_aggregates"): ALLOW,
     ("analyst", "any", "read_aggregates"): ALLOW,
     ("la_officer", "any", "read_census"): ALLOW,
+    ("la_officer", "any", "rebuild_read_models"): ALLOW,  # admin: rebuild.py
 })  # fmt: skip
 
 REFERRAL_TYPES = frozenset({

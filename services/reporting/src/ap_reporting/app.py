@@ -1,23 +1,25 @@
 """Composition root of the reporting service."""
 
-from pathlib import Path
-
 from ap_chassis.runtime import build_app
 from ap_chassis.settings import ServiceSettings
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
 from pydantic import Field
 
-from . import privacy
+from . import generations, privacy
+from .admin_api import router as admin_router
 from .api import router
 from .consumers import CONSUMERS
 from .provider_api import router as provider_router
+from .rebuild import RebuildGauges
 from .returns.api import router as returns_router
 from .schemas_api import router as schemas_router
 from .ui.provider_page import router as ui_provider_router
 from .ui.routes import router as ui_router
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# Reporting's own state goes into public; the read models into the active generation's schema
+# (generations.py), whatever files migrations/ holds.
+MIGRATIONS = generations.STATE_MIGRATIONS
 
 
 class Settings(ServiceSettings):
@@ -31,7 +33,7 @@ class Settings(ServiceSettings):
 def create_app(
     settings: Settings | None = None, span_exporter: SpanExporter | None = None
 ) -> FastAPI:
-    return build_app(
+    app = build_app(
         settings or Settings(),
         title="AP Journey: reporting",
         routers=[
@@ -42,9 +44,13 @@ def create_app(
             ui_router,
             ui_provider_router,
             *privacy.routers(),
+            admin_router,
         ],
         migrations=MIGRATIONS,
         consumers=CONSUMERS,
         publishes=False,  # reporting writes no events, only dead letters
         span_exporter=span_exporter,
+        on_migrated=generations.prepare,
     )
+    app.state.rebuild_gauges = RebuildGauges(app.state.runtime.metrics.registry)
+    return app
