@@ -4,21 +4,18 @@ import hashlib
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import asyncpg
-from ap_schemas import codec
 from ap_schemas.envelope import Actor
-from ap_schemas.events import EventData
 from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 from opentelemetry import trace
 from pydantic import BaseModel
 
-from . import outbox
 from .access import tenant
 from .auth import Principal
-from .idempotency import remember, replay, request_hash, run_command
+from .idempotency import remember, replay, request_hash
 from .uow import EventContext as EventContext  # re-exported: handlers import it from here
 from .uow import PgUnitOfWork
 
@@ -54,57 +51,6 @@ def event_context(request: Request, principal: Principal) -> EventContext:
         actor=Actor(system=principal.role, user_id=actor_id(principal)),
         correlation_id=correlation_id(request),
     )
-
-
-UseCase = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
-"""A write use case: `(conn, *, cmd, ctx, principal, **ids) -> (status, answer)`."""
-
-Authorize = Callable[..., Awaitable[None]]
-"""An access check: `(conn, *, cmd, principal, **ids) -> None`, raising 403/404 problems."""
-
-
-async def execute(
-    use_case: UseCase,
-    request: Request,
-    principal: Principal,
-    body: BaseModel,
-    idempotency_key: str | None,
-    authorize: Authorize | None = None,
-    **ids: Any,
-) -> JSONResponse:
-    """Run a write use case in one transaction, once per Idempotency-Key; answer its result.
-
-    The route only translates: this builds the event context and hands the use case its command.
-    `authorize` runs first in the transaction, before a stored answer could be replayed.
-    """
-    ctx = event_context(request, principal)
-
-    def command(conn: asyncpg.Connection) -> Awaitable[tuple[int, dict[str, Any]]]:
-        return use_case(conn, cmd=body, ctx=ctx, principal=principal, **ids)
-
-    async def check(conn: asyncpg.Connection) -> None:
-        if authorize is not None:
-            await authorize(conn, cmd=body, principal=principal, **ids)
-
-    payload = body.model_dump(mode="json")
-    status, answer = await run_command(
-        request.app.state.runtime.pool,
-        command,
-        authorize=check,
-        principal=f"{tenant(principal)}:{principal.sub}",
-        key=idempotency_key,
-        fingerprint=request_hash(request.method, request.url.path, payload),
-    )
-    return JSONResponse(answer, status_code=status)
-
-
-async def record(conn: asyncpg.Connection, ctx: EventContext, *datas: EventData) -> list[str]:
-    """Wrap event data in envelopes for this request and add them to the outbox; return ids."""
-    events = [
-        codec.build(d, source=ctx.source, actor=ctx.actor, correlation_id=ctx.correlation_id)
-        for d in datas
-    ]
-    return await outbox.append(conn, *events)
 
 
 U = TypeVar("U", bound=PgUnitOfWork)

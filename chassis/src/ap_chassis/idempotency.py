@@ -2,15 +2,11 @@
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 
 from .errors import InvalidCommandError
-
-Command = Callable[[asyncpg.Connection], Awaitable[tuple[int, dict[str, Any]]]]
-Check = Callable[[asyncpg.Connection], Awaitable[None]]
 
 
 def request_hash(method: str, path: str, body: Any) -> str:
@@ -68,30 +64,3 @@ async def remember(
             status,
             answer,
         )
-
-
-async def run_command(
-    pool: asyncpg.Pool,
-    command: Command,
-    *,
-    authorize: Check | None = None,
-    principal: str,
-    key: str | None,
-    fingerprint: str,
-) -> tuple[int, dict[str, Any]]:
-    """Run `command` in one transaction, remembering its answer under (principal, key).
-
-    `principal` scopes the keys: callers pass role, tenant (urn or provider) and subject, so one
-    tenant's key never answers another's request. `authorize` runs before anything else, so a
-    caller who may no longer act on the resource gets its 403/404 rather than a stored answer.
-    A failed command stores nothing, so a retry runs it again.
-    """
-    async with pool.acquire() as conn, conn.transaction():
-        if authorize is not None:
-            await authorize(conn)
-        stored = await replay(conn, principal=principal, key=key, fingerprint=fingerprint)
-        if stored is not None:
-            return stored
-        status, body = await command(conn)
-        await remember(conn, principal=principal, key=key, status=status, answer=body)
-        return status, body

@@ -1,8 +1,6 @@
 """SQL for provider reporting (issue 12). Parameters are always bind parameters."""
 
 from collections.abc import Sequence
-from datetime import date
-from typing import Any
 from uuid import UUID
 
 import asyncpg

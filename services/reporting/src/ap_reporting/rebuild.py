@@ -45,7 +45,7 @@ from ap_schemas.topics import COMPACTED
 from prometheus_client import CollectorRegistry, Gauge
 
 from . import generations
-from .consumers import CONSUMERS, project_journey_event
+from .consumers import CONSUMERS, apply_journey_batch, project_journey_event
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +72,6 @@ class RebuildGauges:
         self.lag = gauge("lag", "records still to read, summed over partitions")
         self.eta = gauge("eta_seconds", "lag / events per second")
         self.running = gauge("running", "1 while a rebuild runs")
-
-
-async def apply_journey_batch(
-    conn: asyncpg.Connection, events: Sequence[tuple[RawEvent, EventData]]
-) -> None:
-    """Adapter to the journey projection's batch entry point: the per-event function for now."""
-    for envelope, data in events:
-        await project_journey_event(conn, envelope, data)
 
 
 @dataclass
