@@ -18,6 +18,7 @@ from ap_chassis.errors import PermanentEventError
 from ap_chassis.metrics import Metrics
 from ap_reporting import consumers, repository
 from ap_reporting.app import MIGRATIONS
+from ap_reporting.generations import READ_MODEL_MIGRATIONS
 from ap_schemas import codec, topics
 
 from tests.e2e.support.journeys import accepted, produce, referred
@@ -29,7 +30,7 @@ async def fresh_read_model(infra) -> AsyncIterator[asyncpg.Pool]:
     name = f"ap_batchtest_{RUN}_{uuid.uuid4().hex[:6]}"
     pool = await create_pool(await ensure_database(infra.database_url, name), max_size=2)
     try:
-        await migrate(pool, [MIGRATIONS])
+        await migrate(pool, [MIGRATIONS, READ_MODEL_MIGRATIONS])  # read models in public here
         yield pool
     finally:
         await pool.close()

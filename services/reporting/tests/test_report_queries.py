@@ -15,6 +15,7 @@ from ap_chassis.db import create_pool, ensure_database, migrate
 from ap_reporting import projection, report_queries, reports, repository, sufficiency
 from ap_reporting.app import MIGRATIONS
 from ap_reporting.clocks import ClockSettings, all_clocks, from_rows
+from ap_reporting.generations import READ_MODEL_MIGRATIONS
 from ap_reporting.projection import JourneyEvent
 from ap_reporting.provider_repository import JOURNEY_TYPES
 from ap_reporting.reports import PlacementFact
@@ -104,7 +105,7 @@ async def cohort(infra: Any) -> AsyncIterator[tuple[Any, list[JourneyEvent], lis
     rng = random.Random(8)
     dsn = await ensure_database(infra.database_url, f"ap_report_queries_{uuid.uuid4().hex[:12]}")
     pool = await create_pool(dsn, max_size=2)
-    await migrate(pool, [MIGRATIONS])
+    await migrate(pool, [MIGRATIONS, READ_MODEL_MIGRATIONS])  # read models in public here
     events: list[JourneyEvent] = []
     facts: list[PlacementFact] = []
     stamp = datetime.now(UTC)
