@@ -58,6 +58,11 @@ async def record_review(
     uow: OutcomesWork, command: RecordReview, principal: Principal
 ) -> ReviewRecorded:
     placement = await uow.outcomes.get_placement(command.placement_id)
+    # Checked again on this read: a placement unknown at `authorize_review` may have arrived since.
+    access.check(
+        principal, "review", access.review_target(placement),
+        what=f"placement {command.placement_id}",
+    )  # fmt: skip
     review, events = domain.decide_review(placement, command, uuid4())
     await uow.outcomes.lock_pupil(review.pupil_id)
     await uow.outcomes.add_review(review)
@@ -70,6 +75,12 @@ async def record_reintegration(
     uow: OutcomesWork, command: RecordReintegration, principal: Principal
 ) -> ReintegrationRecorded:
     placements = await uow.outcomes.pupil_placements(command.pupil_id)
+    # Checked again on this read: a placement unknown at `authorize_reintegration` may have
+    # arrived since, and it decides who may record this.
+    access.check(
+        principal, "reintegrate", access.reintegration_target(placements, command.placement_id),
+        what=f"pupil {command.pupil_id}",
+    )  # fmt: skip
     done, events = domain.decide_reintegration(placements, command, uuid4())
     await uow.outcomes.lock_pupil(done.pupil_id)
     await uow.outcomes.save_reintegration(done)

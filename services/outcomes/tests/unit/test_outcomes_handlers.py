@@ -361,3 +361,21 @@ async def test_a_pre16_code_is_refused_before_the_pupil_is_looked_for(uow):
         await handlers.confirm_destination(uow, destination_of(uuid4(), code=110), LA)
     assert err.value.field == "activity_code"
     nothing_done(uow)
+
+
+async def test_a_placement_arriving_between_access_and_handler_is_checked_again(uow):
+    """The access step lets an unknown placement through (409 later); if it arrives before the
+    handler reads it, the handler's own check must refuse a stranger, not record the write."""
+    pupil_id, placement_id = uuid4(), uuid4()
+    command = reintegration_of(pupil_id, placement_id)
+    await handlers.authorize_reintegration(uow, command, STRANGER_SCHOOL)  # not known yet
+    await uow.outcomes.remember_pupil(pupil_id)
+    await uow.outcomes.record_placement(
+        PlacementFact(placement_id, pupil_id, START, None, PROVIDER, SCHOOL_URN)
+    )
+    with pytest.raises(NotFoundError):
+        await handlers.record_reintegration(uow, command, STRANGER_SCHOOL)
+    review = review_of(placement_id)
+    with pytest.raises(NotFoundError):
+        await handlers.record_review(uow, review, STRANGER_SCHOOL)
+    assert uow.pending == []
