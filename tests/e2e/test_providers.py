@@ -56,6 +56,13 @@ async def approved_but_insurance(services) -> str:
     return provider_id
 
 
+async def of_type(topic_reader, provider_id: str, type_: str) -> list[dict]:
+    """The provider's events of one type on its topic (empty until the relay has sent one: the
+    topic may already hold its earlier events, so waiting for any record is not enough)."""
+    records = await topic_reader(topics.PROVIDERS, key=provider_id)
+    return [e for r in records if (e := json.loads(r.value))["type"] == type_]
+
+
 async def test_provider_answers_approved_and_lapsed_checks(services):
     provider_id = await new_provider(services)
     bare = (await services.placement.get(f"/v1/providers/{provider_id}", headers=LA)).json()
@@ -113,9 +120,9 @@ async def test_enforce_refuses_an_unapproved_provider_until_an_officer_overrides
     assert len(answer["event_ids"]) == 2
     assert any("insurance" in w for w in answer["warnings"])
 
-    records = await wait(lambda: topic_reader(topics.PROVIDERS, key=provider_id))
-    events = [json.loads(r.value) for r in records]
-    override = [e for e in events if e["type"] == "journey.provider.approval_overridden.v1"]
+    override = await wait(
+        lambda: of_type(topic_reader, provider_id, "journey.provider.approval_overridden.v1")
+    )
     assert len(override) == 1
     assert override[0]["data"]["placement_id"] == answer["placement_id"]
     assert override[0]["data"]["lapsed_checks"] == ["insurance"]
@@ -165,9 +172,10 @@ async def test_cost_defaults_from_the_contract_and_capacity_is_flagged(
     shown = await services.placement.get(f"/v1/placements/{placed[1]['placement_id']}", headers=LA)
     assert shown.json()["cost"] == {"amount_pence": 9500, "per": "session"}
 
-    records = await wait(lambda: topic_reader(topics.PROVIDERS, key=provider_id))
-    flags = [json.loads(r.value) for r in records]
-    flags = [e["data"] for e in flags if e["type"] == "journey.provider.capacity_exceeded.v1"]
+    flags = await wait(
+        lambda: of_type(topic_reader, provider_id, "journey.provider.capacity_exceeded.v1")
+    )
+    flags = [e["data"] for e in flags]
     assert [(f["placement_id"], f["places"], f["in_use"]) for f in flags] == [
         (placed[1]["placement_id"], 1, 2)
     ]
