@@ -206,7 +206,7 @@ class OutboxRelay:
 
     async def drain_once(self, conn: asyncpg.Connection | None = None) -> int:
         """Publish one batch of unsent rows in id order; mark what the broker acknowledged.
-        With the lock connection `conn`, both statements run on it (see `_unsent`)."""
+        With the lock connection `conn`, the batch is read on it (see `_unsent`)."""
         records = await self._unsent(conn)
         self._on_backlog(len(records))
         if not records:
@@ -222,7 +222,7 @@ class OutboxRelay:
                 break
             self._watch_offset(result)
             sent.append(row.id)
-        await self._mark_sent(sent, conn)
+        await self._mark_sent(sent)
         self._on_published(len(sent))
         if failure is not None:
             raise failure
@@ -244,9 +244,11 @@ class OutboxRelay:
             self._last_offsets.clear()  # the old broker's offsets mean nothing any more
         self._last_offsets[(topic, partition)] = offset
 
-    async def _mark_sent(self, ids: Sequence[int], conn: asyncpg.Connection | None) -> None:
+    async def _mark_sent(self, ids: Sequence[int]) -> None:
+        """On the pool, never on the lock connection: a batch the broker acknowledged is marked
+        sent even when the lock connection died meanwhile, or the next holder publishes it again."""
         if ids:
-            await (conn or self._pool).execute(
+            await self._pool.execute(
                 "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", list(ids)
             )
 
