@@ -21,6 +21,16 @@ from typing import Literal
 from ap_chassis.access import ALLOW, NOT_FOUND, Outcome, Policy
 from ap_chassis.auth import Principal
 
+from .event_types import (
+    CHECKED,
+    DECIDED,
+    ENDED,
+    PLACED,
+    REFERRED,
+    REINTEGRATED,
+    REVIEWED,
+    WITHDRAWN,
+)
 from .projection import JourneyEvent, PupilState, project, typed
 
 Action = Literal[
@@ -48,13 +58,13 @@ POLICY = Policy({
 })  # fmt: skip
 
 REFERRAL_TYPES = frozenset({
-    "journey.pupil.referred.v1", "journey.referral.decided.v1", "journey.referral.withdrawn.v1",
+    REFERRED, DECIDED, WITHDRAWN,
 })  # fmt: skip
 PLACEMENT_TYPES = frozenset({
-    "journey.pupil.placed.v1", "journey.placement.ended.v1", "journey.placement.reviewed.v1",
+    PLACED, ENDED, REVIEWED,
 })  # fmt: skip
 REINTEGRATION_TYPES = frozenset({
-    "journey.pupil.reintegrated.v1", "journey.reintegration.sustainment_checked.v1",
+    REINTEGRATED, CHECKED,
 })  # fmt: skip
 
 
@@ -67,10 +77,10 @@ def _party_ids(principal: Principal, events: Sequence[JourneyEvent]) -> set[str]
         before = len(ids)
         for e in events:
             d = e.data
-            if e.type == "journey.pupil.referred.v1" and urn is not None:
+            if e.type == REFERRED and urn is not None:
                 if urn in ((d.get("referrer") or {}).get("urn"), d.get("home_school_urn")):
                     ids.add(str(d["referral_id"]))
-            elif e.type == "journey.pupil.placed.v1":
+            elif e.type == PLACED:
                 mine = (urn is not None and (d.get("commissioner") or {}).get("urn") == urn) or (
                     provider is not None and str(d.get("provider_id")) == provider
                 )
@@ -78,7 +88,7 @@ def _party_ids(principal: Principal, events: Sequence[JourneyEvent]) -> set[str]
                     ids.add(str(d["placement_id"]))
                 if mine and provider is not None:
                     ids.add(str(d["referral_id"]))
-            elif e.type == "journey.pupil.reintegrated.v1":
+            elif e.type == REINTEGRATED:
                 into = urn is not None and d.get("school_urn") == urn
                 if into or str(d.get("placement_id")) in ids:
                     ids.add(str(d["reintegration_id"]))

@@ -17,6 +17,7 @@ from ap_schemas.calendar import SchoolCalendar
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .event_types import CHECKED, REFERRED, REINTEGRATED, REVIEWED
 from .projection import JourneyEvent
 from .reports import PlacementFact
 
@@ -69,7 +70,7 @@ def pupil_clocks(
     for e in events:
         d = e.data
         if (
-            e.type == "journey.pupil.referred.v1"
+            e.type == REFERRED
             and d.get("reason") == "permanent_exclusion"
             and d.get("excluded_on")
             and str(d["referral_id"]) not in withdrawn
@@ -80,7 +81,7 @@ def pupil_clocks(
                 clocks.append(Clock("sixth_day", pupil_id, due, f"excluded {excluded}, due {due}"))
     reviews: dict[str, list[date]] = {}
     for e in events:
-        if e.type == "journey.placement.reviewed.v1":
+        if e.type == REVIEWED:
             reviews.setdefault(str(e.data["placement_id"]), []).append(e.occurred_at)
     half_term = calendar.last_complete_half_term(today)
     for f in started:
@@ -140,13 +141,9 @@ def pupil_clocks(
                     f.provider_id,
                 )
             )
-    checked = {
-        str(e.data["reintegration_id"])
-        for e in events
-        if e.type == "journey.reintegration.sustainment_checked.v1"
-    }
+    checked = {str(e.data["reintegration_id"]) for e in events if e.type == CHECKED}
     for e in events:
-        if e.type == "journey.pupil.reintegrated.v1":
+        if e.type == REINTEGRATED:
             rid = str(e.data["reintegration_id"])
             due = e.occurred_at + timedelta(weeks=limits.sustainment_window_weeks)
             if rid not in checked and today > due:

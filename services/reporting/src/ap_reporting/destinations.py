@@ -24,10 +24,10 @@ from uuid import UUID
 
 from ap_schemas.codes import destination_codes, destination_group, sustain_months
 
+from .event_types import DESTINATION
 from .projection import JourneyEvent
 
 GROUPS = ("education_training", "employment", "other_activity", "neet", "not_known", "excluded")
-DESTINATION = "journey.destination.confirmed.v1"
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,12 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
+from .event_types import CHECKED, DESTINATION, ENDED, REINTEGRATED, REVIEWED
 from .projection import JourneyEvent
 from .provider_figures import rate, settings
 from .reports import PlacementFact, cost_in_period, days_inside, placements_of, round_pence
 
-REVIEWED = "journey.placement.reviewed.v1"
-REINTEGRATED = "journey.pupil.reintegrated.v1"
-SUSTAINMENT = "journey.reintegration.sustainment_checked.v1"
-DESTINATION = "journey.destination.confirmed.v1"
+SUSTAINMENT = CHECKED
 GROUPS = ("education_training", "employment", "other_activity", "neet", "not_known", "excluded")
 
 
@@ -150,6 +148,6 @@ def provider_outcomes(
 
 def _end_reason(events: Sequence[JourneyEvent], placement_id: str) -> str | None:
     for e in events:
-        if e.type == "journey.placement.ended.v1" and str(e.data["placement_id"]) == placement_id:
+        if e.type == ENDED and str(e.data["placement_id"]) == placement_id:
             return str(e.data["reason"])
     return None

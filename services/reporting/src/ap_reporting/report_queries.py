@@ -22,13 +22,19 @@ import asyncpg
 from ap_schemas.codes import destination_codes, sustain_months
 
 from .destinations import GROUPS
+from .event_types import (
+    CHECKED,
+    DECIDED,
+    DESTINATION,
+    PLACED,
+    REFERRED,
+    REINTEGRATED,
+    REVIEWED,
+    WITHDRAWN,
+)
 from .provider_figures import settings
 from .sufficiency import Demand
 
-REVIEWED = "journey.placement.reviewed.v1"
-REINTEGRATED = "journey.pupil.reintegrated.v1"
-CHECKED = "journey.reintegration.sustainment_checked.v1"
-DESTINATION = "journey.destination.confirmed.v1"
 BY_COLUMN = {"commissioner": "commissioner", "provider": "provider_id", "tier": "tier::text"}
 
 
@@ -451,9 +457,9 @@ class OverviewFigures:
 
 
 _TODAY = (
-    "WITH now AS (SELECT pupil_id, tier, commissioner, provider_id, sessions_per_week,"
+    f"WITH now AS (SELECT pupil_id, tier, commissioner, provider_id, sessions_per_week,"  # noqa: S608
     " placement_id::text IN (SELECT data->>'placement_id' FROM journey_events"
-    "  WHERE type = 'journey.pupil.placed.v1' AND (data->>'dual_registered')::boolean) AS dual"
+    f"  WHERE type = '{PLACED}' AND (data->>'dual_registered')::boolean) AS dual"
     " FROM placement_facts WHERE start_date <= $1 AND (end_date IS NULL OR end_date >= $1)"
     " AND {where})"
     " SELECT GROUPING(tier, commissioner, provider_id) AS g, tier::text AS tier, commissioner,"
@@ -525,7 +531,7 @@ async def overview_figures(
 _CLOCKS = f"""
 WITH px AS (
   SELECT DISTINCT pupil_id FROM journey_events
-  WHERE type = 'journey.pupil.referred.v1' AND data->>'reason' = 'permanent_exclusion'),
+  WHERE type = '{REFERRED}' AND data->>'reason' = 'permanent_exclusion'),
 cf AS MATERIALIZED (
   SELECT * FROM placement_facts
   WHERE ($8::uuid[] IS NULL OR pupil_id = ANY($8)) AND {{provider}}
@@ -572,9 +578,9 @@ FROM ev e WHERE e.type = '{REINTEGRATED}' AND $1 > e.occurred_at + $6::int
                   AND c.data->>'reintegration_id' = e.data->>'reintegration_id')
 UNION ALL
 SELECT 'sixth_day', e.pupil_id::text, NULL, NULL, NULL, NULL, (e.data->>'excluded_on')::date
-FROM ev e WHERE e.type = 'journey.pupil.referred.v1'
+FROM ev e WHERE e.type = '{REFERRED}'
   AND e.data->>'reason' = 'permanent_exclusion' AND coalesce(e.data->>'excluded_on', '') <> ''
-  AND NOT EXISTS (SELECT 1 FROM ev w WHERE w.type = 'journey.referral.withdrawn.v1'
+  AND NOT EXISTS (SELECT 1 FROM ev w WHERE w.type = '{WITHDRAWN}'
                   AND w.pupil_id = e.pupil_id AND w.data->>'referral_id' = e.data->>'referral_id')
   AND NOT EXISTS (SELECT 1 FROM facts f WHERE f.pupil_id = e.pupil_id AND f.start_date <= $1
                   AND f.start_date >= (e.data->>'excluded_on')::date)"""  # noqa: S608
@@ -653,21 +659,21 @@ births AS (
   WHERE coalesce(details->>'date_of_birth', '') <> ''),
 referred AS ({
     _last(
-        "journey.pupil.referred.v1",
+        REFERRED,
         "(data->>'referred_on')::date AS on_, (data->>'tier_requested')::int AS tier",
     )
 }),
 decided AS ({
     _last(
-        "journey.referral.decided.v1",
+        DECIDED,
         "(data->>'decided_on')::date AS decided_on, data->>'decision' AS decision",
     )
 }),
-withdrawn AS ({_last("journey.referral.withdrawn.v1", "occurred_at AS withdrawn_on")}),
+withdrawn AS ({_last(WITHDRAWN, "occurred_at AS withdrawn_on")}),
 started AS (
   SELECT pupil_id, coalesce(data->>'referral_id', 'None') AS rid,
          min((data->>'start_date')::date) AS started_on
-  FROM journey_events WHERE type = 'journey.pupil.placed.v1' GROUP BY 1, 2),
+  FROM journey_events WHERE type = '{PLACED}' GROUP BY 1, 2),
 r AS (
   SELECT r.pupil_id, r.on_, r.tier, to_char(r.on_, 'YYYY-MM') AS month,
          {_phase("r.on_")} AS phase,

@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from .destinations import destinations_summary
+from .event_types import CHECKED, ENDED, REFERRED, REINTEGRATED, REVIEWED
 from .projection import PLACED_TYPES, JourneyEvent
 
 DAYS_PER_YEAR = 365
@@ -40,11 +41,11 @@ def placements_of(events: Iterable[JourneyEvent], pupil_id: str) -> list[Placeme
     ended: dict[str, date] = {}
     home_school: dict[str, str | None] = {}
     for event in events:
-        if event.type == "journey.pupil.referred.v1":
+        if event.type == REFERRED:
             home_school[str(event.data["referral_id"])] = event.data.get("home_school_urn")
         elif event.type in PLACED_TYPES:
             placed[str(event.data["placement_id"])] = event.data
-        elif event.type == "journey.placement.ended.v1":
+        elif event.type == ENDED:
             ended[str(event.data["placement_id"])] = date.fromisoformat(event.data["end_date"])
     facts = []
     for pid, d in placed.items():
@@ -122,13 +123,13 @@ def outcomes_summary(events: Iterable[JourneyEvent], start: date, end: date) -> 
     possible = attended = 0
     for e in events:
         inside = start <= e.occurred_at <= end
-        if e.type == "journey.pupil.reintegrated.v1" and inside:
+        if e.type == REINTEGRATED and inside:
             reintegrations.add(str(e.data["reintegration_id"]))
-        elif e.type == "journey.reintegration.sustainment_checked.v1":
+        elif e.type == CHECKED:
             rid = str(e.data["reintegration_id"])
             if rid not in latest_check or latest_check[rid][:2] < (e.occurred_at, e.event_id):
                 latest_check[rid] = (e.occurred_at, e.event_id, bool(e.data["sustained"]))
-        elif e.type == "journey.placement.reviewed.v1" and inside:
+        elif e.type == REVIEWED and inside:
             possible += int(e.data["attendance"]["possible_sessions"])
             attended += int(e.data["attendance"]["attended_sessions"])
     sustained = sum(1 for r in reintegrations if r in latest_check and latest_check[r][2])

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from .event_types import DECIDED, PLACED, REFERRED, WITHDRAWN
 from .projection import JourneyEvent
 from .provider_figures import phase_of, spread
 from .provider_view import ProviderView
@@ -72,13 +73,13 @@ def demand(
         started: dict[str, date] = {}
         for e in events:
             rid = str(e.data.get("referral_id"))
-            if e.type == "journey.pupil.referred.v1":
+            if e.type == REFERRED:
                 referred[rid] = e
-            elif e.type == "journey.referral.decided.v1":
+            elif e.type == DECIDED:
                 decided[rid] = e
-            elif e.type == "journey.referral.withdrawn.v1":
+            elif e.type == WITHDRAWN:
                 withdrawn[rid] = e.occurred_at
-            elif e.type == "journey.pupil.placed.v1":
+            elif e.type == PLACED:
                 day = date.fromisoformat(e.data["start_date"])
                 started[rid] = min(started.get(rid, day), day)
         for rid, ref in referred.items():

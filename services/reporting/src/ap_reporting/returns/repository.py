@@ -4,6 +4,8 @@ from typing import Any
 
 import asyncpg
 
+from ..event_types import PLACED, REFERRED
+
 
 async def placement_extras(
     conn: asyncpg.Connection, placement_ids: list[str]
@@ -14,10 +16,12 @@ async def placement_extras(
         "SELECT p.data->>'placement_id' AS placement_id, p.data->>'funded_by' AS funded_by,"
         " r.data->>'sen_provision' AS sen_at_referral"
         " FROM journey_events p LEFT JOIN journey_events r"
-        "   ON r.pupil_id = p.pupil_id AND r.type = 'journey.pupil.referred.v1'"
+        "   ON r.pupil_id = p.pupil_id AND r.type = $2"
         "  AND r.data->>'referral_id' = p.data->>'referral_id'"
-        " WHERE p.type = 'journey.pupil.placed.v1' AND p.data->>'placement_id' = ANY($1::text[])",
+        " WHERE p.type = $3 AND p.data->>'placement_id' = ANY($1::text[])",
         placement_ids,
+        REFERRED,
+        PLACED,
     )
     return {r["placement_id"]: dict(r) for r in rows}
 

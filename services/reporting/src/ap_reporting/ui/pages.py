@@ -13,6 +13,17 @@ from typing import Any
 from .. import reports
 from ..clocks import CLOCK_TITLES, FULL_TIME_SESSIONS, Clock
 from ..destinations import GROUPS
+from ..event_types import (
+    CHECKED,
+    DECIDED,
+    DESTINATION,
+    ENDED,
+    PLACED,
+    REFERRED,
+    REINTEGRATED,
+    REVIEWED,
+    WITHDRAWN,
+)
 from ..projection import JourneyEvent
 from ..report_queries import MoneyFigures, OutcomeSplits, OverviewFigures
 from ..reports import PlacementFact
@@ -536,15 +547,15 @@ def actions(
 
 
 EVENT_LABELS = {
-    "journey.pupil.referred.v1": "Referred",
-    "journey.referral.decided.v1": "Referral decided",
-    "journey.referral.withdrawn.v1": "Referral withdrawn",
-    "journey.pupil.placed.v1": "Placed",
-    "journey.placement.ended.v1": "Placement ended",
-    "journey.placement.reviewed.v1": "Placement reviewed",
-    "journey.pupil.reintegrated.v1": "Reintegrated",
-    "journey.reintegration.sustainment_checked.v1": "Sustainment checked",
-    "journey.destination.confirmed.v1": "Destination confirmed",
+    REFERRED: "Referred",
+    DECIDED: "Referral decided",
+    WITHDRAWN: "Referral withdrawn",
+    PLACED: "Placed",
+    ENDED: "Placement ended",
+    REVIEWED: "Placement reviewed",
+    REINTEGRATED: "Reintegrated",
+    CHECKED: "Sustainment checked",
+    DESTINATION: "Destination confirmed",
 }
 SUMMARY_FIELDS = (
     "reason",
