@@ -4,7 +4,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
 from ap_schemas.envelope import Actor
@@ -80,19 +80,47 @@ async def dispatch(
     decided events written to the outbox, commit. `body` is the request as received: the key's
     fingerprint is taken of it, not of the command it was translated into.
     """
-    ctx = event_context(request, principal)
-    scope = f"{tenant(principal)}:{principal.sub}"
-    fingerprint = request_hash(request.method, request.url.path, body.model_dump(mode="json"))
-    async with request.app.state.runtime.pool.acquire() as conn, unit_of_work(conn, ctx) as uow:
+    status, answer = await run_once(
+        request.app.state.runtime.pool,
+        event_context(request, principal),
+        principal,
+        scope=f"{tenant(principal)}:{principal.sub}",
+        handler=handler,
+        command=command,
+        unit_of_work=unit_of_work,
+        key=idempotency_key,
+        fingerprint=request_hash(request.method, request.url.path, body.model_dump(mode="json")),
+        authorize=authorize,
+        status_code=status_code,
+    )
+    return JSONResponse(answer, status_code=status)
+
+
+async def run_once(
+    pool: asyncpg.Pool,
+    ctx: EventContext,
+    principal: Principal,
+    *,
+    scope: str,
+    handler: Handler[U, C],
+    command: C,
+    unit_of_work: Callable[[asyncpg.Connection, EventContext], U],
+    key: str | None,
+    fingerprint: str,
+    authorize: Authorizer[U, C] | None = None,
+    status_code: int = 200,
+) -> tuple[int, dict[str, Any]]:
+    """`dispatch` without the HTTP request: for callers such as the bulk import that run a
+    command as if it had been posted. `scope` is whose keys these are (dispatch: role, tenant
+    and subject). Answers (status, answer), the stored one on a replay."""
+    async with pool.acquire() as conn, unit_of_work(conn, ctx) as uow:
         if authorize is not None:
             await authorize(uow, command, principal)
-        stored = await replay(conn, principal=scope, key=idempotency_key, fingerprint=fingerprint)
+        stored = await replay(conn, principal=scope, key=key, fingerprint=fingerprint)
         if stored is not None:
-            return JSONResponse(stored[1], status_code=stored[0])
+            return stored
         result = await handler(uow, command, principal)
         answer = result.model_dump(mode="json")
-        await remember(
-            conn, principal=scope, key=idempotency_key, status=status_code, answer=answer
-        )
+        await remember(conn, principal=scope, key=key, status=status_code, answer=answer)
         await uow.commit()
-    return JSONResponse(answer, status_code=status_code)
+    return status_code, answer

@@ -24,6 +24,11 @@ def type_of(model: type[EventData]) -> str:
     return BY_MODEL[model].type
 
 
+def types_of(*models: type[EventData]) -> list[str]:
+    """The event types of these models, for the SQL that filters stored events by type."""
+    return [type_of(m) for m in models]
+
+
 REFERRED = type_of(PupilReferredV1)
 DECIDED = type_of(ReferralDecidedV1)
 WITHDRAWN = type_of(ReferralWithdrawnV1)

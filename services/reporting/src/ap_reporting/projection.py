@@ -26,11 +26,7 @@ from ap_schemas.events import (
     ReferralWithdrawnV1,
 )
 
-
-def types_of(*models: type[EventData]) -> list[str]:
-    """The event types of these models, for the SQL that filters stored events by type."""
-    return [BY_MODEL[m].type for m in models]
-
+from .event_types import types_of
 
 # Both versions of the placed event: v2 is a placement whose cost is not known.
 PLACED_MODELS = (PupilPlacedV1, PupilPlacedV2)

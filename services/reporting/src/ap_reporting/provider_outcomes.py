@@ -18,7 +18,6 @@ from .projection import JourneyEvent
 from .provider_figures import rate, settings
 from .reports import PlacementFact, cost_in_period, days_inside, placements_of, round_pence
 
-SUSTAINMENT = CHECKED
 GROUPS = ("education_training", "employment", "other_activity", "neet", "not_known", "excluded")
 
 
@@ -85,7 +84,7 @@ def provider_outcomes(
                     else (provider_at(facts, e.occurred_at) == provider_id)
                 ):
                     reintegrations[str(d["reintegration_id"])] = pupil
-            elif e.type == SUSTAINMENT:
+            elif e.type == CHECKED:
                 rid = str(d["reintegration_id"])
                 if rid not in checks or checks[rid][:2] < (e.occurred_at, e.event_id):
                     checks[rid] = (e.occurred_at, e.event_id, bool(d["sustained"]))

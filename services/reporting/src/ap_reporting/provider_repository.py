@@ -18,7 +18,8 @@ from ap_schemas.events import (
     SustainmentCheckedV1,
 )
 
-from .projection import JourneyEvent, types_of
+from .event_types import types_of
+from .projection import JourneyEvent
 from .provider_view import project_provider
 from .repository import as_journey_events, columns_of
 

@@ -17,7 +17,8 @@ from ap_schemas.events import (
     SustainmentCheckedV1,
 )
 
-from .projection import JourneyEvent, PupilState, TypedEvent, types_of
+from .event_types import CHECKED, DESTINATION, types_of
+from .projection import JourneyEvent, PupilState, TypedEvent
 from .reports import PlacementFact
 
 
@@ -240,7 +241,6 @@ async def placement_facts_between(
 OUTCOME_TYPES = types_of(
     PupilReintegratedV1, SustainmentCheckedV1, PlacementReviewedV1, DestinationConfirmedV1
 )
-SUSTAINMENT, DESTINATION = types_of(SustainmentCheckedV1, DestinationConfirmedV1)
 
 
 async def outcome_events(conn: asyncpg.Connection, start: date, end: date) -> list[JourneyEvent]:
@@ -249,7 +249,7 @@ async def outcome_events(conn: asyncpg.Connection, start: date, end: date) -> li
     rows = await conn.fetch(
         "SELECT event_id, type, occurred_at, data FROM journey_events WHERE type = ANY($1)"
         " AND (type = $4 OR (type = $5 AND occurred_at >= $2) OR occurred_at BETWEEN $2 AND $3)",
-        OUTCOME_TYPES, start, end, SUSTAINMENT, DESTINATION,
+        OUTCOME_TYPES, start, end, CHECKED, DESTINATION,
     )  # fmt: skip
     return as_journey_events(rows)
 

@@ -40,7 +40,8 @@ import asyncpg
 import httpx
 from ap_chassis.access import enforce, tenant
 from ap_chassis.auth import Principal
-from ap_chassis.idempotency import remember, replay, request_hash
+from ap_chassis.http import run_once
+from ap_chassis.idempotency import request_hash
 from ap_chassis.uow import EventContext
 
 from .. import access, handlers
@@ -172,18 +173,19 @@ class Importer:
         )
         payload = cmd.model_dump(mode="json")
         scope, key = tenant(self.principal), key_of(self.layout, "provider", payload)
-        fingerprint = request_hash("POST", "/v1/providers", payload)
-        async with self.pool.acquire() as conn, PlacementUnitOfWork(conn, self.events) as uow:
-            stored = await replay(conn, principal=scope, key=key, fingerprint=fingerprint)
-            if stored is not None:
-                return UUID(stored[1]["provider_id"])
-            result = await handlers.register_provider(
-                uow, RegisterProvider(**dict(cmd)), self.principal
-            )
-            answer = result.model_dump(mode="json")
-            await remember(conn, principal=scope, key=key, status=201, answer=answer)
-            await uow.commit()
-        return result.provider_id
+        _, answer = await run_once(
+            self.pool,
+            self.events,
+            self.principal,
+            scope=scope,
+            handler=handlers.register_provider,
+            command=RegisterProvider(**dict(cmd)),
+            unit_of_work=PlacementUnitOfWork,
+            key=key,
+            fingerprint=request_hash("POST", "/v1/providers", payload),
+            status_code=201,
+        )
+        return UUID(answer["provider_id"])
 
     # rows --------------------------------------------------------------------------------
 
