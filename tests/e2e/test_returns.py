@@ -155,3 +155,14 @@ async def upn_of(services, pupil_id: str) -> str:
         "SELECT details FROM pupil_identity WHERE pupil_id = $1", uuid.UUID(pupil_id)
     )
     return str(details["upn"])
+
+
+async def test_a_census_date_out_of_any_sensible_range_is_a_422_naming_it(services):
+    """Found by the fuzz test: year 1 made the birth range's year arithmetic raise (a 500)."""
+    answer = await services.reporting.get(
+        "/v1/returns/ap-census/validation",
+        params={"census_date": "0001-01-18", "allow_any_date": "true"},
+        headers=token(),
+    )
+    assert answer.status_code == 422, answer.text
+    assert "census_date" in answer.text

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ap_chassis.auth import Principal, require
+from ap_chassis.bounds import Day
 from ap_chassis.errors import InvalidCommandError, NotFoundError
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -21,8 +22,8 @@ from .provider_view import ProviderView, project_provider
 from .sufficiency import answer
 
 router = APIRouter(prefix="/v1", tags=["providers"])
-From = Annotated[date, Query(alias="from", description="first day of the period")]
-To = Annotated[date, Query(alias="to", description="last day of the period (inclusive)")]
+From = Annotated[Day, Query(alias="from", description="first day of the period")]
+To = Annotated[Day, Query(alias="to", description="last day of the period (inclusive)")]
 Format = Annotated[Literal["json", "csv"], Query()]
 
 

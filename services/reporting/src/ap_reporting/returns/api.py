@@ -9,6 +9,7 @@ from uuid import UUID
 
 import asyncpg
 from ap_chassis.auth import Principal, require
+from ap_chassis.bounds import Day
 from ap_chassis.errors import DomainError, ForbiddenError
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -18,7 +19,7 @@ from . import repository as returns_repository
 
 router = APIRouter(prefix="/v1/returns", tags=["returns"])
 Officer = Annotated[Principal, Depends(require("la_officer"))]
-CensusDate = Annotated[date, Query(description="census day: the third Thursday of January")]
+CensusDate = Annotated[Day, Query(description="census day: the third Thursday of January")]
 AllowAnyDate = Annotated[
     bool, Query(description="a rehearsal on another date (marked in the header)")
 ]
