@@ -15,8 +15,10 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 run: .venv/.synced
 	$(UV) run python deploy/local/run.py
 
-## test: the whole suite against a real broker and database (found or embedded)
+## test: the whole suite against a real broker and database (found or embedded); installs the
+## Debian packages the suite drives (chromium, shellcheck) when they are missing
 test: .venv/.synced
+	deploy/local/system-packages.sh
 	$(UV) run pytest
 
 ## token: a bearer token for the local run, e.g. make token ROLE=school URN=123456
