@@ -15,7 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # The names of the background documents, spelled in pieces so this file does not name them.
-BACKGROUND = frozenset(f"{name}.md" for name in ("architecture", "api", "domain", "returns", "style"))
+BACKGROUND = frozenset(
+    f"{name}.md" for name in ("architecture", "api", "domain", "returns", "style")
+)
 MARKDOWN_PATH = re.compile(r"[\w./-]*\.md\b")
 OUTSIDE = re.compile(r"(?i)\bshared[ /]docs\b|(?<![\w.])/(?:work|home|Users)/[\w.-]")
 OFFENDERS_NOW = 66  # re-pointed in a later pass; then this test's xfail mark goes
@@ -23,8 +25,11 @@ OFFENDERS_NOW = 66  # re-pointed in a later pass; then this test's xfail mark go
 
 def project_files() -> list[Path]:
     """Every tracked file of the repository, as git lists it."""
-    listed = subprocess.run(  # noqa: S603, S607 - git of this checkout
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"],  # noqa: S607 - the git of this checkout
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
     ).stdout.decode()
     return [ROOT / name for name in listed.split("\0") if name]
 
