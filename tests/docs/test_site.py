@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "mkdocs.yml"
 DOCS = ROOT / "docs"
@@ -44,27 +46,23 @@ def test_the_site_builds_strictly_and_fetches_nothing(tmp_path):
     assert fetching == [], f"pages that load scripts, styles or images from elsewhere: {fetching}"
 
 
-def test_a_broken_link_fails_the_build(tmp_path):
+BREAKAGES = {
+    "a broken link": ("glossary.md", "\nSee [nowhere](no-such-page.md).\n", "no-such-page.md"),
+    "a missing anchor": (
+        "glossary.md",
+        "\nSee [there](architecture.md#no-such-heading).\n",
+        "no-such-heading",
+    ),
+    "a page missing from the navigation": ("stray.md", "# Nobody can reach me\n", "stray.md"),
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+def test_strict_mode_fails_the_build_on(breakage, tmp_path):
+    page, added, named = BREAKAGES[breakage]
     config = copy_of_docs(tmp_path)
-    page = tmp_path / "docs" / "glossary.md"
-    page.write_text(page.read_text() + "\nSee [nowhere](no-such-page.md).\n")
+    path = tmp_path / "docs" / page
+    path.write_text((path.read_text() if path.exists() else "") + added)
     result = build(config, tmp_path / "site")
     assert result.returncode != 0
-    assert "no-such-page.md" in result.stdout + result.stderr
-
-
-def test_a_missing_anchor_fails_the_build(tmp_path):
-    config = copy_of_docs(tmp_path)
-    page = tmp_path / "docs" / "glossary.md"
-    page.write_text(page.read_text() + "\nSee [there](architecture.md#no-such-heading).\n")
-    result = build(config, tmp_path / "site")
-    assert result.returncode != 0
-    assert "no-such-heading" in result.stdout + result.stderr
-
-
-def test_a_page_missing_from_the_navigation_fails_the_build(tmp_path):
-    config = copy_of_docs(tmp_path)
-    (tmp_path / "docs" / "stray.md").write_text("# A page nobody can reach\n")
-    result = build(config, tmp_path / "site")
-    assert result.returncode != 0
-    assert "stray.md" in result.stdout + result.stderr
+    assert named in result.stdout + result.stderr
