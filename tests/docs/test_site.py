@@ -50,7 +50,7 @@ BREAKAGES = {
     "a broken link": ("glossary.md", "\nSee [nowhere](no-such-page.md).\n", "no-such-page.md"),
     "a missing anchor": (
         "glossary.md",
-        "\nSee [there](architecture.md#no-such-heading).\n",
+        "\nSee [there](index.md#no-such-heading).\n",
         "no-such-heading",
     ),
     "a page missing from the navigation": ("stray.md", "# Nobody can reach me\n", "stray.md"),
