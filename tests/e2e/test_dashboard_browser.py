@@ -68,7 +68,9 @@ async def base_url(services) -> AsyncIterator[str]:
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Any]:
     if not _installed(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: make test installs it (deploy/local/system-packages.sh)")
+        pytest.fail(
+            "Debian's chromium is missing: make test installs it (deploy/local/system-packages.sh)"
+        )
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
