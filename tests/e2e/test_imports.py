@@ -3,7 +3,6 @@ nothing; bad files get a clear answer per file or per row, never a 500."""
 
 import asyncio
 import io
-import re
 
 import httpx
 import openpyxl
