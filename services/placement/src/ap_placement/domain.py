@@ -9,12 +9,7 @@ from datetime import date
 from typing import cast
 from uuid import UUID
 
-from ap_chassis.errors import (
-    DomainError,
-    InvalidCommandError,
-    NotFoundError,
-    NotYetKnownError,
-)
+from ap_chassis.errors import DomainError, InvalidCommandError, NotFoundError, NotYetKnownError
 from ap_schemas.calendar import notice_late
 from ap_schemas.codes import FundedBy, ReferralReason, SettingType, Tier
 from ap_schemas.events import (
