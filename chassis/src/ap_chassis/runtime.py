@@ -21,7 +21,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from . import problems
+from . import loop_lag, problems
 from .consumer import Apply, BatchApply, IdempotentConsumer, subscribe
 from .db import create_pool, ensure_database, migrate
 from .erasure import OnTombstone
@@ -171,6 +171,13 @@ def build_app(
                 subscribe(runtime.broker, settings, consumer, spec.topic)
                 runtime.consumers.append(consumer)
             runtime.tasks.append(asyncio.create_task(runtime.start_broker()))
+            runtime.tasks.append(
+                asyncio.create_task(
+                    loop_lag.watch(
+                        metrics.loop_lag.observe, interval=settings.loop_lag_interval_seconds
+                    )
+                )
+            )
             runtime.tasks.append(
                 asyncio.create_task(
                     runtime.health.run(
