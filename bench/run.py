@@ -31,9 +31,10 @@ import processes
 import relay
 import replay
 import reports
-from ap_chassis.db import database_dsn
+from ap_chassis.db import database_dsn, ensure_database
 from ap_chassis.infra import provision
 from ap_chassis.kafka import create_topics
+from ap_chassis.settings import ServiceSettings
 from common import RUN, Figure, knob, report, settings, summary
 
 SECTIONS = ("idle", "relay", "commands", "freshness", "replay", "reports", "memory")
@@ -67,12 +68,15 @@ async def main(only: set[str]) -> None:
             async with service("referral", infra, database_name=f"ap_relay_bench_{RUN}") as app:
                 await relay.run(app, infra.kafka_bootstrap_servers)
         if "commands" in only:
-            print("commands")
+            print("commands, beside a bare route on the same database server")
+            bare_dsn = await ensure_database(infra.database_url, f"ap_bare_bench_{RUN}")
+            pool_size = ServiceSettings.model_fields["db_pool_max_size"].default
+            limits = await commands.baseline(bare_dsn, pool_size)
             for name in commands.COMMANDS:
                 async with service(name, infra) as app:
                     if name == "outcomes":
                         await commands.seed_placements(app, infra.kafka_bootstrap_servers)
-                    await commands.measure(app, name)
+                    await commands.measure(app, name, limits)
         if "freshness" in only:
             print("freshness")
             async with (
