@@ -84,5 +84,5 @@ def test_a_bad_mapping_file_is_refused_at_start_up(document, complaint):
 def test_an_unreadable_file_names_itself(tmp_path):
     bad = tmp_path / "mapping.json"
     bad.write_text("{not json")
-    with pytest.raises(ValueError, match="mapping.json"):
+    with pytest.raises(ValueError, match=r"mapping\.json"):
         claims.load(bad)
