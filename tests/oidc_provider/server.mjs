@@ -56,18 +56,23 @@ const configuration = {
     ...Object.keys(MACHINES).map(machine),
   ],
   extraClientMetadata: { properties: ['ap_claims'] },
-  claims: { openid: ['sub'], ap: ['roles', 'groups', 'organisation', 'ap_provider_id'] },
-  scopes: ['openid', 'ap'],
+  claims: {
+    openid: ['sub'], profile: ['name'], email: ['email'],
+    ap: ['roles', 'groups', 'organisation', 'ap_provider_id'],
+  },
+  scopes: ['openid', 'ap', 'profile', 'email'],
   conformIdTokenClaims: false, // the ap scope's claims go into the ID token, as Entra's do
   async findAccount(ctx, id) {
     if (!USERS[id]) return undefined;
-    return { accountId: id, async claims() { return { sub: id, ...USERS[id] }; } };
+    // a name and an e-mail address as a real IdP sends them: the suite checks neither is logged
+    const person = { name: `Person ${id}`, email: `${id}@people.example` };
+    return { accountId: id, async claims() { return { sub: id, ...person, ...USERS[id] }; } };
   },
   async loadExistingGrant(ctx) {
     // first-party: consent is implied, as for an app an LA's admin has consented to
     const accountId = ctx.oidc.session.accountId;
     const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId });
-    grant.addOIDCScope('openid ap');
+    grant.addOIDCScope('openid ap profile email');
     await grant.save();
     return grant;
   },
