@@ -86,3 +86,14 @@ def test_an_unreadable_file_names_itself(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(ValueError, match=r"mapping\.json"):
         claims.load(bad)
+
+
+def test_a_service_with_a_bad_mapping_file_does_not_start(tmp_path):
+    from ap_chassis.settings import ServiceSettings
+    from pydantic import ValidationError
+
+    bad = tmp_path / "mapping.json"
+    bad.write_text(json.dumps({"rules": [{"claim": "roles", "role": "la_officer"}]}))
+    with pytest.raises(ValidationError, match="value"):
+        ServiceSettings(JOURNEY_ENVIRONMENT="test", JOURNEY_CLAIM_MAPPING=str(bad))
+    assert ServiceSettings(JOURNEY_ENVIRONMENT="test", JOURNEY_CLAIM_MAPPING=str(DEFAULT))

@@ -73,6 +73,15 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
 
     @model_validator(mode="after")
+    def _claim_mapping_reads(self) -> "ServiceSettings":
+        """A bad claim-mapping file stops the service at start, not at its first request."""
+        if self.claim_mapping_file:
+            from .claims import load
+
+            load(self.claim_mapping_file)
+        return self
+
+    @model_validator(mode="after")
     def _tokens_fit_the_environment(self) -> "ServiceSettings":
         if self.environment in ("local", "test"):
             if self.jwt_secret is None and self.jwks_url is None:

@@ -1,6 +1,5 @@
 """The dashboard's sign-in settings: the authority's OpenID provider and the session limits."""
 
-from ap_chassis.claims import load
 from ap_chassis.settings import ServiceSettings
 from pydantic import Field, model_validator
 
@@ -48,5 +47,4 @@ class SignInSettings(ServiceSettings):
             raise ValueError(f"JOURNEY_OIDC_ISSUER is set, so {', '.join(missing)} must be too")
         if "openid" not in self.oidc_scopes.split():
             raise ValueError("JOURNEY_OIDC_SCOPES must include openid")
-        load(str(self.claim_mapping_file))  # a bad table stops the service at start, not later
         return self
