@@ -32,7 +32,7 @@ from joserfc.jwk import KeySet
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from tests.e2e.support.platform import RUN, build, referral_body, running
-from tests.e2e.test_dashboard_browser import ARGS, CHROMIUM
+from tests.e2e.test_dashboard_browser import ARGS, CHROMIUM, _axe
 from tests.e2e.test_outcomes_rules import review_body
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,6 +165,8 @@ async def _at_provider(browser: Any, app_base: str, login: str) -> tuple[Any, di
 
     page.on("response", on_response)
     await page.goto("/ui/sign-in")
+    if login == "officer":
+        await _axe(page)  # the sign-in page as production shows it, with the IdP's button
     await page.click("#sign-in-oidc")
     await page.fill("input[name=login]", login)
     await page.fill("input[name=password]", "any")
@@ -205,6 +207,7 @@ async def test_an_account_with_no_mapped_role_is_refused_with_the_reason(
     page, seen = await _at_provider(browser, app_base, "nobody")
     assert seen["status"] == 403
     assert "no role in AP Journey" in await page.text_content("#reason")
+    await _axe(page)
     assert "ap_session" not in {c["name"] for c in await page.context.cookies()}
     await page.goto("/ui/")
     assert page.url.endswith("/ui/sign-in")  # not let in as any default role
