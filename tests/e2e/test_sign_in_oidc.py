@@ -119,8 +119,11 @@ def spans() -> InMemorySpanExporter:
 
 
 @pytest.fixture(scope="module")
-async def dashboard(infra, issuer, app_base, spans) -> AsyncIterator[Any]:
-    """The reporting app, signed in to through the provider, on app_base."""
+async def dashboard(infra, services, issuer, app_base, spans) -> AsyncIterator[Any]:
+    """The reporting app, signed in to through the provider, on app_base.
+
+    After `services`: the first app started in a process is the one asyncpg's tracing reports
+    to (ap_chassis.telemetry), and the tracing test reads the session platform's spans."""
     app = build(
         "reporting", infra, span_exporter=spans, database_name=f"ap_reporting_oidc_{RUN}",
         service_name="reporting-signin",  # its own consumer groups: the session's stay whole
@@ -348,11 +351,11 @@ async def test_sign_in_and_out_are_logged_by_actor_id_without_name_or_email(
     assert f"sign-in actor={actor} role=la_officer method=oidc" in lines
     assert f"sign-out actor={actor} role=la_officer" in lines
     everything = " ".join(r.getMessage() for r in caplog.records)
-    everything += json.dumps([dict(s.attributes or {}) for s in spans.get_finished_spans()])
+    everything += " ".join(str(dict(s.attributes or {})) for s in spans.get_finished_spans())
     assert "Person officer" not in everything and "officer@people.example" not in everything
 
 
-async def test_an_unreachable_provider_gives_a_clear_503(infra, app_base):
+async def test_an_unreachable_provider_gives_a_clear_503(infra, services, app_base):
     closed = f"http://127.0.0.1:{_free_port()}"
     app = build(
         "reporting", infra, database_name=f"ap_reporting_oidc_down_{RUN}",
@@ -377,7 +380,9 @@ async def _client_token(issuer: str, client_id: str) -> str:
     return str(r.json()["access_token"])
 
 
-async def test_case_management_systems_write_with_client_credentials_tokens(infra, issuer):
+async def test_case_management_systems_write_with_client_credentials_tokens(
+    infra, services, issuer
+):
     """Each write service takes the provider's client-credentials tokens, role by the table."""
     la = {"Authorization": f"Bearer {await _client_token(issuer, 'cms-la')}"}
     school = {"Authorization": f"Bearer {await _client_token(issuer, 'cms-school')}"}

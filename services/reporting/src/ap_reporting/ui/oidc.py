@@ -175,12 +175,13 @@ class OidcClient:
 
     async def authorization_url(self, state: str, nonce: str, code_verifier: str) -> str:
         found = await self.discovered()
-        url, _ = self._client().create_authorization_url(
-            found.metadata["authorization_endpoint"],
-            state=state,
-            code_verifier=code_verifier,
-            nonce=nonce,
-        )
+        async with self._client() as client:  # builds the URL (S256 challenge); sends nothing
+            url, _ = client.create_authorization_url(
+                found.metadata["authorization_endpoint"],
+                state=state,
+                code_verifier=code_verifier,
+                nonce=nonce,
+            )
         return str(url)
 
     async def finish(self, code: str, nonce: str, code_verifier: str) -> tuple[Principal, str]:
