@@ -438,3 +438,19 @@ async def test_case_management_systems_write_with_client_credentials_tokens(
             forged = la["Authorization"][:-4] + "AAAA"
             r = await c[name].post(path, json=body, headers={"Authorization": forged})
             assert r.status_code == 401, name
+
+
+async def test_a_token_endpoint_that_cannot_be_reached_gives_a_503(dashboard, app_base):
+    """The provider goes away between the login form and the redirect back (its token
+    endpoint, as discovered, now a closed port): a clear page and a 503, no session."""
+    url, binding = await _callback_by_hand(app_base, "officer")
+    metadata = dashboard.state.oidc_client._found.metadata
+    endpoint = metadata["token_endpoint"]
+    metadata["token_endpoint"] = f"http://127.0.0.1:{_free_port()}/token"
+    try:
+        async with httpx.AsyncClient() as client:
+            r = await client.get(url, cookies={"ap_signin": binding})
+    finally:
+        metadata["token_endpoint"] = endpoint
+    assert r.status_code == 503 and "cannot be reached" in r.text
+    assert "ap_session" not in r.headers.get("set-cookie", "")
