@@ -16,10 +16,14 @@ run: .venv/.synced
 	$(UV) run python deploy/local/run.py
 
 ## test: the whole suite against a real broker and database (found or embedded); installs the
-## Debian packages the suite drives (chromium, shellcheck) when they are missing
-test: .venv/.synced
+## Debian packages the suite drives (chromium, shellcheck) when they are missing, and the test
+## OpenID provider (tests/oidc_provider, from the npm registry by its lock file)
+test: .venv/.synced tests/oidc_provider/node_modules/.package-lock.json
 	deploy/local/system-packages.sh
 	$(UV) run pytest
+
+tests/oidc_provider/node_modules/.package-lock.json: tests/oidc_provider/package-lock.json
+	npm ci --prefix tests/oidc_provider --no-audit --no-fund
 
 ## token: a bearer token for the local run, e.g. make token ROLE=school URN=123456
 token: .venv/.synced

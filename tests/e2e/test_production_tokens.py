@@ -32,6 +32,13 @@ async def test_a_production_service_accepts_idp_tokens_only(infra, tmp_path):
         assert ok.status_code == 200, ok.text
         local = await client.get("/v1/caseload", headers=token())  # HS256, the test secret
         assert local.status_code == 401
+        # the dashboard takes no pasted token in production: people sign in at their IdP
+        form = await client.get("/ui/sign-in")
+        assert form.status_code == 200 and 'name="token"' not in form.text
+        pasted = await client.post("/ui/sign-in", data={"token": idp_token, "csrf": "x"})
+        assert pasted.status_code == 404 and "ap_session" not in pasted.headers.get(
+            "set-cookie", ""
+        )
 
 
 def test_a_production_service_refuses_to_start_with_a_secret(infra):

@@ -11,7 +11,7 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import jwt
 from fastapi import Depends, Request
@@ -20,6 +20,9 @@ from starlette.concurrency import run_in_threadpool
 
 from .problems import ProblemError
 from .ratelimit import limits_of, too_many
+
+if TYPE_CHECKING:
+    from .claims import ClaimMapping
 
 Role = Literal["la_officer", "school", "provider", "analyst", "auditor"]
 ROLES: frozenset[str] = frozenset({"la_officer", "school", "provider", "analyst", "auditor"})
@@ -132,6 +135,9 @@ class TokenVerifier:
     required), with the configured issuer and audience, `exp` and `iat` present and a lifetime
     (`exp - iat`) no longer than the maximum. HS256 with a shared secret is accepted only when a
     secret is configured, which the settings allow in local runs and tests alone.
+
+    With a claim mapping (claims.py), an IdP token's role comes from the mapping alone, never
+    from a `role` claim the IdP happens to send: the authority's table decides who may do what.
     """
 
     def __init__(
@@ -143,8 +149,9 @@ class TokenVerifier:
         audience: str | None = None,
         max_lifetime_seconds: int = 12 * 3600,
         leeway_seconds: int = 5,
+        mapping: "ClaimMapping | None" = None,
     ) -> None:
-        self.secret, self.jwks = secret, jwks
+        self.secret, self.jwks, self.mapping = secret, jwks, mapping
         self.issuer, self.audience = issuer, audience
         self.max_lifetime, self.leeway = max_lifetime_seconds, leeway_seconds
         self._verified: dict[str, tuple[Principal, float]] = {}
@@ -173,7 +180,13 @@ class TokenVerifier:
             if settings.jwks_url
             else None
         )
+        mapping = None
+        if settings.claim_mapping_file:
+            from .claims import load
+
+            mapping = load(settings.claim_mapping_file)
         return cls(
+            mapping=mapping,
             secret=settings.jwt_secret,
             jwks=jwks,
             issuer=settings.jwt_issuer,
@@ -198,6 +211,8 @@ class TokenVerifier:
             if found.algorithm_name != alg:
                 raise _unauthorized("the token's alg does not match its key")
             key, required = found.key, [*required, "iat"]
+            if self.mapping is not None:
+                required.remove("role")
         else:
             raise _unauthorized("the token's algorithm is not accepted here")
         if self.issuer:
@@ -217,6 +232,8 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise _unauthorized(f"invalid bearer token: {type(exc).__name__}") from None
         self._check_lifetime(claims)
+        if self.mapping is not None and alg in ASYMMETRIC:
+            claims = mapped_claims(claims, self.mapping)
         return principal_from_claims(claims)
 
     def _check_lifetime(self, claims: dict[str, Any]) -> None:
@@ -231,6 +248,20 @@ class TokenVerifier:
             raise _unauthorized("the token's iat must be a number")
         if exp - iat > self.max_lifetime:
             raise _unauthorized("the token lives longer than the maximum lifetime")
+
+
+def mapped_claims(claims: dict[str, Any], mapping: "ClaimMapping") -> dict[str, Any]:
+    """`sub` and the role, URN and provider id the mapping gives (401 wrong type, 403 none)."""
+    from .claims import ClaimTypeError
+
+    try:
+        mapped = mapping.map(claims)
+    except ClaimTypeError as exc:
+        raise _unauthorized(f"the token was refused: {exc}") from None
+    if mapped is None:
+        raise ProblemError(403, "Forbidden", "the token's claims map to no role of this platform")
+    scope = {"urn": mapped.urn, "provider_id": mapped.provider_id}
+    return {"sub": claims.get("sub"), "role": mapped.role, **{k: v for k, v in scope.items() if v}}
 
 
 CACHE_SIZE = 4096

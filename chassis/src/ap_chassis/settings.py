@@ -34,6 +34,9 @@ class ServiceSettings(BaseSettings):
         default=12 * 3600, ge=60, le=7 * 24 * 3600, validation_alias="JOURNEY_JWT_MAX_LIFETIME"
     )
     jwks_refresh_seconds: float = Field(default=300.0, ge=1.0)
+    # The authority's claim-to-role table (claims.py; deploy/claim-mapping.json is an example):
+    # with it, an IdP token's role comes from its group, app-role, organisation or provider claim.
+    claim_mapping_file: str | None = Field(default=None, validation_alias="JOURNEY_CLAIM_MAPPING")
 
     # Kafka consumer timing: Tansu needs short waits (architecture.md 10).
     kafka_fetch_max_wait_ms: int = 50
@@ -69,6 +72,15 @@ class ServiceSettings(BaseSettings):
     otel_exporter: Literal["none", "otlp", "console"] = "none"
     otel_exporter_otlp_endpoint: str = "http://127.0.0.1:4318"
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _claim_mapping_reads(self) -> "ServiceSettings":
+        """A bad claim-mapping file stops the service at start, not at its first request."""
+        if self.claim_mapping_file:
+            from .claims import load
+
+            load(self.claim_mapping_file)
+        return self
 
     @model_validator(mode="after")
     def _tokens_fit_the_environment(self) -> "ServiceSettings":

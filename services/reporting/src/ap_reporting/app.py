@@ -1,7 +1,6 @@
 """Composition root of the reporting service."""
 
 from ap_chassis.runtime import build_app
-from ap_chassis.settings import ServiceSettings
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
 from pydantic import Field
@@ -16,13 +15,14 @@ from .returns.api import router as returns_router
 from .schemas_api import router as schemas_router
 from .ui.provider_page import router as ui_provider_router
 from .ui.routes import router as ui_router
+from .ui.signin_settings import SignInSettings
 
 # Reporting's own state goes into public; the read models into the active generation's schema
 # (generations.py), whatever files migrations/ holds.
 MIGRATIONS = generations.STATE_MIGRATIONS
 
 
-class Settings(ServiceSettings):
+class Settings(SignInSettings):
     service_name: str = "reporting"
     census_la_number: str | None = Field(
         default=None, pattern=r"^\d{3}$",

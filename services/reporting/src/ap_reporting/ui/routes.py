@@ -23,7 +23,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from .. import access, report_queries, repository
 from ..clocks import ClockSettings, from_rows, pupil_clocks
 from ..reports import PlacementFact
-from . import cache, pages, queries, session, suppression
+from . import cache, oidc, pages, queries, session, suppression
 from .session import SESSION, SignInRequiredError, principal_of
 from .tables import Table, pounds, to_csv, to_xlsx
 
@@ -287,6 +287,8 @@ def _sign_in_page(request: Request, nonce: str, error: str | None, status: int) 
         {
             "csrf": session.csrf_token(request, nonce),
             "error": error,
+            "oidc": session.oidc_client(request) is not None,
+            "paste": session.paste_allowed(request),
             "nav": [],
             "principal": None,
         },
@@ -300,18 +302,99 @@ async def sign_in(
     token: Annotated[str, Form(max_length=8192)] = "",
     csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
+    """Token paste: local runs and tests only."""
+    if not session.paste_allowed(request):
+        return _error_page(request, 404, "Sign in with your organisation's account instead.")
     nonce = request.cookies.get(session.PRE_SESSION)
     if not session.csrf_ok(request, nonce, csrf):
         return _sign_in_page(
             request, nonce or session.new_pre_session(), "The form has expired: sign in again", 403
         )
     try:
-        await session.verify(request, token.strip())
+        principal = await session.verify(request, token.strip())
     except ProblemError as exc:
         return _sign_in_page(request, nonce or "", f"That token was refused: {exc.detail}", 401)
     response = RedirectResponse("/ui/", status_code=303)
-    session.set_cookie(request, response, SESSION, token.strip(), 8 * 3600)
+    sid = session.start_pasted(request, principal, token.strip())
+    session.set_cookie(request, response, SESSION, sid, 8 * 3600)
     response.delete_cookie(session.PRE_SESSION, path="/ui")
+    return response
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    heading = "Sign-in is not available just now" if status == 503 else "You cannot sign in"
+    context = {"status": status, "heading": heading, "message": message, "nav": [],
+               "principal": None}  # fmt: skip
+    return _html(request, "error.html", context, status_code=status)
+
+
+def _onward(request: Request, url: str, message: str) -> Response:
+    """A page that moves the browser on by itself (meta refresh, with a link for no refresh).
+
+    After the IdP's redirect the browser is on a cross-site navigation, which does not carry a
+    SameSite=Strict cookie; a same-site step from this page does."""
+    return _html(request, "onward.html", {"url": url, "message": message, "nav": [],
+                                          "principal": None})  # fmt: skip
+
+
+@router.get("/auth/login")
+async def oidc_login(request: Request) -> Response:
+    """Begin sign-in at the authority's IdP: state, nonce and a PKCE verifier, kept here."""
+    client = session.oidc_client(request)
+    if client is None:
+        return _error_page(request, 404, "Sign-in with an identity provider is not set up here.")
+    state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
+    browser = secrets.token_urlsafe(24)
+    try:
+        url = await client.authorization_url(state, nonce, verifier)
+    except oidc.IdpUnreachableError:
+        return _error_page(request, 503, IDP_DOWN)
+    session.store(request).begin(state, nonce, verifier, browser)
+    response = RedirectResponse(url, status_code=303)
+    # Lax, not Strict: the IdP's redirect back is a cross-site navigation, and must carry it
+    session.set_cookie(
+        request, response, session.SIGN_IN, browser, 600, path="/ui/auth", samesite="lax"
+    )
+    return response
+
+
+IDP_DOWN = (
+    "Your organisation's sign-in service cannot be reached just now, so you cannot sign in."
+    " Nothing has been changed. Try again in a few minutes."
+)
+
+
+@router.get("/auth/callback")
+async def oidc_callback(
+    request: Request,
+    state: Annotated[str, Query(max_length=200)] = "",
+    code: Annotated[str, Query(max_length=4096)] = "",
+    error: Annotated[str, Query(max_length=200, pattern=r"^[\w.-]*$")] = "",
+) -> Response:
+    """The IdP's redirect back: the state must be one begun here, in this browser, unused."""
+    client = session.oidc_client(request)
+    if client is None:
+        return _error_page(request, 404, "Sign-in with an identity provider is not set up here.")
+    pending = session.store(request).take(state, request.cookies.get(session.SIGN_IN))
+    if pending is None:
+        return _error_page(
+            request, 400,
+            "This sign-in does not match one started in this browser (the state is unknown,"
+            " expired or already used). Start again from the sign-in page.",
+        )  # fmt: skip
+    if error or not code:
+        return _error_page(request, 401, f"Your identity provider did not sign you in ({error}).")
+    try:
+        principal, id_token = await client.finish(code, pending.nonce, pending.code_verifier)
+    except oidc.IdpUnreachableError:
+        return _error_page(request, 503, IDP_DOWN)
+    except oidc.SignInRefusedError as exc:
+        session.log.info("sign-in refused status=%s", exc.status)
+        return _error_page(request, exc.status, exc.message)
+    sid = session.start(request, principal, "oidc", id_token=id_token)
+    response = _onward(request, "/ui/", "You are signed in.")
+    session.set_cookie(request, response, SESSION, sid, 8 * 3600)
+    response.delete_cookie(session.SIGN_IN, path="/ui/auth")
     return response
 
 
@@ -320,7 +403,16 @@ async def sign_in(
 async def sign_out(request: Request, csrf: Annotated[str, Form(max_length=128)] = "") -> Response:
     if not session.csrf_ok(request, request.cookies.get(SESSION), csrf):
         raise UiError(403, "the form has expired")
-    response = RedirectResponse("/ui/sign-in", status_code=303)
+    ended = session.end(request)
+    client = session.oidc_client(request)
+    at_idp = None
+    if ended is not None and ended.method == "oidc" and client is not None:
+        at_idp = await client.end_session_url(ended.id_token)
+    response: Response = (
+        _onward(request, at_idp, "You are signed out here; now signing out at your organisation.")
+        if at_idp
+        else RedirectResponse("/ui/sign-in", status_code=303)
+    )
     response.delete_cookie(SESSION, path="/ui")
     return response
 
