@@ -16,7 +16,7 @@ run: .venv/.synced
 	$(UV) run python deploy/local/run.py
 
 ## test: the whole suite against a real broker and database (found or embedded); installs the
-## Debian packages the suite drives (chromium, shellcheck) when they are missing
+## Debian packages the suite drives (chromium, shellcheck, prometheus) when they are missing
 test: .venv/.synced
 	deploy/local/system-packages.sh
 	$(UV) run pytest

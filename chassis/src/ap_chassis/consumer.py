@@ -298,6 +298,7 @@ def subscribe(
     Its counters start at 0 on /metrics, so the first dead letter is an increase alerts see."""
     consumer.metrics.dead_letters.labels(consumer.name, topic)
     consumer.metrics.stuck_partitions.labels(consumer.name)
+    consumer.metrics.duplicates.labels(consumer.name)
     subscriber = broker.subscriber(
         topic,
         batch=True,
