@@ -2,9 +2,10 @@
 
 The four apps of the `services` fixture are served over real HTTP by uvicorn in the test's own
 loop; Prometheus runs on loopback with a temporary config and data dir, scraping them every
-second and evaluating deploy/prometheus/*.yml every second. A poison event on journey.referrals
-must make JourneyDeadLetter fire in that Prometheus; and every series the rules and the dashboard
-read exists there (exported by a service or recorded by a rule).
+second and evaluating deploy/prometheus/*.yml every second. Every service is ready there and each
+publishing one has a relay holding its lock; a poison event on journey.referrals makes
+JourneyDeadLetter fire in that Prometheus; and every series the rules and the dashboard read
+exists there (exported by a service or recorded by a rule).
 """
 
 import asyncio
@@ -122,6 +123,17 @@ async def test_a_poison_event_fires_the_dead_letter_alert_in_a_real_prometheus(
             return len(up) == len(APPS) and all(s["value"][1] == "1" for s in up) and up
 
         await wait(all_up, timeout=30, interval=0.5)
+
+        async def ready_and_relaying():  # the series the readiness and lock alerts read, live
+            ready = {s["metric"]["job"]: s["value"][1] for s in await query(prom, "journey_ready")}
+            held = await query(prom, "max by (job) (journey_outbox_relay_lock_held)")
+            relaying = {s["metric"]["job"]: s["value"][1] for s in held}
+            return (ready, relaying) == (
+                dict.fromkeys(APPS, "1"),
+                dict.fromkeys(("referral", "placement", "outcomes"), "1"),
+            )
+
+        await wait(ready_and_relaying, timeout=30, interval=0.5)
         reporting = 'journey_dead_letters_total{job="reporting",topic="journey.referrals"}'
 
         async def two_samples():  # an increase needs a sample before the dead letter
@@ -141,13 +153,18 @@ async def test_a_poison_event_fires_the_dead_letter_alert_in_a_real_prometheus(
         )
         published = asyncio.get_running_loop().time()
 
-        alerts = await wait(lambda: firing(prom, "JourneyDeadLetter"), timeout=60, interval=0.5)
+        consumers = {"reporting", "placement", "outcomes"}  # each parks it (test_faults_poison)
+
+        async def fired_for_every_consumer():
+            alerts = await firing(prom, "JourneyDeadLetter")
+            jobs = {a["labels"]["job"] for a in alerts if a["labels"]["topic"] == topics.REFERRALS}
+            return jobs == consumers and alerts
+
+        alerts = await wait(fired_for_every_consumer, timeout=60, interval=0.5)
         took = asyncio.get_running_loop().time() - published
         print(f"\nJourneyDeadLetter firing {took:.1f}s after the poison (scrape and eval 1s)")
-        parked = {(a["labels"]["job"], a["labels"]["topic"]) for a in alerts}
-        assert ("reporting", topics.REFERRALS) in parked, alerts
         mine = next(a for a in alerts if a["labels"]["job"] == "reporting")
-        assert mine["labels"]["severity"] == "warning"
+        assert (mine["labels"]["consumer"], mine["labels"]["severity"]) == ("journey", "warning")
         assert "journey.referrals" in mine["annotations"]["summary"]
         assert mine["annotations"]["runbook"].startswith("An event that can never be applied")
 
