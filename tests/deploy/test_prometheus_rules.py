@@ -107,6 +107,8 @@ def test_the_scrape_example_names_the_jobs_the_rules_expect():
     jobs = {scrape["job_name"] for scrape in config["scrape_configs"]}
     assert jobs == {"referral", "placement", "outcomes", "reporting"}
     assert sorted(config["rule_files"]) == ["alerts.yml", "recording.yml"]
+    result = promtool("check", "config", str(PROMETHEUS / "prometheus.yml"))
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def _minutes(duration: str) -> float:
