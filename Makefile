@@ -16,8 +16,8 @@ run: .venv/.synced
 	$(UV) run python deploy/local/run.py
 
 ## test: the whole suite against a real broker and database (found or embedded); installs the
-## Debian packages the suite drives (chromium, shellcheck) when they are missing, and the test
-## OpenID provider (tests/oidc_provider, from the npm registry by its lock file)
+## Debian packages the suite drives (chromium, shellcheck, prometheus) when they are missing, and
+## the test OpenID provider (tests/oidc_provider, from the npm registry by its lock file)
 test: .venv/.synced tests/oidc_provider/node_modules/.package-lock.json
 	deploy/local/system-packages.sh
 	$(UV) run pytest

@@ -98,3 +98,33 @@ async def _count(a: Collector, b: Collector, n: int) -> bool:
 
 async def _zero(pool, query: str) -> bool:
     return await pool.fetchval(query) == 0
+
+
+async def test_the_lock_gauge_follows_the_lock_through_a_lost_connection(outbox_db):
+    """on_lock feeds journey_outbox_relay_lock_held: 1 once taken, 0 when its connection dies,
+    1 again when the relay takes it back."""
+    dsn, pool = outbox_db
+    seen: list[bool] = []
+    worker = OutboxRelay(
+        pool=pool, dsn=dsn, publish=Collector().publish, lock_name=dsn, poll_seconds=0.1,
+        handover_seconds=0.1, on_lock=seen.append,
+    )  # fmt: skip
+    task = asyncio.create_task(worker.run())
+    try:
+        await eventually(lambda: _equal(seen, [True]))
+        killed = await pool.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks"
+            " WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        assert killed == 1
+        await eventually(lambda: _equal(seen, [True, False, True]), timeout=30)
+        assert worker.holding
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert seen == [True, False, True, False]  # released on the way out too
+
+
+async def _equal(seen: list[bool], expected: list[bool]) -> bool:
+    return seen == expected

@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   "chromium /usr/bin/chromium"      # the dashboard's browser tests (Playwright, executable_path)
   "shellcheck /usr/bin/shellcheck"  # the deploy scripts' lint test
+  "prometheus /usr/bin/promtool"    # the alert rules' promtool tests and the real-Prometheus test
 )
 
 missing=()

@@ -1,5 +1,7 @@
-"""Lag against the broker's end offsets; a paused consumer shows as stuck and /readyz degraded."""
+"""Lag against the broker's end offsets; a paused consumer shows as stuck and /readyz degraded;
+after a rebalance each replica reports the lag of its own partitions only."""
 
+import contextlib
 import uuid
 
 from ap_schemas import topics
@@ -61,9 +63,73 @@ async def test_a_paused_consumer_is_reported_stuck_and_the_service_degraded(infr
                 for line in metrics.splitlines()
                 if line.startswith('journey_consumer_lag{consumer="referrals"')
             ]
-            return stuck and stuck[0] >= 1 and max(lags) > 0
+            gauges = {
+                name: float(line.rsplit(" ", 1)[1])
+                for line in metrics.splitlines()
+                for name in ("journey_ready", "journey_degraded_reasons")
+                if line.startswith(name + " ")
+            }
+            ready_but_degraded = (
+                gauges["journey_ready"] == 1 and gauges["journey_degraded_reasons"] >= 1
+            )
+            return stuck and stuck[0] >= 1 and max(lags) > 0 and ready_but_degraded
 
         assert await wait(reported, timeout=20)
 
         kafka.resume(*parts)
         await wait(caught_up, timeout=30)
+
+
+def lag_partitions(metrics: str, consumer: str, topic: str) -> set[int]:
+    prefix = f'journey_consumer_lag{{consumer="{consumer}",partition="'
+    return {
+        int(line[len(prefix) :].split('"', 1)[0])
+        for line in metrics.splitlines()
+        if line.startswith(prefix) and f'topic="{topic}"' in line
+    }
+
+
+async def test_after_a_rebalance_a_replica_stops_reporting_the_lag_it_gave_away(infra, wait):
+    """Two replicas of one service (one consumer group): the partitions each reports lag for are
+    its own, never the ones it held before the second joined (summed, those would double)."""
+    apps = [
+        build(
+            "outcomes",
+            infra,
+            service_name="outcomes_rebalance",
+            database_name=f"ap_outcomes_{RUN}_rebalance_{i}",
+            health_sample_seconds=0.2,
+        )
+        for i in range(2)
+    ]
+
+    def kafka_of(app):
+        (consumer,) = [c for c in app.state.runtime.consumers if c.name == "referrals"]
+        return consumer.subscribers[0].consumer
+
+    async with running(apps[0]) as first:
+
+        async def reports_all():
+            metrics = (await first.get("/metrics")).text
+            return lag_partitions(metrics, "referrals", topics.REFERRALS) == {0, 1, 2}
+
+        await wait(reports_all, timeout=60)
+        async with running(apps[1]) as second:
+
+            async def shared():
+                a, b = ({tp.partition for tp in kafka_of(app).assignment()} for app in apps)
+                return a and b and a | b == {0, 1, 2} and not a & b and (a, b)
+
+            own = await wait(shared, timeout=60)
+
+            reported: tuple[set[int], ...] = ()
+
+            async def each_reports_its_own():
+                nonlocal reported
+                metrics = [(await c.get("/metrics")).text for c in (first, second)]
+                reported = tuple(lag_partitions(m, "referrals", topics.REFERRALS) for m in metrics)
+                return reported == own
+
+            with contextlib.suppress(AssertionError):
+                await wait(each_reports_its_own, timeout=30)
+            assert reported == own, f"lag reported for partitions {reported}, assigned {own}"

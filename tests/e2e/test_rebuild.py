@@ -11,7 +11,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from ap_reporting import rebuild as rebuild_module
+from prometheus_client import CollectorRegistry
 
 from tests.e2e.support.journeys import LA
 from tests.e2e.support.platform import token
@@ -191,3 +193,28 @@ async def test_only_an_la_officer_may_rebuild(services):
     assert answers == [403] * len(others) * len(calls)
     unknown = await services.reporting.get(calls[1][1], headers=LA)
     assert unknown.status_code == 404
+
+
+async def test_a_rebuild_that_fails_says_so_on_its_gauge_until_the_next_one(services, wait):
+    """journey_rebuild_failed (the RebuildFailed alert's series): 1 after a failure, 0 once
+    another rebuild starts; the failed generation is dropped and the row says failed."""
+    await wait(lambda: no_rebuild_running(services), timeout=300)
+    app = services.apps["reporting"]
+    registry = CollectorRegistry()  # gauges of their own: the app's /metrics stays untouched
+    gauges = rebuild_module.RebuildGauges(registry)
+    job = await rebuild_module.start(app.state.runtime, gauges, "test")
+    task = asyncio.create_task(job.run())
+    await asyncio.sleep(0)  # into its first await, then stopped as a shutdown would stop it
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert registry.get_sample_value("journey_rebuild_failed") == 1
+    assert registry.get_sample_value("journey_rebuild_running") == 0
+    async with app.state.runtime.pool.acquire() as conn:
+        status = await conn.fetchval(
+            "SELECT status FROM read_model_rebuilds WHERE rebuild_id = $1", job.rebuild_id
+        )
+    assert status == "failed"
+    following = await rebuild_module.start(app.state.runtime, gauges, "test")
+    await following.run()
+    assert registry.get_sample_value("journey_rebuild_failed") == 0

@@ -294,8 +294,11 @@ def subscribe(
 ) -> None:
     """Register `consumer` on `topic`: its own group, batches of up to
     `consumer_batch_max_records`, ack (offsets committed) after the batch's commit, from the
-    earliest offset; a batch that raises is nacked (each partition sought back to its first)."""
-
+    earliest offset; a batch that raises is nacked (each partition sought back to its first).
+    Its counters start at 0 on /metrics, so the first dead letter is an increase alerts see."""
+    consumer.metrics.dead_letters.labels(consumer.name, topic)
+    consumer.metrics.stuck_partitions.labels(consumer.name)
+    consumer.metrics.duplicates.labels(consumer.name)
     subscriber = broker.subscriber(
         topic,
         batch=True,

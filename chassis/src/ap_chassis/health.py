@@ -34,6 +34,7 @@ class HealthMonitor:
     outbox_stuck_seconds: float = 60.0
     reasons: list[str] = field(default_factory=list)
     _progress: dict[tuple[str, TopicPartition], tuple[int, float]] = field(default_factory=dict)
+    _lag_labels: set[tuple[str, str, str]] = field(default_factory=set)
     _probe: AIOKafkaConsumer | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -62,6 +63,7 @@ class HealthMonitor:
                 kafka = getattr(subscriber, "consumer", None)
                 if kafka is not None:
                     assigned += [(consumer, kafka, tp) for tp in kafka.assignment()]
+        self._forget_lag({(c.name, tp.topic, str(tp.partition)) for c, _, tp in assigned})
         if not assigned:
             return []
         if self._probe is None:
@@ -89,6 +91,14 @@ class HealthMonitor:
         for consumer in consumers:
             self.metrics.stuck_partitions.labels(consumer.name).set(stuck.get(consumer.name, 0))
         return reasons
+
+    def _forget_lag(self, assigned: set[tuple[str, str, str]]) -> None:
+        """Drop the lag of partitions no longer assigned here: after a rebalance another replica
+        reports them, and a stale value here would be summed with its live one."""
+        for labels in self._lag_labels - assigned:
+            with contextlib.suppress(KeyError):
+                self.metrics.consumer_lag.remove(*labels)
+        self._lag_labels = assigned
 
     async def _sample_outbox(self, pool: asyncpg.Pool) -> list[str]:
         row = await pool.fetchrow(

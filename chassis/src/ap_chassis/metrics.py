@@ -1,4 +1,8 @@
-"""Prometheus metrics of one service, in its own registry (several services may share a process)."""
+"""Prometheus metrics of one service, in its own registry (several services may share a process).
+
+The alert rules and the dashboard under deploy/prometheus and deploy/grafana read these names
+(docs/operations.md); a test checks that every series they use is exported here or recorded.
+"""
 
 from dataclasses import dataclass, field
 
@@ -56,9 +60,41 @@ class Metrics:
             ["method", "route", "status"],
             registry=r,
         )
+        self.ready = Gauge(
+            "journey_ready",
+            "1 when the database and the broker answer (/readyz 200), else 0",
+            registry=r,
+        )
+        self.ready_check = Gauge(
+            "journey_ready_check",
+            "1 when this readiness check passes, else 0",
+            ["check"],
+            registry=r,
+        )
+        self.degraded_reasons = Gauge(
+            "journey_degraded_reasons",
+            "Reasons /readyz reports the service degraded (stuck partitions, outbox behind)",
+            registry=r,
+        )
+        self.relay_lock_held = Gauge(
+            "journey_outbox_relay_lock_held",
+            "1 while this process holds the outbox relay's lock (one holder per service)",
+            ["lock"],
+            registry=r,
+        )
+
         self.loop_lag = Histogram(
             "journey_event_loop_lag_seconds",
             "How late the event loop ran a timer: a stall shared by HTTP, relay and consumers",
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=r,
         )
+
+    def record_readiness(self, checks: dict[str, bool], reasons: list[str]) -> str:
+        """Set the readiness gauges from one check; return the /readyz status it means."""
+        ready = all(checks.values())
+        self.ready.set(1 if ready else 0)
+        for check, passed in checks.items():
+            self.ready_check.labels(check).set(1 if passed else 0)
+        self.degraded_reasons.set(len(reasons))
+        return ("degraded" if reasons else "ready") if ready else "not ready"

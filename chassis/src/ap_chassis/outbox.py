@@ -95,6 +95,7 @@ class OutboxRelay:
         retention_days: int = 0,
         on_backlog: Callable[[int], None] = lambda n: None,
         on_published: Callable[[int], None] = lambda n: None,
+        on_lock: Callable[[bool], None] = lambda held: None,
     ) -> None:
         self._pool = pool
         self._dsn = dsn
@@ -108,6 +109,7 @@ class OutboxRelay:
         self._retention_days = retention_days
         self._on_backlog = on_backlog
         self._on_published = on_published
+        self._on_lock = on_lock
         self._wake = asyncio.Event()
         self.holding = False
         self._last_offsets: dict[tuple[str, int], int] = {}
@@ -160,6 +162,7 @@ class OutboxRelay:
         ):
             await asyncio.sleep(self._poll)  # another process relays; stand by
         self.holding = True
+        self._on_lock(True)
         log.info("outbox relay took the lock", extra={"lock": self._lock_name})
 
     async def _unsent(
@@ -186,6 +189,7 @@ class OutboxRelay:
     def _release(self, conn: asyncpg.Connection) -> None:
         if self.holding:
             self.holding = False
+            self._on_lock(False)
             log.warning(
                 "outbox relay lost or released the lock; publishing stopped",
                 extra={"lock": self._lock_name, "connection_closed": conn.is_closed()},

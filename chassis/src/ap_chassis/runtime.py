@@ -201,7 +201,9 @@ def build_app(
                     retention_days=settings.outbox_retention_days,
                     on_backlog=metrics.outbox_backlog.set,
                     on_published=metrics.outbox_published.inc,
+                    on_lock=metrics.relay_lock_held.labels(settings.db_name).set,
                 )
+                metrics.relay_lock_held.labels(settings.db_name).set(0)  # exported before taken
                 runtime.tasks.append(asyncio.create_task(runtime.run_relay(producer)))
             yield
         finally:
@@ -263,6 +265,16 @@ class RequestLatency:
             )
 
 
+async def readiness(runtime: Runtime) -> tuple[dict[str, bool], str]:
+    """Whether the database and the broker answer, and the /readyz status; sets the gauges."""
+    checks = {"database": False, "broker": False}
+    with contextlib.suppress(Exception):
+        checks["database"] = await runtime.pool.fetchval("SELECT 1") == 1
+    with contextlib.suppress(Exception):
+        checks["broker"] = runtime.broker_ready.is_set() and await runtime.broker.ping(1.0)
+    return checks, runtime.metrics.record_readiness(checks, runtime.health.reasons)
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -276,22 +288,17 @@ def health_router() -> APIRouter:
         """503 unless the database and the broker are reachable; 200 `degraded` with `reasons`
         when a partition is stuck or the outbox is behind (see ap_chassis.health)."""
         runtime: Runtime = request.app.state.runtime
-        checks = {"database": False, "broker": False}
-        with contextlib.suppress(Exception):
-            checks["database"] = await runtime.pool.fetchval("SELECT 1") == 1
-        with contextlib.suppress(Exception):
-            checks["broker"] = runtime.broker_ready.is_set() and await runtime.broker.ping(1.0)
-        ready = all(checks.values())
-        response.status_code = 200 if ready else 503
-        reasons = runtime.health.reasons
-        status = ("degraded" if reasons else "ready") if ready else "not ready"
-        return {"status": status, "checks": checks, "reasons": reasons}
+        checks, status = await readiness(runtime)
+        response.status_code = 200 if all(checks.values()) else 503
+        return {"status": status, "checks": checks, "reasons": runtime.health.reasons}
 
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:
+        """Samples health and readiness first, so a scrape sees what /readyz would say."""
         runtime: Runtime = request.app.state.runtime
         with contextlib.suppress(Exception):  # a rebalance may be under way
             await runtime.sample_health()
+        await readiness(runtime)
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -72,6 +72,7 @@ class RebuildGauges:
         self.lag = gauge("lag", "records still to read, summed over partitions")
         self.eta = gauge("eta_seconds", "lag / events per second")
         self.running = gauge("running", "1 while a rebuild runs")
+        self.failed = gauge("failed", "1 when the last rebuild failed, until the next one starts")
 
 
 @dataclass
@@ -113,6 +114,7 @@ class Rebuild:
             await migrate(self.runtime.pool, migrations, schema=self.schema)
             await self.conn.execute(f"SET search_path TO {self.schema}, public")
             self.gauges.running.set(1)
+            self.gauges.failed.set(0)
             self.gauges.generation.set(self.generation)
             old = await self.replay_and_switch()
             if self.drop_old:
@@ -121,6 +123,7 @@ class Rebuild:
             log.info("rebuild %s switched from rm_%d to %s", self.rebuild_id, old, self.schema)
         except BaseException as exc:
             log.exception("rebuild %s failed", self.rebuild_id)
+            self.gauges.failed.set(1)
             await asyncio.shield(self.fail(exc))
             raise
         finally:
