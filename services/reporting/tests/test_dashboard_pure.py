@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import openpyxl
 from ap_reporting import reports
-from ap_reporting.clocks import ClockSettings, pupil_clocks
+from ap_reporting.clocks import pupil_clocks
+from ap_reporting.policy import policy
 from ap_reporting.projection import JourneyEvent
 from ap_reporting.reports import PlacementFact
 from ap_reporting.ui import charts, pages
@@ -15,7 +16,7 @@ from ap_reporting.ui.tables import Table, to_csv, to_xlsx
 from ap_schemas.calendar import load
 
 CAL = load()
-LIMITS = ClockSettings()
+LIMITS = policy()
 PUPIL = "p1"
 
 

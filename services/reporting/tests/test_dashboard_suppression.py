@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import date
 
-from ap_reporting import disclosure
+from ap_reporting.policy import policy
 from ap_reporting.projection import JourneyEvent
 from ap_reporting.reports import PlacementFact
 from ap_reporting.ui import pages, suppression
@@ -33,7 +33,7 @@ def _rows(page: pages.Page, tid: str) -> dict[str, tuple]:
 def test_the_threshold_is_disclosures():
     assert suppression.applies("analyst") and suppression.applies("auditor")
     assert not suppression.applies("la_officer")
-    assert str(disclosure.THRESHOLD) in suppression.NOTE
+    assert str(policy().suppress_below_pupils) in suppression.NOTE
 
 
 def test_overview_hides_small_cells_and_the_next_smallest_beside_the_total():

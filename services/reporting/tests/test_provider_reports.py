@@ -2,8 +2,10 @@
 against hand arithmetic. Pure."""
 
 import uuid
+from dataclasses import replace
 from datetime import date, timedelta
 
+from ap_reporting.policy import policy
 from ap_reporting.projection import JourneyEvent
 from ap_reporting.provider_figures import phase_of, school_year, spread, suppress, to_csv
 from ap_reporting.provider_outcomes import provider_outcomes
@@ -103,11 +105,15 @@ def test_figures_behind_fewer_than_five_pupils_are_withheld_with_their_count():
     for block in ("placements", "reviews", "cost", "destinations"):
         assert out[block]["suppressed"] is True
     assert out["provider_id"] == P
-    at_two = suppress(figures, minimum=2)
+    at_two = suppress(figures, replace(policy(), suppress_below_pupils=2))
     assert at_two["attendance"]["rate"] == round(110 / 130, 4)
     assert at_two["attendance"]["suppressed"] is False
     assert at_two["destinations"]["suppressed"] is True  # one pupil
+    # 0 is small too (the one rule of every route), unless the policy says otherwise
     assert suppress({"x": {"pupils": 0, "rate": None}}) == {
+        "x": {"pupils": None, "rate": None, "suppressed": True}
+    }
+    assert suppress({"x": {"pupils": 0, "rate": None}}, replace(policy(), suppress_zero=False)) == {
         "x": {"pupils": 0, "rate": None, "suppressed": False}
     }
     csv_text = to_csv(out)

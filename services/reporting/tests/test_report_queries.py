@@ -14,7 +14,7 @@ import pytest
 from ap_chassis.db import create_pool, ensure_database, migrate
 from ap_reporting import projection, report_queries, reports, repository, sufficiency
 from ap_reporting.app import MIGRATIONS
-from ap_reporting.clocks import ClockSettings, all_clocks, from_rows
+from ap_reporting.clocks import all_clocks, from_rows
 from ap_reporting.generations import READ_MODEL_MIGRATIONS
 from ap_reporting.projection import JourneyEvent
 from ap_reporting.provider_repository import JOURNEY_TYPES
@@ -257,7 +257,7 @@ def clocks_in_python(events, facts, today, pupils=None, own_provider=None, narro
         facts_by.setdefault(f.pupil_id, []).append(f)
     registered = {"prov-a": False, "prov-b": True}
     clocks = all_clocks(by_pupil, facts_by, today=today, calendar=default_calendar(),
-                        registered=registered, limits=ClockSettings())  # fmt: skip
+                        registered=registered)  # fmt: skip
     return sorted(
         clocks, key=lambda c: (c.since, c.kind, c.pupil_id, c.placement_id or "", c.detail)
     )
@@ -266,10 +266,8 @@ def clocks_in_python(events, facts, today, pupils=None, own_provider=None, narro
 @pytest.mark.parametrize("today", [date(2026, 11, 15), date(2027, 3, 1), date(2027, 9, 30)])
 async def test_the_action_list_in_sql_equals_the_clocks_in_python(cohort, today):
     pool, events, facts = cohort
-    calendar, limits = default_calendar(), ClockSettings()
+    calendar = default_calendar()
     half_term = calendar.last_complete_half_term(today)
-    days = (7 * limits.review_weeks, 7 * limits.part_time_limit_weeks,
-            7 * limits.sustainment_window_weeks)  # fmt: skip
     school = {e.data["pupil_id"] for e in events if e.data.get("home_school_urn") == "100001"}
     narrow = report_queries.FactScope(tier=2)
     kinds: set[str] = set()
@@ -279,7 +277,7 @@ async def test_the_action_list_in_sql_equals_the_clocks_in_python(cohort, today)
             (None, None, narrow), (school, None, narrow),
         ):  # fmt: skip
             rows = await report_queries.clock_rows(
-                conn, today, half_term, days, ["prov-a"],
+                conn, today, half_term, ["prov-a"],
                 None if pupils is None else [uuid.UUID(p) for p in pupils], own_provider, narrowed,
             )  # fmt: skip
             got = from_rows(rows, today=today, calendar=calendar)

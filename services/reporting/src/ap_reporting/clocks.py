@@ -1,11 +1,13 @@
 """The legal clocks of the action list, from a pupil's events and placements. Pure.
 
 - sixth_day: past the sixth school day after a permanent exclusion, and no placement has started;
-- review: an open placement with no review in the last complete half term, or none in 10 weeks;
-- part_time: a part-time timetable (fewer than 10 sessions a week) running longer than the limit;
+- review: an open placement with no review in the last complete half term, or none within the
+  review interval;
+- part_time: a part-time timetable (fewer than the full-time sessions a week) running longer than
+  the limit;
 - unregistered: an open placement with a provider that is not registered;
 - sustainment: a reintegration with no sustainment check once the window has passed.
-School days come from `ap_schemas.calendar`; the limits are settings an LA can change.
+School days come from `ap_schemas.calendar`; the limits are the policy's (policy.py).
 """
 
 from collections.abc import Iterable, Mapping
@@ -14,31 +16,31 @@ from datetime import date, timedelta
 from typing import Any
 
 from ap_schemas.calendar import SchoolCalendar
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .event_types import CHECKED, REFERRED, REINTEGRATED, REVIEWED
+from .policy import Policy, policy
 from .projection import JourneyEvent
 from .reports import PlacementFact
 
-FULL_TIME_SESSIONS = 10
-CLOCK_TITLES = {
-    "sixth_day": "Past the sixth school day after a permanent exclusion, no placement started",
-    "review": "No review in the last half term or in 10 weeks",
-    "part_time": "Part-time timetable longer than the limit",
-    "unregistered": "Placed in unregistered provision",
-    "sustainment": "Reintegration without a sustainment check after the window",
-}
+
+def clock_titles(rule: Policy) -> dict[str, str]:
+    """What each clock means, with the policy's limits."""
+    return {
+        "sixth_day": "Past the sixth school day after a permanent exclusion, no placement started",
+        "review": f"No review in the last half term or in {_weeks(rule.review_interval_days)}",
+        "part_time": "Part-time timetable longer than the limit",
+        "unregistered": "Placed in unregistered provision",
+        "sustainment": "Reintegration without a sustainment check after the window",
+    }
 
 
-class ClockSettings(BaseSettings):
-    """The limits of the clocks, from the environment (JOURNEY_CLOCK_...)."""
+def _weeks(days: int) -> str:
+    return f"{days // 7} weeks" if days % 7 == 0 else f"{days} days"
 
-    model_config = SettingsConfigDict(env_prefix="JOURNEY_CLOCK_", frozen=True)
 
-    part_time_limit_weeks: int = Field(default=6, ge=1)
-    review_weeks: int = Field(default=10, ge=1)
-    sustainment_window_weeks: int = Field(default=12, ge=1)
+def part_time(sessions_per_week: int | None, rule: Policy) -> bool:
+    """A timetable of fewer sessions than full time; none (or 0) recorded means full time."""
+    return (sessions_per_week or rule.full_time_sessions) < rule.full_time_sessions
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +61,10 @@ def pupil_clocks(
     today: date,
     calendar: SchoolCalendar,
     registered: Mapping[str, bool],
-    limits: ClockSettings,
+    limits: Policy | None = None,
 ) -> list[Clock]:
     """Every clock running out for one pupil on `today`."""
+    limits = policy() if limits is None else limits
     events = sorted(events, key=lambda e: e.order)
     facts = list(facts)
     clocks: list[Clock] = []
@@ -89,7 +92,7 @@ def pupil_clocks(
             continue
         dates = reviews.get(f.placement_id, [])
         last = max(dates, default=None)
-        window = timedelta(weeks=limits.review_weeks)
+        window = timedelta(days=limits.review_interval_days)
         due = (last or f.start_date) + window
         if (
             half_term
@@ -117,8 +120,8 @@ def pupil_clocks(
                     f.provider_id,
                 )
             )
-        if (f.sessions_per_week or FULL_TIME_SESSIONS) < FULL_TIME_SESSIONS:
-            limit = f.start_date + timedelta(weeks=limits.part_time_limit_weeks)
+        if part_time(f.sessions_per_week, limits):
+            limit = f.start_date + timedelta(days=limits.part_time_limit_days)
             if today > limit:
                 clocks.append(
                     Clock(
@@ -145,7 +148,7 @@ def pupil_clocks(
     for e in events:
         if e.type == REINTEGRATED:
             rid = str(e.data["reintegration_id"])
-            due = e.occurred_at + timedelta(weeks=limits.sustainment_window_weeks)
+            due = e.occurred_at + timedelta(days=limits.sustainment_window_days)
             if rid not in checked and today > due:
                 clocks.append(
                     Clock(

@@ -25,9 +25,8 @@ from uuid import UUID
 from ap_schemas.codes import destination_codes, destination_group, sustain_months
 
 from .event_types import DESTINATION
+from .policy import policy
 from .projection import JourneyEvent
-
-GROUPS = ("education_training", "employment", "other_activity", "neet", "not_known", "excluded")
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def destination_flags(events: Iterable[JourneyEvent]) -> dict[UUID, dict[str, An
 
 def destinations_summary(events: Iterable[JourneyEvent], start: date, end: date) -> dict[str, Any]:
     """Counts per group (each pupil once, latest in the period), participation rate, sustained."""
-    counts = dict.fromkeys(GROUPS, 0)
+    counts = dict.fromkeys(policy().destination_groups, 0)
     sustained = {"education_training": 0, "employment": 0}
     unrecognised = 0
     for confirmations in confirmations_by_pupil(events).values():

@@ -16,7 +16,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from . import provider_repository as repo
 from . import report_queries
-from .provider_figures import settings, suppress, to_csv
+from .policy import policy
+from .provider_figures import suppress, to_csv
 from .provider_outcomes import provider_outcomes
 from .provider_view import ProviderView, project_provider
 from .sufficiency import answer
@@ -35,7 +36,7 @@ def _period(start: date, end: date) -> None:
 def _answer(figures: dict[str, Any], principal: Principal, fmt: str, name: str) -> Response:
     leaves_the_la = fmt == "csv" or principal.role != "la_officer"
     figures = (
-        {**suppress(figures), "suppressed_below_pupils": settings()["suppress_below_pupils"]}
+        {**suppress(figures), "suppressed_below_pupils": policy().suppress_below_pupils}
         if leaves_the_la
         else figures
     )

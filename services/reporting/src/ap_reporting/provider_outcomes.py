@@ -14,11 +14,10 @@ from fractions import Fraction
 from typing import Any
 
 from .event_types import CHECKED, DESTINATION, ENDED, REINTEGRATED, REVIEWED
+from .policy import policy
 from .projection import JourneyEvent
-from .provider_figures import rate, settings
+from .provider_figures import rate
 from .reports import PlacementFact, cost_in_period, days_inside, placements_of, round_pence
-
-GROUPS = ("education_training", "employment", "other_activity", "neet", "not_known", "excluded")
 
 
 def provider_at(facts: Sequence[PlacementFact], on: date) -> str | None:
@@ -32,7 +31,7 @@ def reviews_on_time(
 ) -> tuple[int, int]:
     """(reviews in the period, of which on time): within the review interval of the previous
     review (or the placement's start) and by the previous review's `next_review_on`, if set."""
-    interval = timedelta(days=settings()["review_interval_days"])
+    interval = timedelta(days=policy().review_interval_days)
     previous, due = fact.start_date, None
     total = on_time = 0
     for review in sorted(reviews, key=lambda e: e.order):
@@ -130,7 +129,7 @@ def provider_outcomes(
         },
         "destinations": {
             "pupils": len(destination_pupils),
-            **{g: destinations.get(g, 0) for g in GROUPS},
+            **{g: destinations.get(g, 0) for g in policy().destination_groups},
             "participation_rate": rate(destinations.get("education_training", 0), counted),
         },
         "breakdowns": {

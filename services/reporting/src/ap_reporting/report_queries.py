@@ -21,7 +21,6 @@ from typing import Any
 import asyncpg
 from ap_schemas.codes import destination_codes, sustain_months
 
-from .destinations import GROUPS
 from .event_types import (
     CHECKED,
     DECIDED,
@@ -32,7 +31,7 @@ from .event_types import (
     REVIEWED,
     WITHDRAWN,
 )
-from .provider_figures import settings
+from .policy import Policy, policy
 from .sufficiency import Demand
 
 BY_COLUMN = {"commissioner": "commissioner", "provider": "provider_id", "tier": "tier::text"}
@@ -258,6 +257,9 @@ def _codes() -> tuple[list[int], list[str], list[int | None]]:
     )
 
 
+# The destination groups as columns of the outcome summaries (names, not values: from the policy).
+GROUPS = policy().destination_groups
+
 # The outcome events `repository.outcome_events` reads (reviews and reintegrations in the period,
 # every sustainment check, destinations from the period's start), only the fields the summary
 # needs, reviews summed per placement; then each given its keys ({keys}, {attribution}). A
@@ -465,7 +467,7 @@ _TODAY = (
     " SELECT GROUPING(tier, commissioner, provider_id) AS g, tier::text AS tier, commissioner,"
     " provider_id, count(DISTINCT pupil_id) AS pupils, count(*) AS placements,"
     " count(DISTINCT pupil_id) FILTER (WHERE provider_id = ANY($2)) AS unregistered,"
-    " count(DISTINCT pupil_id) FILTER (WHERE coalesce(nullif(sessions_per_week, 0), 10) < 10)"
+    " count(DISTINCT pupil_id) FILTER (WHERE coalesce(nullif(sessions_per_week, 0), $3) < $3)"
     "  AS part_time,"
     " count(DISTINCT pupil_id) FILTER (WHERE dual) AS dual"
     " FROM now GROUP BY GROUPING SETS ((tier), (commissioner), (provider_id), ())"
@@ -490,9 +492,12 @@ async def overview_figures(
     scope: FactScope = EVERYTHING,
 ) -> OverviewFigures:
     """`pages.overview`'s figures: `unregistered` names the providers known to be unregistered."""
-    where, args = scope.where(3)
+    where, args = scope.where(4)
     async with roomy(conn):
-        rows = await conn.fetch(_TODAY.format(where=where), today, list(unregistered), *args)
+        rows = await conn.fetch(
+            _TODAY.format(where=where), today, list(unregistered), policy().full_time_sessions,
+            *args,
+        )  # fmt: skip
         weekly: list[tuple[date, int]] = []
         if spans:
             where, args = scope.where(5)
@@ -527,7 +532,8 @@ async def overview_figures(
 # detail, placement, provider, excluded_on): the placements and reintegrations whose clock has
 # run out, and the exclusions whose sixth school day clocks.from_rows counts. $1 today,
 # $2 and $3 the last complete half term (or NULL), $4-$6 the limits in days, $7 the providers
-# not registered, $8 the pupils in scope (NULL: all); {provider} and {narrowed} the scope.
+# not registered, $8 the pupils in scope (NULL: all), $9 the full-time sessions a week;
+# {provider} and {narrowed} the scope.
 _CLOCKS = f"""
 WITH px AS (
   SELECT DISTINCT pupil_id FROM journey_events
@@ -564,7 +570,7 @@ UNION ALL
 SELECT 'part_time', pupil_id::text, start_date + $5::int,
        sessions_per_week || ' sessions a week since ' || to_char(start_date, 'YYYY-MM-DD'),
        placement_id::text, provider_id, NULL
-FROM open WHERE coalesce(nullif(sessions_per_week, 0), 10) < 10 AND $1 > start_date + $5::int
+FROM open WHERE coalesce(nullif(sessions_per_week, 0), $9) < $9 AND $1 > start_date + $5::int
 UNION ALL
 SELECT 'unregistered', pupil_id::text, start_date, 'the provider is not registered',
        placement_id::text, provider_id, NULL
@@ -590,24 +596,24 @@ async def clock_rows(
     conn: asyncpg.Connection,
     today: date,
     half_term: tuple[date, date] | None,
-    limits_days: tuple[int, int, int],
     unregistered: Sequence[str],
     pupils: Sequence[Any] | None,
     own_provider: str | None = None,
     narrow: FactScope | None = None,
+    rule: Policy | None = None,
 ) -> list[asyncpg.Record]:
     """The rows `clocks.from_rows` turns into the action list. `half_term`: the last complete
-    half term (the review clock); `limits_days`: review,
-    part-time and sustainment limits in days; `pupils` the pupils in scope (None: all);
-    `own_provider` a provider's own placements; `narrow` the page's filters."""
+    half term (the review clock); `pupils` the pupils in scope (None: all); `own_provider` a
+    provider's own placements; `narrow` the page's filters; the limits are the policy's."""
+    rule = policy() if rule is None else rule
     args: list[Any] = []
     provider = "true"
     if own_provider is not None:
         args.append(own_provider)
-        provider = "provider_id = $9"
+        provider = "provider_id = $10"
     narrowed, all_pupils = "true", "true"
     if narrow is not None:
-        where, more = narrow.where(9 + len(args))
+        where, more = narrow.where(10 + len(args))
         args += more
         narrowed = f"pupil_id IN (SELECT pupil_id FROM cf WHERE {where})"  # noqa: S608
         all_pupils = "false"
@@ -616,8 +622,9 @@ async def clock_rows(
     async with roomy(conn):
         return list(
             await conn.fetch(
-                sql, today, h0, h1, *limits_days, list(unregistered),
-                None if pupils is None else list(pupils), *args,
+                sql, today, h0, h1, rule.review_interval_days, rule.part_time_limit_days,
+                rule.sustainment_window_days, list(unregistered),
+                None if pupils is None else list(pupils), rule.full_time_sessions, *args,
             )
         )  # fmt: skip
 
@@ -709,26 +716,18 @@ WHERE annual_cost_pence IS NOT NULL AND start_date <= $1 AND (end_date IS NULL O
 GROUP BY 1, 2, 3"""  # noqa: S608
 
 
-def _bands() -> tuple[list[int], list[int], list[str]]:
-    phases = settings()["phases"]
-    return (
-        [b["from_year"] for b in phases], [b["to_year"] for b in phases],
-        [str(b["phase"]) for b in phases],
-    )  # fmt: skip
-
-
 async def places_used(
     conn: asyncpg.Connection, end: date, provider: str | None = None
 ) -> dict[tuple[str, int, str], int]:
     """Pupils in places on `end` per (provider, tier, phase): sufficiency's places used."""
-    rows = await conn.fetch(_USED, end, *_bands(), provider)
+    rows = await conn.fetch(_USED, end, *policy().phase_arrays(), provider)
     return {(r["provider_id"], r["tier"], r["phase"]): r["pupils"] for r in rows}
 
 
 async def sufficiency_counts(conn: asyncpg.Connection, start: date, end: date) -> Demand:
     """`sufficiency.demand` over every pupil, from SQL."""
     async with roomy(conn):
-        rows = await conn.fetch(_DEMAND, start, end, *_bands())
+        rows = await conn.fetch(_DEMAND, start, end, *policy().phase_arrays())
         used = await places_used(conn, end)
     referrals, to_decision, to_start, waiting, monthly = {}, {}, {}, {}, {}
     waiting_pupils = 0

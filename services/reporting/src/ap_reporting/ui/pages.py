@@ -11,8 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .. import reports
-from ..clocks import CLOCK_TITLES, FULL_TIME_SESSIONS, Clock
-from ..destinations import GROUPS
+from ..clocks import Clock, clock_titles, part_time
 from ..event_types import (
     CHECKED,
     DECIDED,
@@ -24,6 +23,7 @@ from ..event_types import (
     REVIEWED,
     WITHDRAWN,
 )
+from ..policy import policy
 from ..projection import JourneyEvent
 from ..report_queries import MoneyFigures, OutcomeSplits, OverviewFigures
 from ..reports import PlacementFact
@@ -209,7 +209,7 @@ def overview_figures(
         unregistered=len({f.pupil_id for f in now
                           if providers.get(f.provider_id, {}).get("registered") is False}),
         part_time=len({f.pupil_id for f in now
-                       if (f.sessions_per_week or 10) < FULL_TIME_SESSIONS}),
+                       if part_time(f.sessions_per_week, policy())}),
         dual=len({f.pupil_id for f in now if f.placement_id in dual}),
         by_tier=counts(now, lambda f: str(f.tier)),
         by_commissioner=counts(now, lambda f: f.commissioner),
@@ -381,7 +381,7 @@ def _attribute(
 
 def _confirmed(dest: Mapping[str, Any]) -> int:
     """Pupils with a confirmed destination: the group counts, excluded ones included."""
-    return sum(int(dest.get(g) or 0) for g in GROUPS)
+    return sum(int(dest.get(g) or 0) for g in policy().destination_groups)
 
 
 def _outcome_row(label: str, key: str, s: Mapping[str, Any]) -> tuple[Cell, ...]:
@@ -478,7 +478,7 @@ def outcomes_page(splits: OutcomeSplits, providers: Mapping[str, Mapping[str, An
                     dest.get(g, 0),
                     rate(dest.get(g, 0) / known if known else None),
                 )
-                for g in GROUPS
+                for g in policy().destination_groups
             ],
             numeric=frozenset({1, 2}),
             basis={1: (1,), 2: (1,)},
@@ -522,7 +522,8 @@ def actions(
     per_kind: dict[str, int] = defaultdict(int)
     for c in clocks:
         per_kind[c.kind] += 1
-    page.figures = [(k, title, str(per_kind.get(k, 0))) for k, title in CLOCK_TITLES.items()]
+    titles = clock_titles(policy())
+    page.figures = [(k, title, str(per_kind.get(k, 0))) for k, title in titles.items()]
     page.tables.append(
         Table(
             "clocks",
@@ -530,7 +531,7 @@ def actions(
             ("Clock", "Pupil", "Since", "Detail", "Provider", "Placement"),
             [
                 (
-                    CLOCK_TITLES[c.kind],
+                    clock_titles(policy())[c.kind],
                     c.pupil_id,
                     c.since.isoformat(),
                     c.detail,
@@ -587,8 +588,9 @@ def timeline(events: Sequence[Any], clocks: Sequence[Clock]) -> Table:
         )
         day = e["occurred_at"]
         rows.append((day, 0, (day.isoformat(), EVENT_LABELS.get(e["type"], e["type"]), detail)))
+    titles = clock_titles(policy())
     for c in clocks:
-        rows.append((c.since, 1, (c.since.isoformat(), "Clock: " + CLOCK_TITLES[c.kind], c.detail)))
+        rows.append((c.since, 1, (c.since.isoformat(), "Clock: " + titles[c.kind], c.detail)))
     rows.sort(key=lambda r: (r[0], r[1]))
     return Table("timeline", "Journey", ("Date", "What happened", "Detail"), [r[2] for r in rows])
 

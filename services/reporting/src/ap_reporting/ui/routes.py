@@ -21,7 +21,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
 from .. import access, report_queries, repository
-from ..clocks import ClockSettings, from_rows, pupil_clocks
+from ..clocks import from_rows, pupil_clocks
+from ..policy import policy
 from ..reports import PlacementFact
 from . import cache, pages, queries, session, suppression
 from .session import SESSION, SignInRequiredError, principal_of
@@ -376,15 +377,13 @@ async def actions(request: Request, filters: ScopeFilters, export: Exports) -> R
             pupils = await queries.pupils_of_school(conn, principal.urn)
         elif principal.role == "provider" and principal.provider_id:
             pupils = await queries.pupils_of_provider(conn, principal.provider_id)
-        today, calendar, limits = filters.end, default_calendar(), ClockSettings()
+        today, calendar = filters.end, default_calendar()
         half_term = calendar.last_complete_half_term(today)
         narrow = report_queries.FactScope(
             filters.tier, filters.commissioner, filters.provider, filters.school
         )
         rows = await report_queries.clock_rows(
             conn, today, half_term,
-            (7 * limits.review_weeks, 7 * limits.part_time_limit_weeks,
-             7 * limits.sustainment_window_weeks),
             [k for k, registered in _registered(providers).items() if not registered], pupils,
             (principal.provider_id or "") if principal.role == "provider" else None,
             narrow if filters.narrowed else None,
@@ -420,12 +419,12 @@ def _registered(providers: dict[str, dict[str, Any]]) -> dict[str, bool]:
 
 
 def _calendar_note() -> str:
-    limits = ClockSettings()
+    rule = policy()
     return (
         "School days come from the LA's term dates (a default for England's usual pattern unless"
         " the LA has loaded its own) and England and Wales bank holidays. Limits: part-time"
-        f" {limits.part_time_limit_weeks} weeks, review {limits.review_weeks} weeks,"
-        f" sustainment check {limits.sustainment_window_weeks} weeks."
+        f" {rule.part_time_limit_days // 7} weeks, review {rule.review_interval_days // 7} weeks,"
+        f" sustainment check {rule.sustainment_window_days // 7} weeks."
     )
 
 
@@ -468,7 +467,6 @@ async def pupil(request: Request, pupil_id: str, export: Exports) -> Response:
         today=today,
         calendar=default_calendar(),
         registered=_registered(providers),
-        limits=ClockSettings(),
     )
     page = pages.Page("A pupil's journey")
     page.figures = [
