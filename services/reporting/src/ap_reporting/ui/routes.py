@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
 from .. import access, report_queries, repository
-from ..clocks import from_rows, pupil_clocks
+from ..clocks import Clock, from_rows
 from ..policy import policy
 from ..reports import PlacementFact
 from . import cache, pages, queries, session, suppression
@@ -377,23 +377,36 @@ async def actions(request: Request, filters: ScopeFilters, export: Exports) -> R
             pupils = await queries.pupils_of_school(conn, principal.urn)
         elif principal.role == "provider" and principal.provider_id:
             pupils = await queries.pupils_of_provider(conn, principal.provider_id)
-        today, calendar = filters.end, default_calendar()
-        half_term = calendar.last_complete_half_term(today)
         narrow = report_queries.FactScope(
             filters.tier, filters.commissioner, filters.provider, filters.school
         )
-        rows = await report_queries.clock_rows(
-            conn, today, half_term,
-            [k for k, registered in _registered(providers).items() if not registered], pupils,
-            (principal.provider_id or "") if principal.role == "provider" else None,
-            narrow if filters.narrowed else None,
-        )  # fmt: skip
-        clocks = from_rows(rows, today=today, calendar=calendar)
+        clocks = await clocks_of(
+            conn, principal, filters.end, providers, pupils, narrow if filters.narrowed else None
+        )
         page = pages.actions(clocks, providers, pupil_links=principal.role in PAGE_ROLES["pupil"])
         page.notes.append(_calendar_note())
         return page
 
     return await _serve(request, "actions", filters, export, build)
+
+
+async def clocks_of(
+    conn: Any,
+    principal: Principal,
+    today: date,
+    providers: dict[str, dict[str, Any]],
+    pupils: list[UUID] | None,
+    narrow: report_queries.FactScope | None = None,
+) -> list[Clock]:
+    """The clocks run out on `today` for these pupils as this principal may see them: the one
+    computation behind the action list and the pupil page, so the two cannot disagree."""
+    calendar = default_calendar()
+    rows = await report_queries.clock_rows(
+        conn, today, calendar.last_complete_half_term(today),
+        [k for k, registered in _registered(providers).items() if not registered], pupils,
+        (principal.provider_id or "") if principal.role == "provider" else None, narrow,
+    )  # fmt: skip
+    return from_rows(rows, today=today, calendar=calendar)
 
 
 async def _serve(
@@ -449,6 +462,7 @@ async def pupil(request: Request, pupil_id: str, export: Exports) -> Response:
         rows = [r for r in rows if r["event_id"] in shown]
         facts = await queries.facts_of(conn, [pid])
         providers = await repository.all_providers(conn)
+        clocks = await clocks_of(conn, principal, today, providers, [pid])
         identity = None
         if principal.role in IDENTITY_ROLES and export.format in (None, "html"):
             identity = await queries.identity(conn, pid)
@@ -460,14 +474,6 @@ async def pupil(request: Request, pupil_id: str, export: Exports) -> Response:
                     pupil_ids=[pid],
                     purpose="dashboard pupil page",
                 )
-    clocks = pupil_clocks(
-        str(pid),
-        repository.as_journey_events(rows),
-        facts,
-        today=today,
-        calendar=default_calendar(),
-        registered=_registered(providers),
-    )
     page = pages.Page("A pupil's journey")
     page.figures = [
         ("status", "Status now", (status or "").replace("_", " ")),
