@@ -61,10 +61,11 @@ COHORT = {
           ev("pupil.reintegrated.v1", "2026-12-05", reintegration_id="ic", placement_id=None),
           ev("reintegration.sustainment_checked.v1", "2026-12-20", reintegration_id="ic",
              sustained=False),
-          ev("destination.confirmed.v1", "2026-12-10", group="education_training")],
+          ev("destination.confirmed.v1", "2026-12-10", group="education_training",
+             activity_code=210)],
     # d: Q only; nothing of P's
     "d": [placed("pd", Q, "2026-09-01"), reviewed("pd", "2026-10-01", 50, 0),
-          ev("destination.confirmed.v1", "2026-12-10", group="neet")],
+          ev("destination.confirmed.v1", "2026-12-10", group="neet", activity_code=540)],
 }  # fmt: skip
 START, END = date(2026, 9, 1), date(2026, 12, 31)
 

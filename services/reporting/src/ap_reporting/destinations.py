@@ -16,7 +16,7 @@ activity in the code set: education 5, October to March; employment 5; apprentic
 confirmation in another group in between. A confirmation after the period may sustain one inside it.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -64,13 +64,22 @@ def is_sustained(confirmation: Confirmation, later: Iterable[Confirmation]) -> b
     return False
 
 
+def confirmation(event: JourneyEvent) -> Confirmation:
+    """A destination event as a confirmation, its group derived from its code."""
+    code = int(event.data["activity_code"])
+    return Confirmation(event.occurred_at, event.event_id, code, destination_group(code))
+
+
+def confirmations_of(events: Iterable[JourneyEvent]) -> list[Confirmation]:
+    """One pupil's confirmations in business-time order."""
+    ordered = sorted((e for e in events if e.type == DESTINATION), key=lambda e: e.order)
+    return [confirmation(e) for e in ordered]
+
+
 def confirmations_by_pupil(events: Iterable[JourneyEvent]) -> dict[str, list[Confirmation]]:
     out: dict[str, list[Confirmation]] = {}
     for e in sorted((e for e in events if e.type == DESTINATION), key=lambda e: e.order):
-        code = int(e.data["activity_code"])
-        out.setdefault(str(e.data.get("pupil_id")), []).append(
-            Confirmation(e.occurred_at, e.event_id, code, destination_group(code))
-        )
+        out.setdefault(str(e.data.get("pupil_id")), []).append(confirmation(e))
     return out
 
 
@@ -85,6 +94,15 @@ def destination_flags(events: Iterable[JourneyEvent]) -> dict[UUID, dict[str, An
                 "sustained": c.group is not None and is_sustained(c, confirmations[i + 1 :]),
             }
     return flags
+
+
+def latest_destination(
+    confirmations: Sequence[Confirmation], start: date, end: date
+) -> Confirmation | None:
+    """The one destination a pupil counts with in a period: their latest confirmed in it whose
+    code is a post-16 destination (`confirmations` in business-time order)."""
+    inside = [c for c in confirmations if start <= c.confirmed_on <= end and c.group is not None]
+    return inside[-1] if inside else None
 
 
 def destinations_summary(events: Iterable[JourneyEvent], start: date, end: date) -> dict[str, Any]:

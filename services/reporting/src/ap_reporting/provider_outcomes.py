@@ -2,9 +2,11 @@
 sustainment, destinations, breakdowns and cost per pupil-week, each with the number of pupils
 behind it. Pure: the caller loads the journey events of the provider's pupils.
 
-Attribution: a review or reintegration belongs to the provider of its placement; a reintegration
-without a placement, and a destination, to the provider of the pupil's latest placement started
-on or before it.
+Attribution (attribution.py, as on the outcomes page): an outcome belongs to the provider of the
+placement it names, else of the pupil's latest placement started on or before it. Destinations
+as `/v1/outcomes` counts them: each pupil once, with their latest destination confirmed in the
+period, grouped from its code on every read (destinations.py), here when that one is the
+provider's. A reintegration is sustained by its latest sustainment check.
 """
 
 from collections import defaultdict
@@ -13,17 +15,19 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from .event_types import CHECKED, DESTINATION, ENDED, REINTEGRATED, REVIEWED
+from .attribution import attributed_placement
+from .destinations import confirmations_of, latest_destination
+from .event_types import CHECKED, ENDED, REINTEGRATED, REVIEWED
 from .policy import policy
 from .projection import JourneyEvent
 from .provider_figures import rate
 from .reports import PlacementFact, cost_in_period, days_inside, placements_of, round_pence
 
 
-def provider_at(facts: Sequence[PlacementFact], on: date) -> str | None:
-    """The provider of the latest placement started on or before `on`."""
-    started = [f for f in facts if f.start_date <= on]
-    return max(started, key=lambda f: f.start_date).provider_id if started else None
+def provider_at(facts: Sequence[PlacementFact], named: str | None, on: date) -> str | None:
+    """The provider an outcome of `on` naming placement `named` counts for (attribution.py)."""
+    fact = attributed_placement(named, facts, on)
+    return fact.provider_id if fact else None
 
 
 def reviews_on_time(
@@ -76,23 +80,18 @@ def provider_outcomes(
                     attended += int(d["attendance"]["attended_sessions"])
                     attendance_pupils.add(pupil)
             elif e.type == REINTEGRATED and inside:
-                placement = d.get("placement_id")
-                if (
-                    (str(placement) in mine)
-                    if placement
-                    else (provider_at(facts, e.occurred_at) == provider_id)
-                ):
+                named = d.get("placement_id")
+                if provider_at(facts, named and str(named), e.occurred_at) == provider_id:
                     reintegrations[str(d["reintegration_id"])] = pupil
             elif e.type == CHECKED:
                 rid = str(d["reintegration_id"])
                 if rid not in checks or checks[rid][:2] < (e.occurred_at, e.event_id):
                     checks[rid] = (e.occurred_at, e.event_id, bool(d["sustained"]))
-            elif (
-                e.type == DESTINATION and inside
-                and provider_at(facts, e.occurred_at) == provider_id
-            ):  # fmt: skip
-                destinations[str(d["group"])] += 1
-                destination_pupils.add(pupil)
+        latest = latest_destination(confirmations_of(events), start, end)
+        if latest is not None and provider_at(facts, None, latest.confirmed_on) == provider_id:
+            assert latest.group is not None  # latest_destination keeps recognised codes only
+            destinations[latest.group] += 1
+            destination_pupils.add(pupil)
         for pid, fact in mine.items():
             days = days_inside(fact, start, end)
             if days:

@@ -274,7 +274,7 @@ ev AS (
   FROM journey_events WHERE type = '{REVIEWED}' AND occurred_at BETWEEN $1 AND $2 GROUP BY 2, 3
   UNION ALL
   SELECT 'r', (data->>'placement_id')::uuid, (data->>'pupil_id')::uuid, data->>'reintegration_id',
-         NULL, NULL, NULL, NULL, NULL, NULL
+         occurred_at, NULL, NULL, NULL, NULL, NULL
   FROM journey_events WHERE type = '{REINTEGRATED}' AND occurred_at BETWEEN $1 AND $2
   UNION ALL
   SELECT 'c', (data->>'placement_id')::uuid, (data->>'pupil_id')::uuid, data->>'reintegration_id',
@@ -294,26 +294,21 @@ _UNSPLIT = {
     "check_keys": "",
 }
 
-# Split by provider and tier as the outcomes page does (`pages._attribute`): an event belongs to
-# the placement it names, else to its pupil's latest placement, else to "unknown"; a narrowed
-# page keeps the pupils with a placement the filters keep ({narrowed}).
+# Split by provider and tier by the attribution rule (attribution.py): an event counts for the
+# placement it names, else its pupil's latest placement started on or before it, else "unknown";
+# a reintegration is sustained by its latest check wherever that is attributed; a narrowed page
+# keeps the pupils with a placement the filters keep ({narrowed}).
 _SPLIT = {
     "review_of": "(data->>'placement_id')::uuid AS placement, (data->>'pupil_id')::uuid AS pupil",
     "keys": "coalesce(pf.provider_id, l.provider_id, 'unknown') AS pkey,"
     " coalesce(pf.tier::text, l.tier::text, 'unknown') AS tkey",
     "attribution": "LEFT JOIN placement_facts pf ON pf.placement_id = ev.placement"
-    " LEFT JOIN latest l ON l.pupil_id = ev.pupil",
-    "prelude": "latest AS MATERIALIZED (SELECT DISTINCT ON (pupil_id) pupil_id, provider_id, tier"
-    " FROM placement_facts ORDER BY pupil_id, start_date DESC, placement_id DESC),",
-    # the latest check of a reintegration among the events of the same provider or tier
-    "check_joins": "coalesce(cp.sustained, false), coalesce(ct.sustained, false), 0"
-    " FROM reint r LEFT JOIN check_all ca USING (rid)"
-    " LEFT JOIN (SELECT DISTINCT ON (pkey, rid) pkey, rid, sustained FROM checks"
-    "  ORDER BY pkey, rid, occurred_at DESC, event_id DESC) cp"
-    " ON (cp.pkey, cp.rid) = (r.pkey, r.rid)"
-    " LEFT JOIN (SELECT DISTINCT ON (tkey, rid) tkey, rid, sustained FROM checks"
-    "  ORDER BY tkey, rid, occurred_at DESC, event_id DESC) ct"
-    " ON (ct.tkey, ct.rid) = (r.tkey, r.rid)",
+    " LEFT JOIN LATERAL (SELECT provider_id, tier FROM placement_facts s"
+    "  WHERE pf.placement_id IS NULL AND s.pupil_id = ev.pupil AND s.start_date <= ev.occurred_at"
+    "  ORDER BY s.start_date DESC, s.placement_id DESC LIMIT 1) l ON true",
+    "prelude": "",
+    "check_joins": "coalesce(ca.sustained, false), coalesce(ca.sustained, false), 0"
+    " FROM reint r LEFT JOIN check_all ca USING (rid)",
     # a key with only a sustainment check still has a row
     "check_keys": "UNION ALL SELECT DISTINCT pkey, tkey, NULL::numeric, NULL::numeric, NULL, NULL,"
     " false, false, false, 0 FROM checks",

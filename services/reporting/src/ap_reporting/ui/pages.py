@@ -11,7 +11,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from .. import reports
+from ..attribution import attributed_placement
 from ..clocks import Clock, clock_titles, part_time
+from ..destinations import confirmation
 from ..event_types import (
     CHECKED,
     DECIDED,
@@ -363,20 +365,37 @@ def _attribute(
     events: Iterable[JourneyEvent],
     facts: Sequence[PlacementFact],
     key: Callable[[PlacementFact], str],
+    start: date,
+    end: date,
 ) -> dict[str, list[JourneyEvent]]:
-    """Outcome events grouped by a key of the placement they belong to (else the pupil's latest:
-    the last to start, the greater placement id on the same day, as report_queries picks it)."""
-    by_placement = {f.placement_id: f for f in facts}
-    latest: dict[str, PlacementFact] = {}
-    for f in sorted(facts, key=lambda f: (f.start_date, f.placement_id)):
-        latest[f.pupil_id] = f
+    """Outcome events grouped by a key of the placement they count for (attribution.py). Every
+    group also reads every sustainment check (a reintegration is sustained by its latest check
+    wherever that is attributed), and a pupil's recognised destinations all go to the group of
+    their latest in the period (each pupil counts once, as on /v1/outcomes)."""
+    by_pupil: dict[str, list[PlacementFact]] = defaultdict(list)
+    for f in facts:
+        by_pupil[f.pupil_id].append(f)
+    named_pupil = {f.placement_id: f.pupil_id for f in facts}
     groups: dict[str, list[JourneyEvent]] = defaultdict(list)
-    for e in events:
-        fact = by_placement.get(str(e.data.get("placement_id"))) or latest.get(
-            str(e.data.get("pupil_id"))
-        )
-        groups[key(fact) if fact else "unknown"].append(e)
-    return groups
+    checks = [e for e in events if e.type == CHECKED]
+    recognised: dict[str, list[JourneyEvent]] = defaultdict(list)
+    latest_key: dict[str, str] = {}
+    for e in sorted(events, key=lambda e: e.order):
+        named = e.data.get("placement_id")
+        named = None if named is None else str(named)
+        pupil = named_pupil.get(named or "", str(e.data.get("pupil_id")))
+        fact = attributed_placement(named, by_pupil.get(pupil, []), e.occurred_at)
+        k = key(fact) if fact else "unknown"
+        group = groups[k]  # a key with only a check still has a row
+        if e.type == DESTINATION and confirmation(e).group is not None:
+            recognised[pupil].append(e)
+            if start <= e.occurred_at <= end:
+                latest_key[pupil] = k
+        elif e.type != CHECKED:
+            group.append(e)
+    for pupil, k in latest_key.items():
+        groups[k].extend(recognised[pupil])
+    return {k: evs + checks for k, evs in groups.items()}
 
 
 def _confirmed(dest: Mapping[str, Any]) -> int:
@@ -438,7 +457,7 @@ def outcome_splits(
         reports.outcomes_summary(events, start, end),
         *(
             {k: reports.outcomes_summary(evs, start, end)
-             for k, evs in _attribute(events, facts, key).items()}
+             for k, evs in _attribute(events, facts, key, start, end).items()}
             for key in (lambda f: f.provider_id, lambda f: str(f.tier))
         ),
     )  # fmt: skip
