@@ -550,7 +550,7 @@ def actions(
             ("Clock", "Pupil", "Since", "Detail", "Provider", "Placement"),
             [
                 (
-                    clock_titles(policy())[c.kind],
+                    titles[c.kind],
                     c.pupil_id,
                     c.since.isoformat(),
                     c.detail,
