@@ -11,10 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+import reporting_reference as reference
 from ap_chassis.db import create_pool, ensure_database, migrate
 from ap_reporting import projection, report_queries, reports, repository, sufficiency
 from ap_reporting.app import MIGRATIONS
-from ap_reporting.clocks import all_clocks, from_rows
+from ap_reporting.clocks import from_rows
 from ap_reporting.generations import READ_MODEL_MIGRATIONS
 from ap_reporting.projection import JourneyEvent
 from ap_reporting.provider_repository import JOURNEY_TYPES
@@ -161,7 +162,7 @@ async def test_cost_rows_in_sql_equal_the_fraction_rule(cohort, by):
         for start, end in PERIODS:
             for scope in SCOPES:
                 kept = [f for f in facts if in_scope(f, scope)]
-                expected = reports.cost_rows(kept, start, end, by)
+                expected = reference.cost_rows(kept, start, end, by)
                 assert await report_queries.cost_rows(conn, start, end, by, scope) == expected
     assert expected and any(r["placements_cost_unknown"] for r in expected)
 
@@ -172,7 +173,7 @@ async def test_money_figures_in_sql_equal_the_pages_arithmetic(cohort):
         for start, end in PERIODS:
             for scope in SCOPES:
                 kept = [f for f in facts if in_scope(f, scope)]
-                expected = pages.money_figures(kept, pages.Filters(start, end))
+                expected = reference.money_figures(kept, pages.Filters(start, end))
                 got = await report_queries.money_figures(
                     conn, start, end, pages.months(start, end), scope
                 )
@@ -196,7 +197,7 @@ async def test_overview_figures_in_sql_equal_the_pages_arithmetic(cohort, today)
                 wide = (min(start, today), max(end, today))
                 period = [f for f in facts if in_scope(f, scope) and reports.days_inside(f, *wide)]
                 now = [f for f in period if reports.days_inside(f, today, today)]
-                expected = pages.overview_figures(
+                expected = reference.overview_figures(
                     now, period, PROVIDER_DETAILS, dual, today, filters
                 )
                 got = await report_queries.overview_figures(
@@ -210,7 +211,7 @@ async def test_outcomes_summary_in_sql_equals_the_python_summary(cohort):
     pool, _, _ = cohort
     async with pool.acquire() as conn:
         for start, end in PERIODS:
-            expected = reports.outcomes_summary(
+            expected = reference.outcomes_summary(
                 await repository.outcome_events(conn, start, end), start, end
             )
             assert await report_queries.outcomes_summary(conn, start, end) == expected
@@ -233,7 +234,7 @@ async def test_outcome_splits_in_sql_equal_the_pages_attribution(cohort, narrow)
                 kept = {f.pupil_id for f in mine if in_scope(f, narrow)}
                 events = [e for e in events if str(e.data.get("pupil_id")) in kept]
             got = await report_queries.outcome_splits(conn, start, end, narrow)
-            assert got == pages.outcome_splits(events, mine, pages.Filters(start, end))
+            assert got == reference.outcome_splits(events, mine, pages.Filters(start, end))
     assert got.by_provider and got.by_tier
 
 
@@ -256,7 +257,7 @@ def clocks_in_python(events, facts, today, pupils=None, own_provider=None, narro
     for f in mine:
         facts_by.setdefault(f.pupil_id, []).append(f)
     registered = {"prov-a": False, "prov-b": True}
-    clocks = all_clocks(by_pupil, facts_by, today=today, calendar=default_calendar(),
+    clocks = reference.all_clocks(by_pupil, facts_by, today=today, calendar=default_calendar(),
                         registered=registered)  # fmt: skip
     return sorted(
         clocks, key=lambda c: (c.since, c.kind, c.pupil_id, c.placement_id or "", c.detail)
@@ -300,7 +301,7 @@ async def test_sufficiency_counts_in_sql_equal_the_python_demand(cohort):
         births = {str(r["pupil_id"]): date.fromisoformat(r["details"]["date_of_birth"])
                   for r in rows}  # fmt: skip
         for start, end in PERIODS:
-            expected = sufficiency.demand(by_pupil, births, start, end)
+            expected = reference.demand(by_pupil, births, start, end)
             got = await report_queries.sufficiency_counts(conn, start, end)
             assert got.referrals == expected.referrals
             assert {k: sorted(v) for k, v in got.to_decision.items() if v} == {

@@ -10,17 +10,14 @@
 School days come from `ap_schemas.calendar`; the limits are the policy's (policy.py).
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from ap_schemas.calendar import SchoolCalendar
 
-from .event_types import CHECKED, REFERRED, REINTEGRATED, REVIEWED
-from .policy import Policy, policy
-from .projection import JourneyEvent
-from .reports import PlacementFact
+from .policy import Policy
 
 
 def clock_titles(rule: Policy) -> dict[str, str]:
@@ -51,130 +48,6 @@ class Clock:
     detail: str
     placement_id: str | None = None
     provider_id: str | None = None
-
-
-def pupil_clocks(
-    pupil_id: str,
-    events: Iterable[JourneyEvent],
-    facts: Iterable[PlacementFact],
-    *,
-    today: date,
-    calendar: SchoolCalendar,
-    registered: Mapping[str, bool],
-    limits: Policy | None = None,
-) -> list[Clock]:
-    """Every clock running out for one pupil on `today`."""
-    limits = policy() if limits is None else limits
-    events = sorted(events, key=lambda e: e.order)
-    facts = list(facts)
-    clocks: list[Clock] = []
-    started = [f for f in facts if f.start_date <= today]
-    withdrawn = {str(e.data["referral_id"]) for e in events if e.type.endswith("withdrawn.v1")}
-    for e in events:
-        d = e.data
-        if (
-            e.type == REFERRED
-            and d.get("reason") == "permanent_exclusion"
-            and d.get("excluded_on")
-            and str(d["referral_id"]) not in withdrawn
-        ):
-            excluded = date.fromisoformat(d["excluded_on"])
-            due = calendar.add_school_days(excluded, 6)
-            if today > due and not any(f.start_date >= excluded for f in started):
-                clocks.append(Clock("sixth_day", pupil_id, due, f"excluded {excluded}, due {due}"))
-    reviews: dict[str, list[date]] = {}
-    for e in events:
-        if e.type == REVIEWED:
-            reviews.setdefault(str(e.data["placement_id"]), []).append(e.occurred_at)
-    half_term = calendar.last_complete_half_term(today)
-    for f in started:
-        if f.end_date is not None and f.end_date < today:
-            continue
-        dates = reviews.get(f.placement_id, [])
-        last = max(dates, default=None)
-        window = timedelta(days=limits.review_interval_days)
-        due = (last or f.start_date) + window
-        if (
-            half_term
-            and f.start_date < half_term[0]
-            and not any(half_term[0] <= r <= half_term[1] for r in dates)
-        ):
-            clocks.append(
-                Clock(
-                    "review",
-                    pupil_id,
-                    half_term[1],
-                    f"no review {half_term[0]} to {half_term[1]}",
-                    f.placement_id,
-                    f.provider_id,
-                )
-            )
-        elif due < today:
-            clocks.append(
-                Clock(
-                    "review",
-                    pupil_id,
-                    due,
-                    f"last review {last or 'never'}",
-                    f.placement_id,
-                    f.provider_id,
-                )
-            )
-        if part_time(f.sessions_per_week, limits):
-            limit = f.start_date + timedelta(days=limits.part_time_limit_days)
-            if today > limit:
-                clocks.append(
-                    Clock(
-                        "part_time",
-                        pupil_id,
-                        limit,
-                        f"{f.sessions_per_week} sessions a week since {f.start_date}",
-                        f.placement_id,
-                        f.provider_id,
-                    )
-                )
-        if registered.get(f.provider_id) is False:
-            clocks.append(
-                Clock(
-                    "unregistered",
-                    pupil_id,
-                    f.start_date,
-                    "the provider is not registered",
-                    f.placement_id,
-                    f.provider_id,
-                )
-            )
-    checked = {str(e.data["reintegration_id"]) for e in events if e.type == CHECKED}
-    for e in events:
-        if e.type == REINTEGRATED:
-            rid = str(e.data["reintegration_id"])
-            due = e.occurred_at + timedelta(days=limits.sustainment_window_days)
-            if rid not in checked and today > due:
-                clocks.append(
-                    Clock(
-                        "sustainment",
-                        pupil_id,
-                        due,
-                        f"reintegrated {e.occurred_at} to {e.data['school_urn']}",
-                    )
-                )
-    return clocks
-
-
-def all_clocks(
-    events_by_pupil: Mapping[str, list[JourneyEvent]],
-    facts_by_pupil: Mapping[str, list[PlacementFact]],
-    **kwargs: Any,
-) -> list[Clock]:
-    """The action list: every pupil's clocks, the longest overdue first."""
-    out: list[Clock] = []
-    for pupil in set(events_by_pupil) | set(facts_by_pupil):
-        out.extend(
-            pupil_clocks(
-                pupil, events_by_pupil.get(pupil, []), facts_by_pupil.get(pupil, []), **kwargs
-            )
-        )
-    return sorted(out, key=lambda c: (c.since, c.kind, c.pupil_id, c.placement_id or "", c.detail))
 
 
 ClockRow = tuple[str, str, date | None, str | None, str | None, str | None, date | None]

@@ -5,7 +5,7 @@ ap_schemas, codesets/destinations.json), never taken from the event: events reco
 grouping are re-grouped without rewriting history. Each pupil counts once, with their latest
 destination confirmed in the period.
 
-Participation rate (returns.md): education_training / (all confirmed - excluded), or None when
+Participation rate (docs/returns.md): education_training / (all confirmed - excluded), or None when
 nothing is left to divide by.
 
 Sustained (DfE destination measures: six months; education all of October-March; employment 5 of
@@ -25,7 +25,6 @@ from uuid import UUID
 from ap_schemas.codes import destination_codes, destination_group, sustain_months
 
 from .event_types import DESTINATION
-from .policy import policy
 from .projection import JourneyEvent
 
 
@@ -103,29 +102,3 @@ def latest_destination(
     code is a post-16 destination (`confirmations` in business-time order)."""
     inside = [c for c in confirmations if start <= c.confirmed_on <= end and c.group is not None]
     return inside[-1] if inside else None
-
-
-def destinations_summary(events: Iterable[JourneyEvent], start: date, end: date) -> dict[str, Any]:
-    """Counts per group (each pupil once, latest in the period), participation rate, sustained."""
-    counts = dict.fromkeys(policy().destination_groups, 0)
-    sustained = {"education_training": 0, "employment": 0}
-    unrecognised = 0
-    for confirmations in confirmations_by_pupil(events).values():
-        inside = [(i, c) for i, c in enumerate(confirmations) if start <= c.confirmed_on <= end]
-        unrecognised += sum(1 for _, c in inside if c.group is None)
-        counted = [(i, c) for i, c in inside if c.group is not None]
-        if not counted:
-            continue
-        i, latest = counted[-1]
-        assert latest.group is not None
-        counts[latest.group] += 1
-        if latest.group in sustained and is_sustained(latest, confirmations[i + 1 :]):
-            sustained[latest.group] += 1
-    cohort = sum(counts.values()) - counts["excluded"]
-    return {
-        **counts,
-        "participation_rate": round(counts["education_training"] / cohort, 4) if cohort else None,
-        "sustained": sustained,
-        "unrecognised": unrecognised,
-        "other": counts["other_activity"],  # deprecated alias of other_activity
-    }

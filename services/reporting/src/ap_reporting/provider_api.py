@@ -1,4 +1,4 @@
-"""Reporting routes for providers (issue 12): per-provider outcomes and sufficiency.
+"""Reporting routes for providers: per-provider outcomes and sufficiency.
 
 Figures leave the LA suppressed (fewer than 5 pupils behind a figure: withheld): for the
 analyst and provider roles and in every CSV export; an LA officer's JSON is unsuppressed.

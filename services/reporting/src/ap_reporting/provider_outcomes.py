@@ -1,4 +1,4 @@
-"""How one provider's pupils do (issue 12): attendance, reviews on time, reintegrations and
+"""How one provider's pupils do: attendance, reviews on time, reintegrations and
 sustainment, destinations, breakdowns and cost per pupil-week, each with the number of pupils
 behind it. Pure: the caller loads the journey events of the provider's pupils.
 

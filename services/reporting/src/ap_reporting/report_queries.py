@@ -1,13 +1,16 @@
-"""Reports computed where the data is (issue 8 item 3): the cost rule, the outcomes summary and
+"""Reports computed where the data is: the cost rule, the outcomes summary and
 the dashboard's figures as SQL aggregates over the read-model tables, so a report over 50,000
 pupils moves a few rows, not every placement and event, into Python.
 
-Each query gives exactly what the pure functions of reports.py, destinations.py and ui/pages.py
-give over the same rows (tests/test_report_queries.py compares them on a generated cohort):
+Each query gives exactly what the reference implementations in the service's tests give over
+the same rows (tests/reporting_reference.py; tests/test_report_queries.py compares them on a
+generated cohort); the rules they share are the pure functions of src (attribution.py, the cost
+rule of reports.py, destinations.py, clocks.py) and the settings those of policy.py:
 - costs in integer pence, never a float: a placement's cost is annual x days, rounded half away
   from zero to the penny as `(2x + 365) div 730` on the integer product, then summed;
 - destination groups and sustain months come from `codesets/destinations.json` (ap_schemas),
-  passed in as arrays on every query, so the data file stays the one place an authority edits;
+  passed in as arrays on every query, so the data file stays the one place an authority edits
+  and a correction of it regroups every figure on the next read;
 - group keys are sorted in Python (code point order, as `sorted` does), never by a collation.
 Parameters are always bind parameters; the SQL text is assembled from constants only.
 """

@@ -1,7 +1,7 @@
-"""What each page shows, from read-model rows, through the report functions. Pure.
+"""What each page shows, built from the figures report_queries.py computes in SQL. Pure.
 
-Figures come from `reports.cost_rows` and `reports.outcomes_summary`, the functions behind
-`/v1/costs` and `/v1/outcomes`, so the pages and the API cannot disagree.
+The routes (routes.py) fetch the figures with the same queries as `/v1/costs` and
+`/v1/outcomes`, so the pages and the API cannot disagree; these builders only lay them out.
 """
 
 from collections import defaultdict
@@ -10,10 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from .. import reports
-from ..attribution import attributed_placement
-from ..clocks import Clock, clock_titles, part_time
-from ..destinations import confirmation
+from ..clocks import Clock, clock_titles
 from ..event_types import (
     CHECKED,
     DECIDED,
@@ -26,7 +23,6 @@ from ..event_types import (
     WITHDRAWN,
 )
 from ..policy import policy
-from ..projection import JourneyEvent
 from ..report_queries import MoneyFigures, OutcomeSplits, OverviewFigures
 from ..reports import PlacementFact
 from . import charts
@@ -137,89 +133,6 @@ def months(start: date, end: date) -> list[tuple[date, date]]:
     return out
 
 
-def counts(
-    facts: Iterable[PlacementFact], key: Callable[[PlacementFact], str]
-) -> list[dict[str, Any]]:
-    """Pupils and placements by a key of the placement, sorted by key (as `cost_rows` sorts)."""
-    groups: dict[str, tuple[set[str], list[str]]] = defaultdict(lambda: (set(), []))
-    for f in facts:
-        pupils, placements = groups[key(f)]
-        pupils.add(f.pupil_id)
-        placements.append(f.placement_id)
-    return [{"key": k, "pupils": len(p), "placements": len(pl)}
-            for k, (p, pl) in sorted(groups.items())]  # fmt: skip
-
-
-def weekly_caseload(
-    facts: Iterable[PlacementFact], spans: Sequence[tuple[date, date]]
-) -> list[tuple[date, int]]:
-    """Pupils with a placement on any day of each week: each pupil's placements merged into runs
-    of weeks, then counted with a difference array (linear in placements)."""
-    if not spans:
-        return []
-    first, last = spans[0][0], spans[-1][1]
-    runs: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for f in facts:
-        start, end = max(f.start_date, first), min(f.end_date or last, last)
-        if start <= end:
-            runs[f.pupil_id].append(((start - first).days // 7, (end - first).days // 7))
-    delta = [0] * (len(spans) + 1)
-    for pupil_runs in runs.values():
-        pupil_runs.sort()
-        lo, hi = pupil_runs[0]
-        for a, b in pupil_runs[1:]:
-            if a <= hi:
-                hi = max(hi, b)
-            else:
-                delta[lo] += 1
-                delta[hi + 1] -= 1
-                lo, hi = a, b
-        delta[lo] += 1
-        delta[hi + 1] -= 1
-    out, running = [], 0
-    for i, (monday, _) in enumerate(spans):
-        running += delta[i]
-        out.append((monday, running))
-    return out
-
-
-def overview(
-    today_facts: Sequence[PlacementFact],
-    period_facts: Sequence[PlacementFact],
-    providers: Mapping[str, Mapping[str, Any]],
-    dual: set[str],
-    today: date,
-    filters: Filters,
-) -> Page:
-    """The overview from placements in Python."""
-    return overview_page(overview_figures(today_facts, period_facts, providers, dual, today,
-                                          filters), providers)  # fmt: skip
-
-
-def overview_figures(
-    today_facts: Sequence[PlacementFact],
-    period_facts: Sequence[PlacementFact],
-    providers: Mapping[str, Mapping[str, Any]],
-    dual: set[str],
-    today: date,
-    filters: Filters,
-) -> OverviewFigures:
-    """The overview's figures by Python (report_queries.overview_figures: the same from SQL)."""
-    now = [f for f in today_facts if reports.days_inside(f, today, today)]
-    return OverviewFigures(
-        pupils=len({f.pupil_id for f in now}),
-        unregistered=len({f.pupil_id for f in now
-                          if providers.get(f.provider_id, {}).get("registered") is False}),
-        part_time=len({f.pupil_id for f in now
-                       if part_time(f.sessions_per_week, policy())}),
-        dual=len({f.pupil_id for f in now if f.placement_id in dual}),
-        by_tier=counts(now, lambda f: str(f.tier)),
-        by_commissioner=counts(now, lambda f: f.commissioner),
-        by_provider=counts(now, lambda f: f.provider_id),
-        weekly=weekly_caseload(period_facts, weeks(filters.start, filters.end)),
-    )  # fmt: skip
-
-
 def unregistered_providers(providers: Mapping[str, Mapping[str, Any]]) -> list[str]:
     return [k for k, v in providers.items() if v.get("registered") is False]
 
@@ -271,35 +184,6 @@ def overview_page(figures: OverviewFigures, providers: Mapping[str, Mapping[str,
     )
     page.tables.append(table)
     return page
-
-
-def money(
-    facts: Sequence[PlacementFact], providers: Mapping[str, Mapping[str, Any]], filters: Filters
-) -> Page:
-    """The money page from placements, by the cost rule in Python."""
-    return money_page(money_figures(facts, filters), providers)
-
-
-def money_figures(facts: Sequence[PlacementFact], filters: Filters) -> MoneyFigures:
-    """The money page's figures by Python (report_queries.money_figures: the same from SQL)."""
-    start, end = filters.start, filters.end
-
-    def pupils(first: date, last: date) -> int:
-        return len({f.pupil_id for f in facts if reports.days_inside(f, first, last)})
-
-    by_commissioner, by_provider, by_tier = (
-        reports.cost_rows(facts, start, end, by) for by in ("commissioner", "provider", "tier")
-    )
-    return MoneyFigures(
-        by_commissioner,
-        by_provider,
-        by_tier,
-        pupils=pupils(start, end),
-        monthly=[
-            (first, known_total(reports.cost_rows(facts, first, last, "tier")), pupils(first, last))
-            for first, last in months(start, end)
-        ],
-    )
 
 
 def money_page(figures: MoneyFigures, providers: Mapping[str, Mapping[str, Any]]) -> Page:
@@ -361,43 +245,6 @@ def money_page(figures: MoneyFigures, providers: Mapping[str, Mapping[str, Any]]
     return page
 
 
-def _attribute(
-    events: Iterable[JourneyEvent],
-    facts: Sequence[PlacementFact],
-    key: Callable[[PlacementFact], str],
-    start: date,
-    end: date,
-) -> dict[str, list[JourneyEvent]]:
-    """Outcome events grouped by a key of the placement they count for (attribution.py). Every
-    group also reads every sustainment check (a reintegration is sustained by its latest check
-    wherever that is attributed), and a pupil's recognised destinations all go to the group of
-    their latest in the period (each pupil counts once, as on /v1/outcomes)."""
-    by_pupil: dict[str, list[PlacementFact]] = defaultdict(list)
-    for f in facts:
-        by_pupil[f.pupil_id].append(f)
-    named_pupil = {f.placement_id: f.pupil_id for f in facts}
-    groups: dict[str, list[JourneyEvent]] = defaultdict(list)
-    checks = [e for e in events if e.type == CHECKED]
-    recognised: dict[str, list[JourneyEvent]] = defaultdict(list)
-    latest_key: dict[str, str] = {}
-    for e in sorted(events, key=lambda e: e.order):
-        named = e.data.get("placement_id")
-        named = None if named is None else str(named)
-        pupil = named_pupil.get(named or "", str(e.data.get("pupil_id")))
-        fact = attributed_placement(named, by_pupil.get(pupil, []), e.occurred_at)
-        k = key(fact) if fact else "unknown"
-        group = groups[k]  # a key with only a check still has a row
-        if e.type == DESTINATION and confirmation(e).group is not None:
-            recognised[pupil].append(e)
-            if start <= e.occurred_at <= end:
-                latest_key[pupil] = k
-        elif e.type != CHECKED:
-            group.append(e)
-    for pupil, k in latest_key.items():
-        groups[k].extend(recognised[pupil])
-    return {k: evs + checks for k, evs in groups.items()}
-
-
 def _confirmed(dest: Mapping[str, Any]) -> int:
     """Pupils with a confirmed destination: the group counts, excluded ones included."""
     return sum(int(dest.get(g) or 0) for g in policy().destination_groups)
@@ -435,32 +282,6 @@ OUTCOME_HEADERS = (
     "In education or training",
     "Participation rate",
 )
-
-
-def outcomes(
-    events: Sequence[JourneyEvent],
-    facts: Sequence[PlacementFact],
-    providers: Mapping[str, Mapping[str, Any]],
-    filters: Filters,
-) -> Page:
-    """The outcomes page from events and placements, in Python."""
-    return outcomes_page(outcome_splits(events, facts, filters), providers)
-
-
-def outcome_splits(
-    events: Sequence[JourneyEvent], facts: Sequence[PlacementFact], filters: Filters
-) -> OutcomeSplits:
-    """`reports.outcomes_summary` over all the events and over the events that belong to each
-    provider and tier (report_queries.outcome_splits: the same from SQL)."""
-    start, end = filters.start, filters.end
-    return OutcomeSplits(
-        reports.outcomes_summary(events, start, end),
-        *(
-            {k: reports.outcomes_summary(evs, start, end)
-             for k, evs in _attribute(events, facts, key, start, end).items()}
-            for key in (lambda f: f.provider_id, lambda f: str(f.tier))
-        ),
-    )  # fmt: skip
 
 
 def outcomes_page(splits: OutcomeSplits, providers: Mapping[str, Mapping[str, Any]]) -> Page:

@@ -1,4 +1,4 @@
-"""One page per provider (issue 12 item 5): /ui/providers/{id}. What reporting knows of it: the
+"""One page per provider: /ui/providers/{id}. What reporting knows of it: the
 per-provider outcomes of `GET /v1/providers/{id}/outcomes` (the same `provider_outcomes`) and its
 places offered against used (the same `sufficiency`), with that API's roles and suppression.
 Approval status is the placement service's and is not shown here."""

@@ -1,5 +1,6 @@
-"""The web pages under /ui/ (api.md "Web pages"): sign-in, overview, money, outcomes, action
-list, a pupil's journey. Same roles and scoping as the API; every table downloads as CSV/XLSX."""
+"""The web pages under /ui/ (docs/http-api.md "Web pages"): sign-in, overview, money, outcomes,
+action list, a pupil's journey. Same roles and scoping as the API; every table downloads as
+CSV/XLSX."""
 
 import functools
 import secrets
@@ -44,7 +45,7 @@ templates = Jinja2Templates(
 )
 templates.env.filters["pounds"] = pounds
 
-# Which roles see which page (README "The HTTP API": the same as the API's).
+# Which roles see which page (docs/http-api.md "Web pages": the same as the API's).
 PAGE_ROLES: dict[str, tuple[Role, ...]] = {
     "overview": ("la_officer", "analyst", "auditor", "school", "provider"),
     "money": ("la_officer", "analyst", "school"),

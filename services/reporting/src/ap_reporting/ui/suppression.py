@@ -1,4 +1,4 @@
-"""Small numbers on the web pages and their downloads (issue 13), by disclosure.py's rule. Pure.
+"""Small numbers on the web pages and their downloads, by disclosure.py's rule. Pure.
 
 For the roles disclosure.py suppresses (analyst, auditor), every count under its threshold, and
 every figure derived from such a count (money, rates, shares), shows as "[c]"; where a table's
