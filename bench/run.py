@@ -34,6 +34,7 @@ import reports
 from ap_chassis.db import database_dsn
 from ap_chassis.infra import provision
 from ap_chassis.kafka import create_topics
+from ap_reporting import generations
 from common import RUN, Figure, knob, report, settings, summary
 
 SECTIONS = ("idle", "relay", "commands", "freshness", "replay", "reports", "memory")
@@ -157,7 +158,9 @@ async def memory(infra: Any) -> None:
     total = await replay.held(bootstrap)
     async with processes.started("reporting", infra, tag="mem") as proc:
         dsn = database_dsn(infra.database_url, f"ap_reporting_procmem_{RUN}")
-        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
+        # the consumer's inbox is the active read-model generation's, not public's: enter it as
+        # the service's own connections do, or the count stays 0 however much is applied
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1, setup=generations.enter)
         peak = processes.rss_mb(proc.pid)
 
         async def applied() -> int:
