@@ -28,3 +28,17 @@ def test_otherwise_the_latest_started_on_or_before_the_day_with_the_greater_id_o
 def test_a_placement_that_starts_after_the_outcome_never_claims_it():
     assert attributed_placement(None, FACTS, date(2026, 8, 31)) is None
     assert attributed_placement(None, [], date(2026, 8, 31)) is None
+
+
+def test_a_review_is_on_time_within_the_interval_and_by_the_date_the_last_one_set():
+    from ap_reporting.outcome_facts import on_time_flags
+    from ap_reporting.policy import policy
+
+    start = date(2026, 9, 1)
+    held = [
+        (date(2026, 11, 10), date(2026, 12, 1)),  # 70 days after the start: on time
+        (date(2026, 12, 2), None),  # after the date the last review set: late
+        (date(2027, 2, 11), None),  # 71 days after the last: late
+        (date(2027, 3, 1), None),
+    ]
+    assert on_time_flags(start, held, policy()) == [True, False, False, True]

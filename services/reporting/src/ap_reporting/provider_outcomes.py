@@ -11,13 +11,14 @@ provider's. A reintegration is sustained by its latest sustainment check.
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
 from .attribution import attributed_placement
 from .destinations import confirmations_of, latest_destination
 from .event_types import CHECKED, ENDED, REINTEGRATED, REVIEWED
+from .outcome_facts import on_time_flags
 from .policy import policy
 from .projection import JourneyEvent
 from .provider_figures import rate
@@ -33,20 +34,16 @@ def provider_at(facts: Sequence[PlacementFact], named: str | None, on: date) -> 
 def reviews_on_time(
     fact: PlacementFact, reviews: Sequence[JourneyEvent], start: date, end: date
 ) -> tuple[int, int]:
-    """(reviews in the period, of which on time): within the review interval of the previous
-    review (or the placement's start) and by the previous review's `next_review_on`, if set."""
-    interval = timedelta(days=policy().review_interval_days)
-    previous, due = fact.start_date, None
-    total = on_time = 0
-    for review in sorted(reviews, key=lambda e: e.order):
-        held = review.occurred_at
-        if start <= held <= end:
-            total += 1
-            on_time += held - previous <= interval and (due is None or held <= due)
-        previous = held
-        nxt = review.data.get("next_review_on")
-        due = date.fromisoformat(nxt) if nxt else None
-    return total, on_time
+    """(reviews in the period, of which on time by outcome_facts.on_time_flags)."""
+    ordered = sorted(reviews, key=lambda e: e.order)
+    held = [(r.occurred_at, _date(r.data.get("next_review_on"))) for r in ordered]
+    flags = on_time_flags(fact.start_date, held, policy())
+    inside = [flag for r, flag in zip(ordered, flags, strict=True) if start <= r.occurred_at <= end]
+    return len(inside), sum(inside)
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 def provider_outcomes(
