@@ -17,11 +17,14 @@ from ap_reporting import projection, report_queries, reports, repository, suffic
 from ap_reporting.app import MIGRATIONS
 from ap_reporting.clocks import from_rows
 from ap_reporting.generations import READ_MODEL_MIGRATIONS
-from ap_reporting.projection import JourneyEvent
+from ap_reporting.outcome_facts import outcome_facts_of
+from ap_reporting.policy import policy
+from ap_reporting.projection import JourneyEvent, TypedEvent
 from ap_reporting.provider_repository import JOURNEY_TYPES
 from ap_reporting.reports import PlacementFact
 from ap_reporting.ui import pages
 from ap_schemas.calendar import default_calendar
+from ap_schemas.events import BY_TYPE
 
 FIRST = date(2026, 1, 1)
 SCHOOLS = ["100001", "100002", "100003"]
@@ -101,6 +104,30 @@ def journey(rng: random.Random, pupil: str) -> list[JourneyEvent]:
     return out
 
 
+# The fields the outcome events' models require that the cohort leaves out (it writes only what
+# the reports read), so the projection's own outcome_facts_of can type them.
+OUTCOME_DEFAULTS: dict[str, Any] = {
+    "journey.placement.reviewed.v1": lambda e: {
+        "review_id": str(uuid.uuid4()), "reviewed_on": e.occurred_at.isoformat(),
+        "progress": "expected", "outcome": "continue",
+    },
+    "journey.pupil.reintegrated.v1": lambda e: {
+        "reintegrated_on": e.occurred_at.isoformat(), "mode": "full_time",
+    },
+    "journey.reintegration.sustainment_checked.v1": lambda e: {
+        "checked_on": e.occurred_at.isoformat(),
+    },
+    "journey.destination.confirmed.v1": lambda e: {
+        "destination_id": str(uuid.uuid4()), "confirmed_on": e.occurred_at.isoformat(),
+    },
+}  # fmt: skip
+
+
+def typed_outcome(e: JourneyEvent) -> TypedEvent:
+    data = {**OUTCOME_DEFAULTS[e.type](e), **e.data, "occurred_at": e.occurred_at.isoformat()}
+    return TypedEvent(e.event_id, BY_TYPE[e.type].model.model_validate(data))
+
+
 @pytest.fixture(scope="module")
 async def cohort(infra: Any) -> AsyncIterator[tuple[Any, list[JourneyEvent], list[PlacementFact]]]:
     rng = random.Random(8)
@@ -129,6 +156,10 @@ async def cohort(infra: Any) -> AsyncIterator[tuple[Any, list[JourneyEvent], lis
             await repository.replace_placement_facts(
                 conn, pupil, reports.placements_of(evs, str(pupil))
             )
+            await repository.replace_outcome_facts_of(conn, [pupil], outcome_facts_of(
+                [typed_outcome(e) for e in evs if e.type in OUTCOME_DEFAULTS],
+                reports.placements_of(evs, str(pupil)), policy(),
+            ))  # fmt: skip
     try:
         yield pool, events, facts
     finally:

@@ -27,7 +27,6 @@ from ap_schemas.codes import destination_codes, sustain_months
 from .event_types import (
     CHECKED,
     DECIDED,
-    DESTINATION,
     PLACED,
     REFERRED,
     REINTEGRATED,
@@ -263,73 +262,46 @@ def _codes() -> tuple[list[int], list[str], list[int | None]]:
 # The destination groups as columns of the outcome summaries (names, not values: from the policy).
 GROUPS = policy().destination_groups
 
-# The outcome events `repository.outcome_events` reads (reviews and reintegrations in the period,
-# every sustainment check, destinations from the period's start), only the fields the summary
-# needs, reviews summed per placement; then each given its keys ({keys}, {attribution}). A
-# pupil is the event's `pupil_id`; the 'None' pupil is the one without, as in Python.
-_EVENTS = f"""
+# The outcome facts the summaries count (outcome_facts.py: each decided once in the projection):
+# reviews and reintegrations in the period, every sustainment check, destinations from the
+# period's start; reviews summed per key ({keys}: the provider and tier an outcome counts for,
+# or 'all') and pupil ({review_pupil}: only where a narrowed page needs it).
+_EVENTS = """
 ev AS (
-  SELECT 'v' AS kind, {{review_of}}, NULL AS rid, NULL::date AS occurred_at,
-         NULL::uuid AS event_id,
-         sum((data->'attendance'->>'possible_sessions')::bigint) AS possible,
-         sum((data->'attendance'->>'attended_sessions')::bigint) AS attended,
-         NULL::boolean AS sustained, NULL::int AS code
-  FROM journey_events WHERE type = '{REVIEWED}' AND occurred_at BETWEEN $1 AND $2 GROUP BY 2, 3
+  SELECT 'v' AS kind, {keys}, {review_pupil} AS pupil, NULL AS rid, NULL::date AS occurred_at,
+         NULL::uuid AS event_id, sum(possible_sessions) AS possible,
+         sum(attended_sessions) AS attended, NULL::boolean AS sustained, NULL::int AS code
+  FROM outcome_facts WHERE kind = 'review' AND occurred_at BETWEEN $1 AND $2 GROUP BY 2, 3, 4
   UNION ALL
-  SELECT 'r', (data->>'placement_id')::uuid, (data->>'pupil_id')::uuid, data->>'reintegration_id',
-         occurred_at, NULL, NULL, NULL, NULL, NULL
-  FROM journey_events WHERE type = '{REINTEGRATED}' AND occurred_at BETWEEN $1 AND $2
+  SELECT 'r', {keys}, pupil_id, reintegration_id, occurred_at, event_id, NULL, NULL, sustained,
+         NULL
+  FROM outcome_facts WHERE kind = 'reintegration' AND occurred_at BETWEEN $1 AND $2
   UNION ALL
-  SELECT 'c', (data->>'placement_id')::uuid, (data->>'pupil_id')::uuid, data->>'reintegration_id',
-         occurred_at, event_id, NULL, NULL, (data->>'sustained')::boolean, NULL
-  FROM journey_events WHERE type = '{CHECKED}'
+  SELECT 'c', {keys}, pupil_id, reintegration_id, occurred_at, event_id, NULL, NULL, sustained,
+         NULL
+  FROM outcome_facts WHERE kind = 'check'
   UNION ALL
-  SELECT 'd', (data->>'placement_id')::uuid, (data->>'pupil_id')::uuid, NULL, occurred_at,
-         event_id, NULL, NULL, NULL, (data->>'activity_code')::int
-  FROM journey_events WHERE type = '{DESTINATION}' AND occurred_at >= $1)"""  # noqa: S608
+  SELECT 'd', {keys}, pupil_id, NULL, occurred_at, event_id, NULL, NULL, NULL, activity_code
+  FROM outcome_facts WHERE kind = 'destination' AND occurred_at >= $1)"""
 
-_UNSPLIT = {
-    "review_of": "NULL::uuid AS placement, NULL::uuid AS pupil",  # one sum of every review
-    "keys": "'all' AS pkey, 'all' AS tkey",
-    "attribution": "",
-    "prelude": "",
-    "check_joins": "false, false, 0 FROM reint r LEFT JOIN check_all ca USING (rid)",
-    "check_keys": "",
-}
+_UNSPLIT = {"keys": "'all' AS pkey, 'all' AS tkey", "review_pupil": "NULL::uuid", "check_keys": ""}
 
-# Split by provider and tier by the attribution rule (attribution.py): an event counts for the
-# placement it names, else its pupil's latest placement started on or before it, else "unknown";
-# a reintegration is sustained by its latest check wherever that is attributed; a narrowed page
-# keeps the pupils with a placement the filters keep ({narrowed}).
+# Split by the provider and tier each outcome counts for (decided in the projection: the
+# attribution rule); a narrowed page keeps the pupils with a placement the filters keep
+# ({narrowed}); a key with only a sustainment check still has a row ({check_keys}).
 _SPLIT = {
-    "review_of": "(data->>'placement_id')::uuid AS placement, (data->>'pupil_id')::uuid AS pupil",
-    "keys": "coalesce(pf.provider_id, l.provider_id, 'unknown') AS pkey,"
-    " coalesce(pf.tier::text, l.tier::text, 'unknown') AS tkey",
-    "attribution": "LEFT JOIN placement_facts pf ON pf.placement_id = ev.placement"
-    " LEFT JOIN LATERAL (SELECT provider_id, tier FROM placement_facts s"
-    "  WHERE pf.placement_id IS NULL AND s.pupil_id = ev.pupil AND s.start_date <= ev.occurred_at"
-    "  ORDER BY s.start_date DESC, s.placement_id DESC LIMIT 1) l ON true",
-    "prelude": "",
-    "check_joins": "coalesce(ca.sustained, false), coalesce(ca.sustained, false), 0"
-    " FROM reint r LEFT JOIN check_all ca USING (rid)",
-    # a key with only a sustainment check still has a row
+    "keys": "coalesce(provider_id, 'unknown') AS pkey, coalesce(tier::text, 'unknown') AS tkey",
+    "review_pupil": "pupil_id",
     "check_keys": "UNION ALL SELECT DISTINCT pkey, tkey, NULL::numeric, NULL::numeric, NULL, NULL,"
-    " false, false, false, 0 FROM checks",
+    " false, 0 FROM keyed WHERE kind = 'c'",
 }
 
 _SUMMARY = f"""
-WITH {{prelude}}
-codes(code, grp, months) AS (SELECT * FROM unnest($3::int[], $4::text[], $5::int[])),
-{_EVENTS},
-keyed AS NOT MATERIALIZED (SELECT ev.*, {{keys}} FROM ev {{attribution}} WHERE {{narrowed}}),
-reint AS (SELECT DISTINCT pkey, tkey, rid FROM keyed WHERE kind = 'r'),
-checks AS (SELECT * FROM keyed WHERE kind = 'c'),
-check_all AS (
-  SELECT DISTINCT ON (rid) rid, sustained FROM checks
-  ORDER BY rid, occurred_at DESC, event_id DESC),
+WITH codes(code, grp, months) AS (SELECT * FROM unnest($3::int[], $4::text[], $5::int[])),
+{{events}},
+keyed AS NOT MATERIALIZED (SELECT * FROM ev WHERE {{narrowed}}),
 d AS MATERIALIZED (
-  SELECT pkey, tkey, coalesce(pupil::text, 'None') AS pupil, occurred_at, event_id, codes.grp,
-         codes.months
+  SELECT pkey, tkey, pupil, occurred_at, event_id, codes.grp, codes.months
   FROM keyed LEFT JOIN codes USING (code) WHERE kind = 'd'),
 latest_d AS (
   SELECT DISTINCT ON (pupil) * FROM d WHERE occurred_at <= $2 AND grp IS NOT NULL
@@ -342,33 +314,43 @@ decisive AS (
   ORDER BY l.pupil, n.occurred_at, n.event_id),
 parts AS (
   SELECT pkey, tkey, sum(possible) AS possible, sum(attended) AS attended, NULL AS rid,
-         NULL AS grp, false AS s_all, false AS s_p, false AS s_t, 0 AS unrecognised
+         NULL AS grp, false AS sustained, 0 AS unrecognised
   FROM keyed WHERE kind = 'v' GROUP BY pkey, tkey
   UNION ALL
-  SELECT r.pkey, r.tkey, NULL, NULL, r.rid, NULL, coalesce(ca.sustained, false), {{check_joins}}
+  SELECT DISTINCT pkey, tkey, NULL::numeric, NULL::numeric, rid, NULL, coalesce(sustained, false), 0
+  FROM keyed WHERE kind = 'r'
   UNION ALL
-  SELECT l.pkey, l.tkey, NULL, NULL, NULL, l.grp, coalesce(x.same, false), false, false, 0
+  SELECT l.pkey, l.tkey, NULL, NULL, NULL, l.grp, coalesce(x.same, false), 0
   FROM latest_d l LEFT JOIN decisive x USING (pupil)
   UNION ALL
-  SELECT pkey, tkey, NULL, NULL, NULL, NULL, false, false, false,
+  SELECT pkey, tkey, NULL, NULL, NULL, NULL, false,
          count(*) FILTER (WHERE occurred_at <= $2 AND grp IS NULL)
   FROM d GROUP BY pkey, tkey
   {{check_keys}})
 SELECT {{grouping}} AS g, {{group_keys}},
   coalesce(sum(possible), 0) AS possible, coalesce(sum(attended), 0) AS attended,
   count(DISTINCT rid) AS reintegrations,
-  count(DISTINCT rid) FILTER (WHERE s_all) AS sustained_all,
-  count(DISTINCT rid) FILTER (WHERE s_p) AS sustained_p,
-  count(DISTINCT rid) FILTER (WHERE s_t) AS sustained_t,
+  count(DISTINCT rid) FILTER (WHERE sustained AND rid IS NOT NULL) AS sustained_reintegrations,
   {", ".join(f"count(*) FILTER (WHERE grp = '{g}') AS {g}" for g in GROUPS)},
-  count(*) FILTER (WHERE grp = 'education_training' AND s_all) AS sustained_education_training,
-  count(*) FILTER (WHERE grp = 'employment' AND s_all) AS sustained_employment,
+  count(*) FILTER (WHERE grp = 'education_training' AND sustained) AS sustained_education_training,
+  count(*) FILTER (WHERE grp = 'employment' AND sustained) AS sustained_employment,
   coalesce(sum(unrecognised), 0) AS unrecognised
 FROM parts GROUP BY {{sets}}"""  # noqa: S608 (constants)
 
 
-def _summary(r: asyncpg.Record, sustained: int) -> dict[str, Any]:
-    """The `reports.outcomes_summary` answer from one row of sums."""
+def _summary_sql(
+    variant: dict[str, str], narrowed: str, grouping: str, keys: str, sets: str
+) -> str:
+    events = _EVENTS.format(keys=variant["keys"], review_pupil=variant["review_pupil"])
+    return _SUMMARY.format(
+        events=events, narrowed=narrowed, check_keys=variant["check_keys"], grouping=grouping,
+        group_keys=keys, sets=sets,
+    )  # fmt: skip
+
+
+def _summary(r: asyncpg.Record) -> dict[str, Any]:
+    """The outcomes summary answer from one row of sums."""
+    sustained = r["sustained_reintegrations"]
     possible, attended = int(r["possible"]), int(r["attended"])
     counts = {g: r[g] for g in GROUPS}
     cohort = sum(counts.values()) - counts["excluded"]
@@ -392,12 +374,12 @@ def _summary(r: asyncpg.Record, sustained: int) -> dict[str, Any]:
 
 
 async def outcomes_summary(conn: asyncpg.Connection, start: date, end: date) -> dict[str, Any]:
-    """`reports.outcomes_summary` over the outcome events of the period (GET /v1/outcomes)."""
-    sql = _SUMMARY.format(**_UNSPLIT, narrowed="true", grouping="3", group_keys="NULL", sets="()")
+    """The outcomes summary over the outcome facts of the period (GET /v1/outcomes)."""
+    sql = _summary_sql(_UNSPLIT, "true", "3", "NULL", "()")
     async with roomy(conn):
         row = await conn.fetchrow(sql, start, end, *_codes())
     assert row is not None  # an aggregate over the empty grouping set always answers a row
-    return _summary(row, row["sustained_all"])
+    return _summary(row)
 
 
 @dataclass(frozen=True)
@@ -412,18 +394,15 @@ class OutcomeSplits:
 async def outcome_splits(
     conn: asyncpg.Connection, start: date, end: date, narrow: FactScope | None = None
 ) -> OutcomeSplits:
-    """What `pages.outcomes` computes from the events and their pupils' placements: keys with
-    any outcome event get a row; `narrow` keeps the pupils with a placement it covers."""
+    """The outcomes page's summaries from the same outcome facts, split by the provider and tier
+    each outcome counts for: keys with any outcome get a row; `narrow` keeps the pupils with a
+    placement it covers."""
     narrowed, args = "true", list[Any]()
     if narrow is not None:
         where, args = narrow.where(6)
         narrowed = f"ev.pupil IN (SELECT pupil_id FROM placement_facts WHERE {where})"  # noqa: S608
-    sql = _SUMMARY.format(
-        **_SPLIT,
-        narrowed=narrowed,
-        grouping="GROUPING(pkey, tkey)",
-        group_keys="pkey, tkey",
-        sets="GROUPING SETS ((), (pkey), (tkey))",
+    sql = _summary_sql(
+        _SPLIT, narrowed, "GROUPING(pkey, tkey)", "pkey, tkey", "GROUPING SETS ((), (pkey), (tkey))"
     )
     async with roomy(conn):
         rows = await conn.fetch(sql, start, end, *_codes(), *args)
@@ -432,11 +411,11 @@ async def outcome_splits(
     by_tier: dict[str, dict[str, Any]] = {}
     for r in rows:
         if r["g"] == 3:
-            overall = _summary(r, r["sustained_all"])
+            overall = _summary(r)
         elif r["g"] == 1:
-            by_provider[r["pkey"]] = _summary(r, r["sustained_p"])
+            by_provider[r["pkey"]] = _summary(r)
         else:
-            by_tier[r["tkey"]] = _summary(r, r["sustained_t"])
+            by_tier[r["tkey"]] = _summary(r)
     return OutcomeSplits(overall, by_provider, by_tier)
 
 
