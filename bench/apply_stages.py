@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import journeys
 from ap_chassis.db import create_pool, ensure_database, migrate
 from ap_chassis.infra import provision
-from ap_reporting import consumers, projection, reports, repository
+from ap_reporting import consumers, placement_facts, projection, repository
 from ap_reporting.app import MIGRATIONS
 from ap_reporting.generations import READ_MODEL_MIGRATIONS
 from ap_schemas.envelope import RawEvent
@@ -83,7 +83,9 @@ async def _apply(conn, batch, spent: dict[str, float]) -> int:  # type: ignore[n
         facts = [
             fact
             for p in refacts
-            for fact in reports.placements_of(map(projection.untyped, timelines.get(p, [])), str(p))
+            for fact in placement_facts.placements_of(
+                map(projection.untyped, timelines.get(p, [])), str(p)
+            )
         ]
         lap("derive")
         await repository.save_states(conn, states)

@@ -22,12 +22,13 @@ from ap_reporting.event_types import (
     REVIEWED,
     WITHDRAWN,
 )
+from ap_reporting.placement_facts import PlacementFact, placements_of
 from ap_reporting.policy import Policy, policy
 from ap_reporting.projection import JourneyEvent
 from ap_reporting.provider_figures import phase_of
 from ap_reporting.provider_view import ProviderView
 from ap_reporting.report_queries import MoneyFigures, OutcomeSplits, OverviewFigures
-from ap_reporting.reports import GroupBy, PlacementFact, cost_in_period, days_inside, placements_of
+from ap_reporting.reports import GroupBy, cost_in_period, days_inside
 from ap_reporting.sufficiency import Demand, answer
 from ap_reporting.ui.pages import (
     Filters,

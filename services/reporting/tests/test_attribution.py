@@ -3,7 +3,7 @@
 from datetime import date
 
 from ap_reporting.attribution import attributed_placement
-from ap_reporting.reports import PlacementFact
+from ap_reporting.placement_facts import PlacementFact
 
 
 def fact(pid: str, start: str, provider: str = "prov") -> PlacementFact:

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import openpyxl
 import reporting_reference as reference
 from ap_reporting import reports
+from ap_reporting.placement_facts import PlacementFact
 from ap_reporting.policy import policy
 from ap_reporting.projection import JourneyEvent
-from ap_reporting.reports import PlacementFact
 from ap_reporting.ui import charts, pages
 from ap_reporting.ui.tables import Table, to_csv, to_xlsx
 from ap_schemas.calendar import load

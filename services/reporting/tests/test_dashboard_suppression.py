@@ -5,9 +5,9 @@ import io
 from datetime import date
 
 import reporting_reference as reference
+from ap_reporting.placement_facts import PlacementFact
 from ap_reporting.policy import policy
 from ap_reporting.projection import JourneyEvent
-from ap_reporting.reports import PlacementFact
 from ap_reporting.ui import pages, suppression
 from ap_reporting.ui.tables import to_csv
 

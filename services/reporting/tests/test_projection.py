@@ -9,9 +9,9 @@ from datetime import date
 from uuid import UUID, uuid4
 
 from ap_reporting.outcome_facts import OutcomeFact, outcome_facts_of
+from ap_reporting.placement_facts import placements_of
 from ap_reporting.policy import policy
 from ap_reporting.projection import PupilState, TypedEvent, project, untyped
-from ap_reporting.reports import placements_of
 from ap_schemas import events as ev
 from hypothesis import given, settings
 from hypothesis import strategies as st

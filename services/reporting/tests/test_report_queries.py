@@ -13,15 +13,22 @@ from typing import Any
 import pytest
 import reporting_reference as reference
 from ap_chassis.db import create_pool, ensure_database, migrate
-from ap_reporting import projection, report_queries, reports, repository, sufficiency
+from ap_reporting import (
+    placement_facts,
+    projection,
+    report_queries,
+    reports,
+    repository,
+    sufficiency,
+)
 from ap_reporting.app import MIGRATIONS
 from ap_reporting.clocks import from_rows
 from ap_reporting.generations import READ_MODEL_MIGRATIONS
 from ap_reporting.outcome_facts import outcome_facts_of
+from ap_reporting.placement_facts import PlacementFact
 from ap_reporting.policy import policy
 from ap_reporting.projection import JourneyEvent, TypedEvent
 from ap_reporting.provider_repository import JOURNEY_TYPES
-from ap_reporting.reports import PlacementFact
 from ap_reporting.ui import pages
 from ap_schemas.calendar import default_calendar
 from ap_schemas.events import BY_TYPE
@@ -142,7 +149,7 @@ async def cohort(infra: Any) -> AsyncIterator[tuple[Any, list[JourneyEvent], lis
             pupil = uuid.uuid4()
             evs = journey(rng, str(pupil))
             events += evs
-            facts += reports.placements_of(evs, str(pupil))
+            facts += placement_facts.placements_of(evs, str(pupil))
             for e in evs:
                 await repository.insert_event(conn, event_id=e.event_id, pupil_id=pupil,
                     type_=e.type, occurred_at=e.occurred_at, recorded_at=stamp, source="test",
@@ -154,11 +161,11 @@ async def cohort(infra: Any) -> AsyncIterator[tuple[Any, list[JourneyEvent], lis
             await repository.lock_pupil(conn, pupil)
             await repository.save_state(conn, pupil, projection.project(evs))
             await repository.replace_placement_facts(
-                conn, pupil, reports.placements_of(evs, str(pupil))
+                conn, pupil, placement_facts.placements_of(evs, str(pupil))
             )
             await repository.replace_outcome_facts_of(conn, [pupil], outcome_facts_of(
                 [typed_outcome(e) for e in evs if e.type in OUTCOME_DEFAULTS],
-                reports.placements_of(evs, str(pupil)), policy(),
+                placement_facts.placements_of(evs, str(pupil)), policy(),
             ))  # fmt: skip
     try:
         yield pool, events, facts

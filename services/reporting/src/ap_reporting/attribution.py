@@ -10,7 +10,7 @@ the same rule in SQL.
 from collections.abc import Iterable
 from datetime import date
 
-from .reports import PlacementFact
+from .placement_facts import PlacementFact
 
 
 def attributed_placement(

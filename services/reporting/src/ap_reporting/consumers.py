@@ -25,7 +25,7 @@ from ap_schemas.events import (
     PupilReferredV1,
 )
 
-from . import privacy, projection, provider_repository, reports, repository
+from . import placement_facts, privacy, projection, provider_repository, repository
 from .outcome_facts import OUTCOME_MODELS, outcome_facts_of
 from .policy import policy
 
@@ -76,7 +76,7 @@ async def _apply_pupil_events(
     states = {p: projection.project(timelines.get(p, [])) for p in pupil_ids}
     await repository.save_states(conn, states)
     placements = {
-        p: reports.placements_of(map(projection.untyped, timelines.get(p, [])), str(p))
+        p: placement_facts.placements_of(map(projection.untyped, timelines.get(p, [])), str(p))
         for p in reoutcomes
     }
     if refacts:

@@ -20,9 +20,9 @@ from ap_schemas.events import (
 )
 
 from .attribution import attributed_placement
+from .placement_facts import PlacementFact
 from .policy import Policy
 from .projection import TypedEvent
-from .reports import PlacementFact
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,11 @@ from .attribution import attributed_placement
 from .destinations import confirmations_of, latest_destination
 from .event_types import CHECKED, ENDED, REINTEGRATED, REVIEWED
 from .outcome_facts import on_time_flags
+from .placement_facts import PlacementFact, placements_of
 from .policy import policy
 from .projection import JourneyEvent
 from .provider_figures import rate
-from .reports import PlacementFact, cost_in_period, days_inside, placements_of, round_pence
+from .reports import cost_in_period, days_inside, round_pence
 
 
 def provider_at(facts: Sequence[PlacementFact], named: str | None, on: date) -> str | None:

@@ -19,8 +19,8 @@ from ap_schemas.events import (
 
 from .event_types import CHECKED, DESTINATION, types_of
 from .outcome_facts import OutcomeFact
+from .placement_facts import PlacementFact
 from .projection import JourneyEvent, PupilState, TypedEvent
-from .reports import PlacementFact
 
 
 async def lock_pupils(conn: asyncpg.Connection, pupil_ids: Sequence[UUID]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from ap_chassis.errors import InvalidCommandError
 
-from ..reports import PlacementFact
+from ..placement_facts import PlacementFact
 
 Identity = Mapping[str, Any]
 Provider = Mapping[str, Any]

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from ..reports import PlacementFact
+from ..placement_facts import PlacementFact
 from .census import Identity, Provider, tagmap
 
 

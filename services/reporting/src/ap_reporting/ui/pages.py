@@ -22,9 +22,9 @@ from ..event_types import (
     REVIEWED,
     WITHDRAWN,
 )
+from ..placement_facts import PlacementFact
 from ..policy import policy
 from ..report_queries import MoneyFigures, OutcomeSplits, OverviewFigures
-from ..reports import PlacementFact
 from . import charts
 from .tables import Cell, Table, pounds, rate
 

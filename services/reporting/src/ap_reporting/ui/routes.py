@@ -23,8 +23,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from .. import access, report_queries, repository
 from ..clocks import Clock, from_rows
+from ..placement_facts import PlacementFact
 from ..policy import policy
-from ..reports import PlacementFact
 from . import cache, pages, queries, session, suppression
 from .session import SESSION, SignInRequiredError, principal_of
 from .tables import Table, pounds, to_csv, to_xlsx
