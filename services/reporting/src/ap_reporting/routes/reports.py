@@ -10,8 +10,8 @@ from ap_chassis.bounds import Day
 from ap_chassis.errors import InvalidCommandError
 from fastapi import APIRouter, Depends, Query, Request
 
-from . import access, disclosure, projection, report_queries, reports, repository
-from .destinations import destination_flags
+from .. import access, disclosure, projection, report_queries, reports, repository
+from ..destinations import destination_flags
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 StatusFilter = Literal[projection.STATUSES]  # type: ignore[valid-type]

@@ -14,13 +14,13 @@ from ap_chassis.errors import InvalidCommandError, NotFoundError
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from . import provider_repository as repo
-from . import report_queries
-from .policy import policy
-from .provider_figures import suppress, to_csv
-from .provider_outcomes import provider_outcomes
-from .provider_view import ProviderView, project_provider
-from .sufficiency import answer
+from .. import provider_repository as repo
+from .. import report_queries
+from ..policy import policy
+from ..provider_figures import suppress, to_csv
+from ..provider_outcomes import provider_outcomes
+from ..provider_view import ProviderView, project_provider
+from ..sufficiency import answer
 
 router = APIRouter(prefix="/v1", tags=["providers"])
 From = Annotated[Day, Query(alias="from", description="first day of the period")]
