@@ -94,3 +94,9 @@ rebuild: .venv/.synced
 bench: bench-rebuild
 bench-rebuild: .venv/.synced
 	$(UV) run python bench/rebuild.py $(or $(EVENTS),6000)
+
+## bench-stages: the per-event cost of each stage of reporting's apply (also run by make bench)
+.PHONY: bench-stages
+bench: bench-stages
+bench-stages: .venv/.synced
+	$(UV) run python bench/apply_stages.py $(or $(EVENTS),100000)

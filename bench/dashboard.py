@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import astuple, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ from typing import Any
 import httpx
 from ap_chassis.auth import issue_token
 from ap_chassis.infra import provision
-from ap_reporting import projection, reports
+from ap_reporting import placement_facts, projection, repository
+from ap_reporting.outcome_facts import outcome_facts_of
+from ap_reporting.policy import policy
 from ap_reporting.projection import JourneyEvent
 
 SECRET = "bench-secret-" + "x" * 32
@@ -81,6 +84,7 @@ def journey(rng: random.Random, pupil: uuid.UUID, providers: list[str]) -> list[
             break
         out.append(JourneyEvent(uuid.uuid4(), "journey.placement.reviewed.v1", day, {
             "pupil_id": str(pupil), "placement_id": str(placement), "reviewed_on": day.isoformat(),
+            "review_id": str(uuid.uuid4()),
             "attendance": {"possible_sessions": 40, "attended_sessions": rng.randint(10, 40)},
             "progress": "expected", "outcome": "continue"}))  # fmt: skip
     if rng.random() < 0.5 and day + timedelta(days=30) < TODAY:
@@ -137,12 +141,19 @@ def journey(rng: random.Random, pupil: uuid.UUID, providers: list[str]) -> list[
 async def fill(pool: Any) -> tuple[str, uuid.UUID]:
     rng = random.Random(7)
     providers = [str(uuid.uuid4()) for _ in range(PROVIDERS)]
-    events, states, facts = [], [], []
+    events, states, facts, outcomes = [], [], [], []
     sample = None
+    rule = policy()
     for _ in range(PUPILS):
         pupil = uuid.uuid4()
         evs = journey(rng, pupil, providers)
-        state = projection.project(evs)
+        typed = [
+            projection.typed(replace(e, data={**e.data, "occurred_at": e.occurred_at.isoformat()}))
+            for e in evs
+        ]
+        state = projection.project(typed)
+        placements = placement_facts.placements_of(evs, str(pupil))
+        outcomes += [astuple(f) for f in outcome_facts_of(typed, placements, rule)]
         sample = sample or (pupil if state.status == "placed" else None)
         now = time.time()
         events += [(e.event_id, pupil, e.type, e.occurred_at, now, "bench", e.data) for e in evs]
@@ -150,7 +161,7 @@ async def fill(pool: Any) -> tuple[str, uuid.UUID]:
                        list(state.provider_ids)))  # fmt: skip
         facts += [(uuid.UUID(f.placement_id), pupil, f.provider_id, f.commissioner, f.tier,
                    f.start_date, f.end_date, f.annual_cost_pence, f.sessions_per_week, f.reason,
-                   f.home_school_urn) for f in reports.placements_of(evs, str(pupil))]  # fmt: skip
+                   f.home_school_urn) for f in placements]  # fmt: skip
     started = time.perf_counter()
     from datetime import UTC, datetime
 
@@ -197,6 +208,11 @@ async def fill(pool: Any) -> tuple[str, uuid.UUID]:
                 "home_school_urn",
             ],
         )
+        await conn.copy_records_to_table(
+            "outcome_facts",
+            records=[(*o[:4], o[4] and uuid.UUID(o[4]), *o[5:]) for o in outcomes],
+            columns=repository.OUTCOME_FACT_COLUMNS,
+        )
         await conn.execute("ANALYZE")
     print(f"read model: {PUPILS:,} pupils, {len(events):,} events, {len(facts):,} placements"
           f" (copied in {time.perf_counter() - started:.1f}s)")  # fmt: skip
@@ -227,10 +243,14 @@ async def measure(app: Any, client: httpx.AsyncClient, pupil: uuid.UUID, provide
           " machine):")  # fmt: skip
     paths = (f"/v1/outcomes?{year}", f"/v1/costs?{year}&by=commissioner",
              f"/v1/costs?{year}&by=provider", f"/v1/costs?{year}&by=tier", "/v1/caseload",
-             f"/v1/sufficiency?{year}", f"/v1/providers/{provider}/outcomes?{year}")  # fmt: skip
+             f"/v1/sufficiency?{year}", f"/v1/providers/{provider}/outcomes?{year}",
+             f"/v1/returns/ap-census?census_date={TODAY}&allow_any_date=true&format=csv",
+             f"/v1/returns/ap-census/validation?census_date={TODAY}&allow_any_date=true",
+             f"/v1/returns/school-census-ap?urn=100000&term=autumn&year={TODAY.year - 1}",
+             )  # fmt: skip
     for path in paths:
         times = [(await timed(client, path, headers=officer))[0] for _ in range(ROUNDS)]
-        name = path.split("?")[0].replace(provider, "{id}")
+        name = path.split("?")[0].replace(provider, "{id}").replace("/v1/returns", "")
         print(line(name + (f" by={path.rsplit('=', 1)[1]}" if "by=" in path else ""),
                    min(times), statistics.median(times), REPORT_LIMIT_MS))  # fmt: skip
     print(f"page times (ms): built = the page cache emptied before each of {ROUNDS} requests;"

@@ -37,6 +37,7 @@ from ap_chassis.db import database_dsn, ensure_database
 from ap_chassis.infra import free_port, provision
 from ap_chassis.kafka import create_topics
 from ap_chassis.settings import ServiceSettings
+from ap_reporting import generations
 from common import RUN, Figure, knob, report, settings, summary
 
 SECTIONS = ("idle", "relay", "commands", "freshness", "replay", "reports", "memory")
@@ -108,7 +109,7 @@ async def freshness_figures(infra: Any, workers: int = knob("BENCH_WORKERS", 1))
         processes.started("reporting", infra, "fresh", port=ports["reporting"], **TANSU),
     ):  # fmt: skip
         dsn = database_dsn(infra.database_url, f"ap_reporting_procfresh_{RUN}")
-        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2, setup=read_model)
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2, setup=generations.enter)
         backlog = await replay.held(infra.kafka_bootstrap_servers)
         await replay.until(lambda: pool.fetchval(JOURNEY_APPLIED), backlog, CAP)
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
@@ -122,11 +123,6 @@ async def freshness_figures(infra: Any, workers: int = knob("BENCH_WORKERS", 1))
                     report(Figure(f"  event-loop lag p99 of {name} (bucket bound, at {rate}/s)",
                                   1000 * lag, "ms", 50, higher_is_better=False))  # fmt: skip
         await pool.close()
-
-
-async def read_model(conn: asyncpg.Connection) -> None:
-    """Read the active read-model generation, as reporting's own pool does."""
-    await conn.execute("SELECT public.read_model_enter()")
 
 
 def fresh_group(tag: str) -> dict[str, str]:
@@ -187,7 +183,9 @@ async def memory(infra: Any) -> None:
     total = await replay.held(bootstrap)
     async with processes.started("reporting", infra, tag="mem") as proc:
         dsn = database_dsn(infra.database_url, f"ap_reporting_procmem_{RUN}")
-        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
+        # the consumer's inbox is the active read-model generation's, not public's: enter it as
+        # the service's own connections do, or the count stays 0 however much is applied
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1, setup=generations.enter)
         peak = processes.rss_mb(proc.pid)
 
         async def applied() -> int:

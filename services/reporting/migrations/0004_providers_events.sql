@@ -1,4 +1,4 @@
--- Every journey.providers event applied (issue 12): provider profiles, capacity and flags are
+-- Every journey.providers event applied: provider profiles, capacity and flags are
 -- recomputed from these, so an event about a provider not registered here yet is held, not lost.
 CREATE TABLE IF NOT EXISTS provider_events (
     event_id     uuid PRIMARY KEY,

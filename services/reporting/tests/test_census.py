@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from ap_chassis.errors import InvalidCommandError
-from ap_reporting.reports import PlacementFact
+from ap_reporting.placement_facts import PlacementFact
 from ap_reporting.returns import census, school_census, validation, working_file, xml
 from lxml import etree
 

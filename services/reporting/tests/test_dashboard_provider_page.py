@@ -1,4 +1,4 @@
-"""The per-provider dashboard page (issue 12 item 5), built from the API's figures. Pure."""
+"""The per-provider dashboard page, built from the API's figures. Pure."""
 
 from datetime import date
 

@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID, uuid4
 
-from ap_reporting.projection import PupilState, TypedEvent, project
+from ap_reporting.outcome_facts import OutcomeFact, outcome_facts_of
+from ap_reporting.placement_facts import placements_of
+from ap_reporting.policy import policy
+from ap_reporting.projection import PupilState, TypedEvent, project, untyped
 from ap_schemas import events as ev
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,6 +35,12 @@ class ReadModel:
 
     def state(self, pupil_id: UUID) -> PupilState:
         return project(self.events.get(pupil_id, {}).values())
+
+    def outcome_facts(self, pupil_id: UUID) -> list[OutcomeFact]:
+        """What the projection decides once for each outcome event of the pupil."""
+        mine = list(self.events.get(pupil_id, {}).values())
+        placements = placements_of(map(untyped, mine), str(pupil_id))
+        return outcome_facts_of(mine, placements, policy())
 
     def timeline(self, pupil_id: UUID) -> list[UUID]:
         return [

@@ -7,6 +7,7 @@ import asyncio
 from ap_chassis.consumer import apply_new
 from ap_chassis.db import create_pool, set_pool_setup
 from ap_reporting import consumers, generations, repository
+from ap_reporting.outcome_facts import OutcomeFact
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from journeys import Journey, deliveries, journeys
@@ -26,7 +27,15 @@ async def _deliver_and_read(dsn: str, batches, pupils: list[Journey]):
             for journey in pupils:
                 state = await repository.get_state(conn, journey.pupil_id)
                 rows = await repository.pupil_events(conn, journey.pupil_id)
-                out[journey.pupil_id] = (state, [r["event_id"] for r in rows])
+                facts = await conn.fetch(
+                    "SELECT * FROM outcome_facts WHERE pupil_id = $1"
+                    " ORDER BY occurred_at, event_id",
+                    journey.pupil_id,
+                )
+                out[journey.pupil_id] = (state, [r["event_id"] for r in rows], [
+                    OutcomeFact(**{**dict(f), "placement_id": f["placement_id"] and
+                                   str(f["placement_id"])}) for f in facts
+                ])  # fmt: skip
         return out
     finally:
         await pool.close()
@@ -48,7 +57,8 @@ def test_sql_projection_is_the_same_for_any_interleaving(
     expected: ReadModel = replay([e for j in pupils for e in j.events])
     got = asyncio.run(_deliver_and_read(dsn, batches, pupils))
     for journey in pupils:
-        state, timeline = got[journey.pupil_id]
+        state, timeline, outcome_facts = got[journey.pupil_id]
         assert state == expected.state(journey.pupil_id)
+        assert outcome_facts == expected.outcome_facts(journey.pupil_id)
         assert state.status == journey.final_status
         assert timeline == expected.timeline(journey.pupil_id)

@@ -1,14 +1,16 @@
-"""Per-provider outcomes, suppression, sufficiency and the provider projection (issue 12),
+"""Per-provider outcomes, suppression, sufficiency and the provider projection,
 against hand arithmetic. Pure."""
 
 import uuid
+from dataclasses import replace
 from datetime import date, timedelta
 
+import reporting_reference as reference
+from ap_reporting.policy import policy
 from ap_reporting.projection import JourneyEvent
 from ap_reporting.provider_figures import phase_of, school_year, spread, suppress, to_csv
 from ap_reporting.provider_outcomes import provider_outcomes
 from ap_reporting.provider_view import project_provider
-from ap_reporting.sufficiency import sufficiency
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,10 +61,11 @@ COHORT = {
           ev("pupil.reintegrated.v1", "2026-12-05", reintegration_id="ic", placement_id=None),
           ev("reintegration.sustainment_checked.v1", "2026-12-20", reintegration_id="ic",
              sustained=False),
-          ev("destination.confirmed.v1", "2026-12-10", group="education_training")],
+          ev("destination.confirmed.v1", "2026-12-10", group="education_training",
+             activity_code=210)],
     # d: Q only; nothing of P's
     "d": [placed("pd", Q, "2026-09-01"), reviewed("pd", "2026-10-01", 50, 0),
-          ev("destination.confirmed.v1", "2026-12-10", group="neet")],
+          ev("destination.confirmed.v1", "2026-12-10", group="neet", activity_code=540)],
 }  # fmt: skip
 START, END = date(2026, 9, 1), date(2026, 12, 31)
 
@@ -103,11 +106,15 @@ def test_figures_behind_fewer_than_five_pupils_are_withheld_with_their_count():
     for block in ("placements", "reviews", "cost", "destinations"):
         assert out[block]["suppressed"] is True
     assert out["provider_id"] == P
-    at_two = suppress(figures, minimum=2)
+    at_two = suppress(figures, replace(policy(), suppress_below_pupils=2))
     assert at_two["attendance"]["rate"] == round(110 / 130, 4)
     assert at_two["attendance"]["suppressed"] is False
     assert at_two["destinations"]["suppressed"] is True  # one pupil
+    # 0 is small too (the one rule of every route), unless the policy says otherwise
     assert suppress({"x": {"pupils": 0, "rate": None}}) == {
+        "x": {"pupils": None, "rate": None, "suppressed": True}
+    }
+    assert suppress({"x": {"pupils": 0, "rate": None}}, replace(policy(), suppress_zero=False)) == {
         "x": {"pupils": 0, "rate": None, "suppressed": False}
     }
     csv_text = to_csv(out)
@@ -165,7 +172,7 @@ def test_sufficiency_medians_and_waiting_match_hand_arithmetic():
            phase="secondary", places=2, in_use=3),
     ]  # fmt: skip
     view = project_provider(P, provider_events)
-    got = sufficiency(pupils, births, {P: view}, date(2026, 9, 1), date(2026, 10, 31))
+    got = reference.sufficiency(pupils, births, {P: view}, date(2026, 9, 1), date(2026, 10, 31))
 
     secondary = next(d for d in got["demand"] if (d["tier"], d["phase"]) == (2, "secondary"))
     assert secondary["referrals"] == 4

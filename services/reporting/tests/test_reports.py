@@ -3,15 +3,10 @@
 from datetime import date
 from uuid import uuid4
 
+from ap_reporting.placement_facts import PlacementFact, placements_of
 from ap_reporting.projection import JourneyEvent
-from ap_reporting.reports import (
-    PlacementFact,
-    cost_in_period,
-    cost_rows,
-    days_inside,
-    outcomes_summary,
-    placements_of,
-)
+from ap_reporting.reports import cost_in_period, days_inside
+from reporting_reference import cost_rows, outcomes_summary
 
 ANNUAL = 6500 * 8 * 39  # 8 sessions a week at £65 a session: 2,028,000 pence a year
 

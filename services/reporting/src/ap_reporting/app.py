@@ -6,13 +6,13 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from pydantic import Field
 
 from . import generations, privacy
-from .admin_api import router as admin_router
-from .api import router
 from .consumers import CONSUMERS
-from .provider_api import router as provider_router
 from .rebuild import RebuildGauges
 from .returns.api import router as returns_router
-from .schemas_api import router as schemas_router
+from .routes.admin import router as admin_router
+from .routes.providers import router as provider_router
+from .routes.reports import router
+from .routes.schemas import router as schemas_router
 from .ui.provider_page import router as ui_provider_router
 from .ui.routes import router as ui_router
 from .ui.signin_settings import SignInSettings

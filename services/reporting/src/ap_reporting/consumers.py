@@ -3,7 +3,8 @@
 A batch of journey events is applied set-wise in the consumer's one transaction: the events are
 recorded in one statement, each touched pupil is locked (sorted ids: no deadlock between the
 topics' consumers) and recomputed ONCE from all their events, and the states and placement facts
-are saved set-wise. The state never depends on the order events arrive in (projection.py).
+are saved set-wise, with their outcome facts (outcome_facts.py). The state never depends on the
+order events arrive in (projection.py).
 """
 
 from collections.abc import Sequence
@@ -24,10 +25,14 @@ from ap_schemas.events import (
     PupilReferredV1,
 )
 
-from . import privacy, projection, provider_repository, reports, repository
+from . import placement_facts, privacy, projection, provider_repository, repository
+from .outcome_facts import OUTCOME_MODELS, outcome_facts_of
+from .policy import policy
 
 # Events that change a pupil's placement facts (the referral gives the placement's home school).
 PLACEMENT_MODELS = (*projection.PLACED_MODELS, PupilReferredV1, PlacementEndedV1)
+# Events that change a pupil's outcome facts: an outcome, or a placement it may count for.
+FACT_MODELS = (*PLACEMENT_MODELS, *OUTCOME_MODELS)
 REGISTRATION_MODELS = (ProviderRegisteredV1, ProviderRegistrationChangedV1)
 
 
@@ -66,16 +71,25 @@ async def _apply_pupil_events(
     await repository.lock_pupils(conn, pupil_ids)
     await repository.insert_events(conn, events)
     refacts = sorted({d.pupil_id for _, d in events if isinstance(d, PLACEMENT_MODELS)})
+    reoutcomes = sorted({d.pupil_id for _, d in events if isinstance(d, FACT_MODELS)})
     timelines = await repository.events_of_pupils(conn, pupil_ids)
     states = {p: projection.project(timelines.get(p, [])) for p in pupil_ids}
     await repository.save_states(conn, states)
+    placements = {
+        p: placement_facts.placements_of(map(projection.untyped, timelines.get(p, [])), str(p))
+        for p in reoutcomes
+    }
     if refacts:
-        facts = [
-            fact
-            for p in refacts
-            for fact in reports.placements_of(map(projection.untyped, timelines.get(p, [])), str(p))
-        ]
+        facts = [fact for p in refacts for fact in placements[p]]
         await repository.replace_placement_facts_of(conn, refacts, facts)
+    if reoutcomes:
+        rule = policy()
+        outcomes = [
+            fact
+            for p in reoutcomes
+            for fact in outcome_facts_of(timelines.get(p, []), placements[p], rule)
+        ]
+        await repository.replace_outcome_facts_of(conn, reoutcomes, outcomes)
 
 
 async def _apply_provider_events(

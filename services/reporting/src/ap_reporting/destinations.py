@@ -5,7 +5,7 @@ ap_schemas, codesets/destinations.json), never taken from the event: events reco
 grouping are re-grouped without rewriting history. Each pupil counts once, with their latest
 destination confirmed in the period.
 
-Participation rate (returns.md): education_training / (all confirmed - excluded), or None when
+Participation rate (docs/returns.md): education_training / (all confirmed - excluded), or None when
 nothing is left to divide by.
 
 Sustained (DfE destination measures: six months; education all of October-March; employment 5 of
@@ -16,7 +16,7 @@ activity in the code set: education 5, October to March; employment 5; apprentic
 confirmation in another group in between. A confirmation after the period may sustain one inside it.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,8 +26,6 @@ from ap_schemas.codes import destination_codes, destination_group, sustain_month
 
 from .event_types import DESTINATION
 from .projection import JourneyEvent
-
-GROUPS = ("education_training", "employment", "other_activity", "neet", "not_known", "excluded")
 
 
 @dataclass(frozen=True)
@@ -65,13 +63,22 @@ def is_sustained(confirmation: Confirmation, later: Iterable[Confirmation]) -> b
     return False
 
 
+def confirmation(event: JourneyEvent) -> Confirmation:
+    """A destination event as a confirmation, its group derived from its code."""
+    code = int(event.data["activity_code"])
+    return Confirmation(event.occurred_at, event.event_id, code, destination_group(code))
+
+
+def confirmations_of(events: Iterable[JourneyEvent]) -> list[Confirmation]:
+    """One pupil's confirmations in business-time order."""
+    ordered = sorted((e for e in events if e.type == DESTINATION), key=lambda e: e.order)
+    return [confirmation(e) for e in ordered]
+
+
 def confirmations_by_pupil(events: Iterable[JourneyEvent]) -> dict[str, list[Confirmation]]:
     out: dict[str, list[Confirmation]] = {}
     for e in sorted((e for e in events if e.type == DESTINATION), key=lambda e: e.order):
-        code = int(e.data["activity_code"])
-        out.setdefault(str(e.data.get("pupil_id")), []).append(
-            Confirmation(e.occurred_at, e.event_id, code, destination_group(code))
-        )
+        out.setdefault(str(e.data.get("pupil_id")), []).append(confirmation(e))
     return out
 
 
@@ -88,27 +95,10 @@ def destination_flags(events: Iterable[JourneyEvent]) -> dict[UUID, dict[str, An
     return flags
 
 
-def destinations_summary(events: Iterable[JourneyEvent], start: date, end: date) -> dict[str, Any]:
-    """Counts per group (each pupil once, latest in the period), participation rate, sustained."""
-    counts = dict.fromkeys(GROUPS, 0)
-    sustained = {"education_training": 0, "employment": 0}
-    unrecognised = 0
-    for confirmations in confirmations_by_pupil(events).values():
-        inside = [(i, c) for i, c in enumerate(confirmations) if start <= c.confirmed_on <= end]
-        unrecognised += sum(1 for _, c in inside if c.group is None)
-        counted = [(i, c) for i, c in inside if c.group is not None]
-        if not counted:
-            continue
-        i, latest = counted[-1]
-        assert latest.group is not None
-        counts[latest.group] += 1
-        if latest.group in sustained and is_sustained(latest, confirmations[i + 1 :]):
-            sustained[latest.group] += 1
-    cohort = sum(counts.values()) - counts["excluded"]
-    return {
-        **counts,
-        "participation_rate": round(counts["education_training"] / cohort, 4) if cohort else None,
-        "sustained": sustained,
-        "unrecognised": unrecognised,
-        "other": counts["other_activity"],  # deprecated alias of other_activity
-    }
+def latest_destination(
+    confirmations: Sequence[Confirmation], start: date, end: date
+) -> Confirmation | None:
+    """The one destination a pupil counts with in a period: their latest confirmed in it whose
+    code is a post-16 destination (`confirmations` in business-time order)."""
+    inside = [c for c in confirmations if start <= c.confirmed_on <= end and c.group is not None]
+    return inside[-1] if inside else None

@@ -1,7 +1,8 @@
 """Small-number suppression for aggregate answers (caseload, costs, outcomes). Pure.
 
 For the `analyst` and `auditor` roles, a count of pupils, placements, reintegrations or
-destinations under 5 (0 included) is answered as `null`, and the answer says so:
+destinations that is small by the policy's rule (under 5, 0 included: policy.py) is answered as
+`null`, and the answer says so:
 `suppressed: true` and `suppressed_fields` (dotted paths). LA officers get every figure
 (`suppressed: false`). Beyond the small cells themselves:
 - caseload shows a total beside each breakdown, so when exactly one cell of a breakdown is
@@ -16,7 +17,8 @@ Attendance session counts are sessions, not people, and are answered as they are
 
 from typing import Any
 
-THRESHOLD = 5
+from .policy import policy
+
 SUPPRESSED_ROLES = frozenset({"analyst", "auditor"})
 
 
@@ -25,7 +27,7 @@ def _count(value: Any) -> bool:
 
 
 def _small(value: Any) -> bool:
-    return _count(value) and value < THRESHOLD
+    return _count(value) and policy().small(value)
 
 
 def small(value: Any) -> bool:
@@ -99,7 +101,7 @@ def outcomes(answer: dict[str, Any], out: list[str]) -> dict[str, Any]:
         counted = sum(v for v in dest.values() if _count(v))
         cells = _breakdown({k: v for k, v in dest.items() if _count(v)}, "destinations", False, out)
         rates = {k: v for k, v in dest.items() if isinstance(v, float) or (v is None)}
-        if counted < THRESHOLD:
+        if policy().small(counted):
             out.extend(f"destinations.{k}" for k, v in rates.items() if v is not None)
             rates = dict.fromkeys(rates)
         result["destinations"] = {k: cells.get(k, rates.get(k)) for k in dest}

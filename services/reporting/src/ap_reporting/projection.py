@@ -1,6 +1,6 @@
 """A pupil's state, computed from their events. Pure, and the same whatever the arrival order.
 
-Events from different topics arrive in no particular order (architecture.md 4), so the state is
+Events from different topics arrive in no particular order (docs/architecture.md), so the state is
 never updated incrementally: it is recomputed from all the pupil's events sorted by business date,
 then event id (time-ordered UUIDs, so same-day events keep the order they were recorded in).
 The projection reads typed events (the schema package's models) and dispatches on the model.

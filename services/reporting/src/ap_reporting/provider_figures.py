@@ -1,22 +1,15 @@
 """What provider outcomes and sufficiency share: phases, percentiles, small-number suppression
-and CSV. Pure. The threshold and the phase bands are data (codesets/provider_reporting.json)."""
+and CSV. Pure. The threshold and the phase bands are the policy's (policy.py)."""
 
 import csv
 import io
-import json
 import math
 import statistics
 from collections.abc import Iterable
 from datetime import date
-from functools import cache
-from importlib import resources
 from typing import Any
 
-
-@cache
-def settings() -> dict[str, Any]:
-    path = resources.files(__package__).joinpath("codesets", "provider_reporting.json")
-    return dict(json.loads(path.read_text()))
+from .policy import Policy, policy
 
 
 def school_year(date_of_birth: date, on: date) -> int:
@@ -32,9 +25,9 @@ def phase_of(date_of_birth: date | None, on: date) -> str:
     if date_of_birth is None:
         return "unknown"
     year = school_year(date_of_birth, on)
-    for band in settings()["phases"]:
-        if band["from_year"] <= year <= band["to_year"]:
-            return str(band["phase"])
+    for band in policy().phases:
+        if band.from_year <= year <= band.to_year:
+            return band.phase
     return "unknown"
 
 
@@ -55,22 +48,22 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def suppress(figures: Any, minimum: int | None = None) -> Any:
-    """Every block with a `pupils` count below the threshold keeps only `suppressed: true`
-    (its count too is withheld); other blocks gain `suppressed: false`. For exports that leave
-    the LA."""
-    minimum = settings()["suppress_below_pupils"] if minimum is None else minimum
+def suppress(figures: Any, rule: Policy | None = None) -> Any:
+    """Every block whose `pupils` count is small by the policy's rule keeps only
+    `suppressed: true` (its count too is withheld); other blocks gain `suppressed: false`. For
+    exports that leave the LA."""
+    rule = policy() if rule is None else rule
     if isinstance(figures, list):
-        return [suppress(f, minimum) for f in figures]
+        return [suppress(f, rule) for f in figures]
     if not isinstance(figures, dict):
         return figures
     if isinstance(figures.get("pupils"), int):
-        if 0 < figures["pupils"] < minimum:
+        if rule.small(figures["pupils"]):
             return {k: (v if k in KEYS else None) for k, v in figures.items()} | {
                 "suppressed": True
             }
         figures = {**figures, "suppressed": False}
-    return {k: suppress(v, minimum) for k, v in figures.items()}
+    return {k: suppress(v, rule) for k, v in figures.items()}
 
 
 KEYS = frozenset({"key", "tier", "phase", "provider_id", "month"})

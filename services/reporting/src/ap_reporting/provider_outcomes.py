@@ -1,49 +1,50 @@
-"""How one provider's pupils do (issue 12): attendance, reviews on time, reintegrations and
+"""How one provider's pupils do: attendance, reviews on time, reintegrations and
 sustainment, destinations, breakdowns and cost per pupil-week, each with the number of pupils
 behind it. Pure: the caller loads the journey events of the provider's pupils.
 
-Attribution: a review or reintegration belongs to the provider of its placement; a reintegration
-without a placement, and a destination, to the provider of the pupil's latest placement started
-on or before it.
+Attribution (attribution.py, as on the outcomes page): an outcome belongs to the provider of the
+placement it names, else of the pupil's latest placement started on or before it. Destinations
+as `/v1/outcomes` counts them: each pupil once, with their latest destination confirmed in the
+period, grouped from its code on every read (destinations.py), here when that one is the
+provider's. A reintegration is sustained by its latest sustainment check.
 """
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from .event_types import CHECKED, DESTINATION, ENDED, REINTEGRATED, REVIEWED
+from .attribution import attributed_placement
+from .destinations import confirmations_of, latest_destination
+from .event_types import CHECKED, ENDED, REINTEGRATED, REVIEWED
+from .outcome_facts import on_time_flags
+from .placement_facts import PlacementFact, placements_of
+from .policy import policy
 from .projection import JourneyEvent
-from .provider_figures import rate, settings
-from .reports import PlacementFact, cost_in_period, days_inside, placements_of, round_pence
-
-GROUPS = ("education_training", "employment", "other_activity", "neet", "not_known", "excluded")
+from .provider_figures import rate
+from .reports import cost_in_period, days_inside, round_pence
 
 
-def provider_at(facts: Sequence[PlacementFact], on: date) -> str | None:
-    """The provider of the latest placement started on or before `on`."""
-    started = [f for f in facts if f.start_date <= on]
-    return max(started, key=lambda f: f.start_date).provider_id if started else None
+def provider_at(facts: Sequence[PlacementFact], named: str | None, on: date) -> str | None:
+    """The provider an outcome of `on` naming placement `named` counts for (attribution.py)."""
+    fact = attributed_placement(named, facts, on)
+    return fact.provider_id if fact else None
 
 
 def reviews_on_time(
     fact: PlacementFact, reviews: Sequence[JourneyEvent], start: date, end: date
 ) -> tuple[int, int]:
-    """(reviews in the period, of which on time): within the review interval of the previous
-    review (or the placement's start) and by the previous review's `next_review_on`, if set."""
-    interval = timedelta(days=settings()["review_interval_days"])
-    previous, due = fact.start_date, None
-    total = on_time = 0
-    for review in sorted(reviews, key=lambda e: e.order):
-        held = review.occurred_at
-        if start <= held <= end:
-            total += 1
-            on_time += held - previous <= interval and (due is None or held <= due)
-        previous = held
-        nxt = review.data.get("next_review_on")
-        due = date.fromisoformat(nxt) if nxt else None
-    return total, on_time
+    """(reviews in the period, of which on time by outcome_facts.on_time_flags)."""
+    ordered = sorted(reviews, key=lambda e: e.order)
+    held = [(r.occurred_at, _date(r.data.get("next_review_on"))) for r in ordered]
+    flags = on_time_flags(fact.start_date, held, policy())
+    inside = [flag for r, flag in zip(ordered, flags, strict=True) if start <= r.occurred_at <= end]
+    return len(inside), sum(inside)
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 def provider_outcomes(
@@ -77,23 +78,18 @@ def provider_outcomes(
                     attended += int(d["attendance"]["attended_sessions"])
                     attendance_pupils.add(pupil)
             elif e.type == REINTEGRATED and inside:
-                placement = d.get("placement_id")
-                if (
-                    (str(placement) in mine)
-                    if placement
-                    else (provider_at(facts, e.occurred_at) == provider_id)
-                ):
+                named = d.get("placement_id")
+                if provider_at(facts, named and str(named), e.occurred_at) == provider_id:
                     reintegrations[str(d["reintegration_id"])] = pupil
             elif e.type == CHECKED:
                 rid = str(d["reintegration_id"])
                 if rid not in checks or checks[rid][:2] < (e.occurred_at, e.event_id):
                     checks[rid] = (e.occurred_at, e.event_id, bool(d["sustained"]))
-            elif (
-                e.type == DESTINATION and inside
-                and provider_at(facts, e.occurred_at) == provider_id
-            ):  # fmt: skip
-                destinations[str(d["group"])] += 1
-                destination_pupils.add(pupil)
+        latest = latest_destination(confirmations_of(events), start, end)
+        if latest is not None and provider_at(facts, None, latest.confirmed_on) == provider_id:
+            assert latest.group is not None  # latest_destination keeps recognised codes only
+            destinations[latest.group] += 1
+            destination_pupils.add(pupil)
         for pid, fact in mine.items():
             days = days_inside(fact, start, end)
             if days:
@@ -130,7 +126,7 @@ def provider_outcomes(
         },
         "destinations": {
             "pupils": len(destination_pupils),
-            **{g: destinations.get(g, 0) for g in GROUPS},
+            **{g: destinations.get(g, 0) for g in policy().destination_groups},
             "participation_rate": rate(destinations.get("education_training", 0), counted),
         },
         "breakdowns": {

@@ -1,4 +1,4 @@
-"""SQL for provider reporting (issue 12). Parameters are always bind parameters."""
+"""SQL for provider reporting. Parameters are always bind parameters."""
 
 from collections.abc import Sequence
 from uuid import UUID

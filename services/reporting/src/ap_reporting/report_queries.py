@@ -1,13 +1,16 @@
-"""Reports computed where the data is (issue 8 item 3): the cost rule, the outcomes summary and
+"""Reports computed where the data is: the cost rule, the outcomes summary and
 the dashboard's figures as SQL aggregates over the read-model tables, so a report over 50,000
 pupils moves a few rows, not every placement and event, into Python.
 
-Each query gives exactly what the pure functions of reports.py, destinations.py and ui/pages.py
-give over the same rows (tests/test_report_queries.py compares them on a generated cohort):
+Each query gives exactly what the reference implementations in the service's tests give over
+the same rows (tests/reporting_reference.py; tests/test_report_queries.py compares them on a
+generated cohort); the rules they share are the pure functions of src (attribution.py, the cost
+rule of reports.py, destinations.py, clocks.py) and the settings those of policy.py:
 - costs in integer pence, never a float: a placement's cost is annual x days, rounded half away
   from zero to the penny as `(2x + 365) div 730` on the integer product, then summed;
 - destination groups and sustain months come from `codesets/destinations.json` (ap_schemas),
-  passed in as arrays on every query, so the data file stays the one place an authority edits;
+  passed in as arrays on every query, so the data file stays the one place an authority edits
+  and a correction of it regroups every figure on the next read;
 - group keys are sorted in Python (code point order, as `sorted` does), never by a collation.
 Parameters are always bind parameters; the SQL text is assembled from constants only.
 """
@@ -21,18 +24,16 @@ from typing import Any
 import asyncpg
 from ap_schemas.codes import destination_codes, sustain_months
 
-from .destinations import GROUPS
 from .event_types import (
     CHECKED,
     DECIDED,
-    DESTINATION,
     PLACED,
     REFERRED,
     REINTEGRATED,
     REVIEWED,
     WITHDRAWN,
 )
-from .provider_figures import settings
+from .policy import Policy, policy
 from .sufficiency import Demand
 
 BY_COLUMN = {"commissioner": "commissioner", "provider": "provider_id", "tier": "tier::text"}
@@ -258,78 +259,49 @@ def _codes() -> tuple[list[int], list[str], list[int | None]]:
     )
 
 
-# The outcome events `repository.outcome_events` reads (reviews and reintegrations in the period,
-# every sustainment check, destinations from the period's start), only the fields the summary
-# needs, reviews summed per placement; then each given its keys ({keys}, {attribution}). A
-# pupil is the event's `pupil_id`; the 'None' pupil is the one without, as in Python.
-_EVENTS = f"""
+# The destination groups as columns of the outcome summaries (names, not values: from the policy).
+GROUPS = policy().destination_groups
+
+# The outcome facts the summaries count (outcome_facts.py: each decided once in the projection):
+# reviews and reintegrations in the period, every sustainment check, destinations from the
+# period's start; reviews summed per key ({keys}: the provider and tier an outcome counts for,
+# or 'all') and pupil ({review_pupil}: only where a narrowed page needs it).
+_EVENTS = """
 ev AS (
-  SELECT 'v' AS kind, {{review_of}}, NULL AS rid, NULL::date AS occurred_at,
-         NULL::uuid AS event_id,
-         sum((data->'attendance'->>'possible_sessions')::bigint) AS possible,
-         sum((data->'attendance'->>'attended_sessions')::bigint) AS attended,
-         NULL::boolean AS sustained, NULL::int AS code
-  FROM journey_events WHERE type = '{REVIEWED}' AND occurred_at BETWEEN $1 AND $2 GROUP BY 2, 3
+  SELECT 'v' AS kind, {keys}, {review_pupil} AS pupil, NULL AS rid, NULL::date AS occurred_at,
+         NULL::uuid AS event_id, sum(possible_sessions) AS possible,
+         sum(attended_sessions) AS attended, NULL::boolean AS sustained, NULL::int AS code
+  FROM outcome_facts WHERE kind = 'review' AND occurred_at BETWEEN $1 AND $2 GROUP BY 2, 3, 4
   UNION ALL
-  SELECT 'r', (data->>'placement_id')::uuid, (data->>'pupil_id')::uuid, data->>'reintegration_id',
-         NULL, NULL, NULL, NULL, NULL, NULL
-  FROM journey_events WHERE type = '{REINTEGRATED}' AND occurred_at BETWEEN $1 AND $2
+  SELECT 'r', {keys}, pupil_id, reintegration_id, occurred_at, event_id, NULL, NULL, sustained,
+         NULL
+  FROM outcome_facts WHERE kind = 'reintegration' AND occurred_at BETWEEN $1 AND $2
   UNION ALL
-  SELECT 'c', (data->>'placement_id')::uuid, (data->>'pupil_id')::uuid, data->>'reintegration_id',
-         occurred_at, event_id, NULL, NULL, (data->>'sustained')::boolean, NULL
-  FROM journey_events WHERE type = '{CHECKED}'
+  SELECT 'c', {keys}, pupil_id, reintegration_id, occurred_at, event_id, NULL, NULL, sustained,
+         NULL
+  FROM outcome_facts WHERE kind = 'check'
   UNION ALL
-  SELECT 'd', (data->>'placement_id')::uuid, (data->>'pupil_id')::uuid, NULL, occurred_at,
-         event_id, NULL, NULL, NULL, (data->>'activity_code')::int
-  FROM journey_events WHERE type = '{DESTINATION}' AND occurred_at >= $1)"""  # noqa: S608
+  SELECT 'd', {keys}, pupil_id, NULL, occurred_at, event_id, NULL, NULL, NULL, activity_code
+  FROM outcome_facts WHERE kind = 'destination' AND occurred_at >= $1)"""
 
-_UNSPLIT = {
-    "review_of": "NULL::uuid AS placement, NULL::uuid AS pupil",  # one sum of every review
-    "keys": "'all' AS pkey, 'all' AS tkey",
-    "attribution": "",
-    "prelude": "",
-    "check_joins": "false, false, 0 FROM reint r LEFT JOIN check_all ca USING (rid)",
-    "check_keys": "",
-}
+_UNSPLIT = {"keys": "'all' AS pkey, 'all' AS tkey", "review_pupil": "NULL::uuid", "check_keys": ""}
 
-# Split by provider and tier as the outcomes page does (`pages._attribute`): an event belongs to
-# the placement it names, else to its pupil's latest placement, else to "unknown"; a narrowed
-# page keeps the pupils with a placement the filters keep ({narrowed}).
+# Split by the provider and tier each outcome counts for (decided in the projection: the
+# attribution rule); a narrowed page keeps the pupils with a placement the filters keep
+# ({narrowed}); a key with only a sustainment check still has a row ({check_keys}).
 _SPLIT = {
-    "review_of": "(data->>'placement_id')::uuid AS placement, (data->>'pupil_id')::uuid AS pupil",
-    "keys": "coalesce(pf.provider_id, l.provider_id, 'unknown') AS pkey,"
-    " coalesce(pf.tier::text, l.tier::text, 'unknown') AS tkey",
-    "attribution": "LEFT JOIN placement_facts pf ON pf.placement_id = ev.placement"
-    " LEFT JOIN latest l ON l.pupil_id = ev.pupil",
-    "prelude": "latest AS MATERIALIZED (SELECT DISTINCT ON (pupil_id) pupil_id, provider_id, tier"
-    " FROM placement_facts ORDER BY pupil_id, start_date DESC, placement_id DESC),",
-    # the latest check of a reintegration among the events of the same provider or tier
-    "check_joins": "coalesce(cp.sustained, false), coalesce(ct.sustained, false), 0"
-    " FROM reint r LEFT JOIN check_all ca USING (rid)"
-    " LEFT JOIN (SELECT DISTINCT ON (pkey, rid) pkey, rid, sustained FROM checks"
-    "  ORDER BY pkey, rid, occurred_at DESC, event_id DESC) cp"
-    " ON (cp.pkey, cp.rid) = (r.pkey, r.rid)"
-    " LEFT JOIN (SELECT DISTINCT ON (tkey, rid) tkey, rid, sustained FROM checks"
-    "  ORDER BY tkey, rid, occurred_at DESC, event_id DESC) ct"
-    " ON (ct.tkey, ct.rid) = (r.tkey, r.rid)",
-    # a key with only a sustainment check still has a row
+    "keys": "coalesce(provider_id, 'unknown') AS pkey, coalesce(tier::text, 'unknown') AS tkey",
+    "review_pupil": "pupil_id",
     "check_keys": "UNION ALL SELECT DISTINCT pkey, tkey, NULL::numeric, NULL::numeric, NULL, NULL,"
-    " false, false, false, 0 FROM checks",
+    " false, 0 FROM keyed WHERE kind = 'c'",
 }
 
 _SUMMARY = f"""
-WITH {{prelude}}
-codes(code, grp, months) AS (SELECT * FROM unnest($3::int[], $4::text[], $5::int[])),
-{_EVENTS},
-keyed AS NOT MATERIALIZED (SELECT ev.*, {{keys}} FROM ev {{attribution}} WHERE {{narrowed}}),
-reint AS (SELECT DISTINCT pkey, tkey, rid FROM keyed WHERE kind = 'r'),
-checks AS (SELECT * FROM keyed WHERE kind = 'c'),
-check_all AS (
-  SELECT DISTINCT ON (rid) rid, sustained FROM checks
-  ORDER BY rid, occurred_at DESC, event_id DESC),
+WITH codes(code, grp, months) AS (SELECT * FROM unnest($3::int[], $4::text[], $5::int[])),
+{{events}},
+keyed AS NOT MATERIALIZED (SELECT * FROM ev WHERE {{narrowed}}),
 d AS MATERIALIZED (
-  SELECT pkey, tkey, coalesce(pupil::text, 'None') AS pupil, occurred_at, event_id, codes.grp,
-         codes.months
+  SELECT pkey, tkey, pupil, occurred_at, event_id, codes.grp, codes.months
   FROM keyed LEFT JOIN codes USING (code) WHERE kind = 'd'),
 latest_d AS (
   SELECT DISTINCT ON (pupil) * FROM d WHERE occurred_at <= $2 AND grp IS NOT NULL
@@ -342,33 +314,43 @@ decisive AS (
   ORDER BY l.pupil, n.occurred_at, n.event_id),
 parts AS (
   SELECT pkey, tkey, sum(possible) AS possible, sum(attended) AS attended, NULL AS rid,
-         NULL AS grp, false AS s_all, false AS s_p, false AS s_t, 0 AS unrecognised
+         NULL AS grp, false AS sustained, 0 AS unrecognised
   FROM keyed WHERE kind = 'v' GROUP BY pkey, tkey
   UNION ALL
-  SELECT r.pkey, r.tkey, NULL, NULL, r.rid, NULL, coalesce(ca.sustained, false), {{check_joins}}
+  SELECT DISTINCT pkey, tkey, NULL::numeric, NULL::numeric, rid, NULL, coalesce(sustained, false), 0
+  FROM keyed WHERE kind = 'r'
   UNION ALL
-  SELECT l.pkey, l.tkey, NULL, NULL, NULL, l.grp, coalesce(x.same, false), false, false, 0
+  SELECT l.pkey, l.tkey, NULL, NULL, NULL, l.grp, coalesce(x.same, false), 0
   FROM latest_d l LEFT JOIN decisive x USING (pupil)
   UNION ALL
-  SELECT pkey, tkey, NULL, NULL, NULL, NULL, false, false, false,
+  SELECT pkey, tkey, NULL, NULL, NULL, NULL, false,
          count(*) FILTER (WHERE occurred_at <= $2 AND grp IS NULL)
   FROM d GROUP BY pkey, tkey
   {{check_keys}})
 SELECT {{grouping}} AS g, {{group_keys}},
   coalesce(sum(possible), 0) AS possible, coalesce(sum(attended), 0) AS attended,
   count(DISTINCT rid) AS reintegrations,
-  count(DISTINCT rid) FILTER (WHERE s_all) AS sustained_all,
-  count(DISTINCT rid) FILTER (WHERE s_p) AS sustained_p,
-  count(DISTINCT rid) FILTER (WHERE s_t) AS sustained_t,
+  count(DISTINCT rid) FILTER (WHERE sustained AND rid IS NOT NULL) AS sustained_reintegrations,
   {", ".join(f"count(*) FILTER (WHERE grp = '{g}') AS {g}" for g in GROUPS)},
-  count(*) FILTER (WHERE grp = 'education_training' AND s_all) AS sustained_education_training,
-  count(*) FILTER (WHERE grp = 'employment' AND s_all) AS sustained_employment,
+  count(*) FILTER (WHERE grp = 'education_training' AND sustained) AS sustained_education_training,
+  count(*) FILTER (WHERE grp = 'employment' AND sustained) AS sustained_employment,
   coalesce(sum(unrecognised), 0) AS unrecognised
 FROM parts GROUP BY {{sets}}"""  # noqa: S608 (constants)
 
 
-def _summary(r: asyncpg.Record, sustained: int) -> dict[str, Any]:
-    """The `reports.outcomes_summary` answer from one row of sums."""
+def _summary_sql(
+    variant: dict[str, str], narrowed: str, grouping: str, keys: str, sets: str
+) -> str:
+    events = _EVENTS.format(keys=variant["keys"], review_pupil=variant["review_pupil"])
+    return _SUMMARY.format(
+        events=events, narrowed=narrowed, check_keys=variant["check_keys"], grouping=grouping,
+        group_keys=keys, sets=sets,
+    )  # fmt: skip
+
+
+def _summary(r: asyncpg.Record) -> dict[str, Any]:
+    """The outcomes summary answer from one row of sums."""
+    sustained = r["sustained_reintegrations"]
     possible, attended = int(r["possible"]), int(r["attended"])
     counts = {g: r[g] for g in GROUPS}
     cohort = sum(counts.values()) - counts["excluded"]
@@ -392,12 +374,12 @@ def _summary(r: asyncpg.Record, sustained: int) -> dict[str, Any]:
 
 
 async def outcomes_summary(conn: asyncpg.Connection, start: date, end: date) -> dict[str, Any]:
-    """`reports.outcomes_summary` over the outcome events of the period (GET /v1/outcomes)."""
-    sql = _SUMMARY.format(**_UNSPLIT, narrowed="true", grouping="3", group_keys="NULL", sets="()")
+    """The outcomes summary over the outcome facts of the period (GET /v1/outcomes)."""
+    sql = _summary_sql(_UNSPLIT, "true", "3", "NULL", "()")
     async with roomy(conn):
         row = await conn.fetchrow(sql, start, end, *_codes())
     assert row is not None  # an aggregate over the empty grouping set always answers a row
-    return _summary(row, row["sustained_all"])
+    return _summary(row)
 
 
 @dataclass(frozen=True)
@@ -412,18 +394,15 @@ class OutcomeSplits:
 async def outcome_splits(
     conn: asyncpg.Connection, start: date, end: date, narrow: FactScope | None = None
 ) -> OutcomeSplits:
-    """What `pages.outcomes` computes from the events and their pupils' placements: keys with
-    any outcome event get a row; `narrow` keeps the pupils with a placement it covers."""
+    """The outcomes page's summaries from the same outcome facts, split by the provider and tier
+    each outcome counts for: keys with any outcome get a row; `narrow` keeps the pupils with a
+    placement it covers."""
     narrowed, args = "true", list[Any]()
     if narrow is not None:
         where, args = narrow.where(6)
         narrowed = f"ev.pupil IN (SELECT pupil_id FROM placement_facts WHERE {where})"  # noqa: S608
-    sql = _SUMMARY.format(
-        **_SPLIT,
-        narrowed=narrowed,
-        grouping="GROUPING(pkey, tkey)",
-        group_keys="pkey, tkey",
-        sets="GROUPING SETS ((), (pkey), (tkey))",
+    sql = _summary_sql(
+        _SPLIT, narrowed, "GROUPING(pkey, tkey)", "pkey, tkey", "GROUPING SETS ((), (pkey), (tkey))"
     )
     async with roomy(conn):
         rows = await conn.fetch(sql, start, end, *_codes(), *args)
@@ -432,11 +411,11 @@ async def outcome_splits(
     by_tier: dict[str, dict[str, Any]] = {}
     for r in rows:
         if r["g"] == 3:
-            overall = _summary(r, r["sustained_all"])
+            overall = _summary(r)
         elif r["g"] == 1:
-            by_provider[r["pkey"]] = _summary(r, r["sustained_p"])
+            by_provider[r["pkey"]] = _summary(r)
         else:
-            by_tier[r["tkey"]] = _summary(r, r["sustained_t"])
+            by_tier[r["tkey"]] = _summary(r)
     return OutcomeSplits(overall, by_provider, by_tier)
 
 
@@ -465,7 +444,7 @@ _TODAY = (
     " SELECT GROUPING(tier, commissioner, provider_id) AS g, tier::text AS tier, commissioner,"
     " provider_id, count(DISTINCT pupil_id) AS pupils, count(*) AS placements,"
     " count(DISTINCT pupil_id) FILTER (WHERE provider_id = ANY($2)) AS unregistered,"
-    " count(DISTINCT pupil_id) FILTER (WHERE coalesce(nullif(sessions_per_week, 0), 10) < 10)"
+    " count(DISTINCT pupil_id) FILTER (WHERE coalesce(nullif(sessions_per_week, 0), $3) < $3)"
     "  AS part_time,"
     " count(DISTINCT pupil_id) FILTER (WHERE dual) AS dual"
     " FROM now GROUP BY GROUPING SETS ((tier), (commissioner), (provider_id), ())"
@@ -490,9 +469,12 @@ async def overview_figures(
     scope: FactScope = EVERYTHING,
 ) -> OverviewFigures:
     """`pages.overview`'s figures: `unregistered` names the providers known to be unregistered."""
-    where, args = scope.where(3)
+    where, args = scope.where(4)
     async with roomy(conn):
-        rows = await conn.fetch(_TODAY.format(where=where), today, list(unregistered), *args)
+        rows = await conn.fetch(
+            _TODAY.format(where=where), today, list(unregistered), policy().full_time_sessions,
+            *args,
+        )  # fmt: skip
         weekly: list[tuple[date, int]] = []
         if spans:
             where, args = scope.where(5)
@@ -527,7 +509,8 @@ async def overview_figures(
 # detail, placement, provider, excluded_on): the placements and reintegrations whose clock has
 # run out, and the exclusions whose sixth school day clocks.from_rows counts. $1 today,
 # $2 and $3 the last complete half term (or NULL), $4-$6 the limits in days, $7 the providers
-# not registered, $8 the pupils in scope (NULL: all); {provider} and {narrowed} the scope.
+# not registered, $8 the pupils in scope (NULL: all), $9 the full-time sessions a week;
+# {provider} and {narrowed} the scope.
 _CLOCKS = f"""
 WITH px AS (
   SELECT DISTINCT pupil_id FROM journey_events
@@ -564,7 +547,7 @@ UNION ALL
 SELECT 'part_time', pupil_id::text, start_date + $5::int,
        sessions_per_week || ' sessions a week since ' || to_char(start_date, 'YYYY-MM-DD'),
        placement_id::text, provider_id, NULL
-FROM open WHERE coalesce(nullif(sessions_per_week, 0), 10) < 10 AND $1 > start_date + $5::int
+FROM open WHERE coalesce(nullif(sessions_per_week, 0), $9) < $9 AND $1 > start_date + $5::int
 UNION ALL
 SELECT 'unregistered', pupil_id::text, start_date, 'the provider is not registered',
        placement_id::text, provider_id, NULL
@@ -590,24 +573,24 @@ async def clock_rows(
     conn: asyncpg.Connection,
     today: date,
     half_term: tuple[date, date] | None,
-    limits_days: tuple[int, int, int],
     unregistered: Sequence[str],
     pupils: Sequence[Any] | None,
     own_provider: str | None = None,
     narrow: FactScope | None = None,
+    rule: Policy | None = None,
 ) -> list[asyncpg.Record]:
     """The rows `clocks.from_rows` turns into the action list. `half_term`: the last complete
-    half term (the review clock); `limits_days`: review,
-    part-time and sustainment limits in days; `pupils` the pupils in scope (None: all);
-    `own_provider` a provider's own placements; `narrow` the page's filters."""
+    half term (the review clock); `pupils` the pupils in scope (None: all); `own_provider` a
+    provider's own placements; `narrow` the page's filters; the limits are the policy's."""
+    rule = policy() if rule is None else rule
     args: list[Any] = []
     provider = "true"
     if own_provider is not None:
         args.append(own_provider)
-        provider = "provider_id = $9"
+        provider = "provider_id = $10"
     narrowed, all_pupils = "true", "true"
     if narrow is not None:
-        where, more = narrow.where(9 + len(args))
+        where, more = narrow.where(10 + len(args))
         args += more
         narrowed = f"pupil_id IN (SELECT pupil_id FROM cf WHERE {where})"  # noqa: S608
         all_pupils = "false"
@@ -616,8 +599,9 @@ async def clock_rows(
     async with roomy(conn):
         return list(
             await conn.fetch(
-                sql, today, h0, h1, *limits_days, list(unregistered),
-                None if pupils is None else list(pupils), *args,
+                sql, today, h0, h1, rule.review_interval_days, rule.part_time_limit_days,
+                rule.sustainment_window_days, list(unregistered),
+                None if pupils is None else list(pupils), rule.full_time_sessions, *args,
             )
         )  # fmt: skip
 
@@ -709,26 +693,18 @@ WHERE annual_cost_pence IS NOT NULL AND start_date <= $1 AND (end_date IS NULL O
 GROUP BY 1, 2, 3"""  # noqa: S608
 
 
-def _bands() -> tuple[list[int], list[int], list[str]]:
-    phases = settings()["phases"]
-    return (
-        [b["from_year"] for b in phases], [b["to_year"] for b in phases],
-        [str(b["phase"]) for b in phases],
-    )  # fmt: skip
-
-
 async def places_used(
     conn: asyncpg.Connection, end: date, provider: str | None = None
 ) -> dict[tuple[str, int, str], int]:
     """Pupils in places on `end` per (provider, tier, phase): sufficiency's places used."""
-    rows = await conn.fetch(_USED, end, *_bands(), provider)
+    rows = await conn.fetch(_USED, end, *policy().phase_arrays(), provider)
     return {(r["provider_id"], r["tier"], r["phase"]): r["pupils"] for r in rows}
 
 
 async def sufficiency_counts(conn: asyncpg.Connection, start: date, end: date) -> Demand:
     """`sufficiency.demand` over every pupil, from SQL."""
     async with roomy(conn):
-        rows = await conn.fetch(_DEMAND, start, end, *_bands())
+        rows = await conn.fetch(_DEMAND, start, end, *policy().phase_arrays())
         used = await places_used(conn, end)
     referrals, to_decision, to_start, waiting, monthly = {}, {}, {}, {}, {}
     waiting_pupils = 0

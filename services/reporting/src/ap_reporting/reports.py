@@ -1,69 +1,19 @@
-"""Report arithmetic: the cost rule over a period, and the outcomes summary. Pure.
+"""The cost rule over a period, the one arithmetic reports do at read time. Pure.
 
-The cost rule (api.md): the cost of a placement within a period is its annualised cost x the
-days of the placement inside the period (both ends inclusive) / 365, rounded to the nearest
-penny at the end. A placement runs from its start to its end date, or the period's end while open.
+The cost rule (docs/http-api.md): the cost of a placement within a period is its annualised
+cost x the days of the placement inside the period (both ends inclusive) / 365, rounded to the
+nearest penny at the end. A placement runs from its start to its end date, or the period's end
+while open.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Literal
 
-from .destinations import destinations_summary
-from .event_types import CHECKED, ENDED, REFERRED, REINTEGRATED, REVIEWED
-from .projection import PLACED_TYPES, JourneyEvent
+from .placement_facts import PlacementFact
 
 DAYS_PER_YEAR = 365
 GroupBy = Literal["commissioner", "provider", "tier"]
-
-
-@dataclass(frozen=True)
-class PlacementFact:
-    placement_id: str
-    pupil_id: str
-    provider_id: str
-    commissioner: str
-    tier: int
-    start_date: date
-    end_date: date | None
-    annual_cost_pence: int | None  # None: the cost is not known (journey.pupil.placed.v2)
-    sessions_per_week: int | None = None
-    reason: str | None = None
-    home_school_urn: str | None = None
-
-
-def placements_of(events: Iterable[JourneyEvent], pupil_id: str) -> list[PlacementFact]:
-    """A pupil's placements from their placed and ended events, whatever their arrival order."""
-    placed: dict[str, dict[str, Any]] = {}
-    ended: dict[str, date] = {}
-    home_school: dict[str, str | None] = {}
-    for event in events:
-        if event.type == REFERRED:
-            home_school[str(event.data["referral_id"])] = event.data.get("home_school_urn")
-        elif event.type in PLACED_TYPES:
-            placed[str(event.data["placement_id"])] = event.data
-        elif event.type == ENDED:
-            ended[str(event.data["placement_id"])] = date.fromisoformat(event.data["end_date"])
-    facts = []
-    for pid, d in placed.items():
-        commissioner = d["commissioner"]
-        facts.append(PlacementFact(
-            placement_id=pid, pupil_id=pupil_id, provider_id=str(d["provider_id"]),
-            commissioner=("school:" + commissioner["urn"]) if commissioner.get("urn")
-            else commissioner["kind"],
-            tier=int(d["tier"]), start_date=date.fromisoformat(d["start_date"]),
-            end_date=ended.get(pid), annual_cost_pence=_pence(d.get("annual_cost_pence")),
-            sessions_per_week=d.get("sessions_per_week"), reason=d.get("reason"),
-            home_school_urn=home_school.get(str(d.get("referral_id"))),
-        ))  # fmt: skip
-    return facts
-
-
-def _pence(value: Any) -> int | None:
-    return None if value is None else int(value)
 
 
 def days_inside(fact: PlacementFact, start: date, end: date) -> int:
@@ -85,60 +35,3 @@ def cost_in_period(fact: PlacementFact, start: date, end: date) -> int:
     return round_pence(
         Fraction(fact.annual_cost_pence * days_inside(fact, start, end), DAYS_PER_YEAR)
     )
-
-
-def cost_rows(
-    facts: Iterable[PlacementFact], start: date, end: date, by: GroupBy
-) -> list[dict[str, Any]]:
-    """Placements, pupils and cost within the period, grouped by commissioner, provider or tier.
-
-    `placements_cost_unknown` counts the placements whose cost is not known: they are in
-    `placements` but add nothing to `cost_pence`, which is therefore a lower bound for that row.
-    """
-    groups: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"placements": 0, "pupils": set(), "cost_pence": 0, "cost_unknown": 0}
-    )
-    for fact in facts:
-        if days_inside(fact, start, end) == 0:
-            continue
-        key = {"commissioner": fact.commissioner, "provider": fact.provider_id,
-               "tier": str(fact.tier)}[by]  # fmt: skip
-        group = groups[key]
-        group["placements"] += 1
-        group["pupils"].add(fact.pupil_id)
-        group["cost_pence"] += cost_in_period(fact, start, end)
-        group["cost_unknown"] += fact.annual_cost_pence is None
-    return [
-        {"key": key, "placements": g["placements"], "pupils": len(g["pupils"]),
-         "cost_pence": g["cost_pence"], "placements_cost_unknown": g["cost_unknown"]}
-        for key, g in sorted(groups.items())
-    ]  # fmt: skip
-
-
-def outcomes_summary(events: Iterable[JourneyEvent], start: date, end: date) -> dict[str, Any]:
-    """Reintegrations in the period and how many were sustained (latest check), attendance at
-    reviews in the period, and destinations confirmed in the period (destinations.py)."""
-    reintegrations: set[str] = set()
-    latest_check: dict[str, tuple[date, Any, bool]] = {}
-    possible = attended = 0
-    for e in events:
-        inside = start <= e.occurred_at <= end
-        if e.type == REINTEGRATED and inside:
-            reintegrations.add(str(e.data["reintegration_id"]))
-        elif e.type == CHECKED:
-            rid = str(e.data["reintegration_id"])
-            if rid not in latest_check or latest_check[rid][:2] < (e.occurred_at, e.event_id):
-                latest_check[rid] = (e.occurred_at, e.event_id, bool(e.data["sustained"]))
-        elif e.type == REVIEWED and inside:
-            possible += int(e.data["attendance"]["possible_sessions"])
-            attended += int(e.data["attendance"]["attended_sessions"])
-    sustained = sum(1 for r in reintegrations if r in latest_check and latest_check[r][2])
-    return {
-        "reintegration": {"count": len(reintegrations), "sustained": sustained},
-        "attendance": {
-            "possible_sessions": possible,
-            "attended_sessions": attended,
-            "rate": round(attended / possible, 4) if possible else None,
-        },
-        "destinations": destinations_summary(events, start, end),
-    }

@@ -18,8 +18,9 @@ from ap_schemas.events import (
 )
 
 from .event_types import CHECKED, DESTINATION, types_of
+from .outcome_facts import OutcomeFact
+from .placement_facts import PlacementFact
 from .projection import JourneyEvent, PupilState, TypedEvent
-from .reports import PlacementFact
 
 
 async def lock_pupils(conn: asyncpg.Connection, pupil_ids: Sequence[UUID]) -> None:
@@ -204,16 +205,45 @@ async def replace_placement_facts_of(
     conn: asyncpg.Connection, pupil_ids: Sequence[UUID], facts: Sequence[PlacementFact]
 ) -> None:
     """Replace the placement facts of these pupils by `facts` (theirs), set-wise (COPY)."""
+    await _replace_rows_of(conn, "placement_facts", pupil_ids, PLACEMENT_FACT_COLUMNS, [
+        (UUID(f.placement_id), UUID(f.pupil_id), f.provider_id, f.commissioner, f.tier,
+         f.start_date, f.end_date, f.annual_cost_pence, f.sessions_per_week, f.reason,
+         f.home_school_urn) for f in facts
+    ])  # fmt: skip
+
+
+async def _replace_rows_of(
+    conn: asyncpg.Connection,
+    table: str,
+    pupil_ids: Sequence[UUID],
+    columns: Sequence[str],
+    records: list[tuple[Any, ...]],
+) -> None:
+    """A fact table's rows of these pupils replaced by `records`: one DELETE, one COPY."""
     await conn.execute(
-        "DELETE FROM placement_facts WHERE pupil_id = ANY($1::uuid[])", list(pupil_ids)
+        f"DELETE FROM {table} WHERE pupil_id = ANY($1::uuid[])",  # noqa: S608 (a constant)
+        list(pupil_ids),
     )
-    await conn.copy_records_to_table(
-        "placement_facts",
-        records=[(UUID(f.placement_id), UUID(f.pupil_id), f.provider_id, f.commissioner, f.tier,
-                  f.start_date, f.end_date, f.annual_cost_pence, f.sessions_per_week, f.reason,
-                  f.home_school_urn) for f in facts],
-        columns=PLACEMENT_FACT_COLUMNS,
-    )  # fmt: skip
+    await conn.copy_records_to_table(table, records=records, columns=list(columns))
+
+
+OUTCOME_FACT_COLUMNS = (
+    "event_id", "pupil_id", "kind", "occurred_at", "placement_id", "provider_id", "tier",
+    "reintegration_id", "possible_sessions", "attended_sessions", "on_time", "sustained",
+    "activity_code",
+)  # fmt: skip
+
+
+async def replace_outcome_facts_of(
+    conn: asyncpg.Connection, pupil_ids: Sequence[UUID], facts: Sequence[OutcomeFact]
+) -> None:
+    """Replace the outcome facts of these pupils by `facts` (theirs), set-wise (COPY)."""
+    await _replace_rows_of(conn, "outcome_facts", pupil_ids, OUTCOME_FACT_COLUMNS, [
+        (f.event_id, f.pupil_id, f.kind, f.occurred_at,
+         None if f.placement_id is None else UUID(f.placement_id), f.provider_id, f.tier,
+         f.reintegration_id, f.possible_sessions, f.attended_sessions, f.on_time, f.sustained,
+         f.activity_code) for f in facts
+    ])  # fmt: skip
 
 
 async def replace_placement_facts(

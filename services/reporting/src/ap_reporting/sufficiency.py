@@ -1,4 +1,4 @@
-"""Sufficiency (issue 12): demand and supply by tier and phase over time. Pure.
+"""Sufficiency: demand and supply by tier and phase over time. Pure.
 
 Demand: referrals received in the period by requested tier and phase, and by month; days from
 referral to decision and to the start of its placement (median, 90th percentile); pupils waiting
@@ -10,17 +10,13 @@ Phase comes from the pupil's date of birth (journey.identity) as their school ye
 question: the referral date for demand, the last day for supply; `unknown` without one.
 """
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .event_types import DECIDED, PLACED, REFERRED, WITHDRAWN
-from .projection import JourneyEvent
-from .provider_figures import phase_of, spread
+from .provider_figures import spread
 from .provider_view import ProviderView
-from .reports import days_inside, placements_of
 
 Key = tuple[int, str]  # (tier, phase)
 
@@ -39,80 +35,6 @@ class Demand:
     waiting_pupils: int
     monthly: dict[tuple[str, int, str], int]
     used: dict[tuple[str, int, str], int]
-
-
-def sufficiency(
-    events_by_pupil: Mapping[str, Sequence[JourneyEvent]],
-    dates_of_birth: Mapping[str, date],
-    providers: Mapping[str, ProviderView],
-    start: date,
-    end: date,
-) -> dict[str, Any]:
-    return answer(demand(events_by_pupil, dates_of_birth, start, end), providers, start, end)
-
-
-def demand(
-    events_by_pupil: Mapping[str, Sequence[JourneyEvent]],
-    dates_of_birth: Mapping[str, date],
-    start: date,
-    end: date,
-) -> Demand:
-    """The counts from every pupil's journey events, in Python."""
-    referrals: dict[tuple[int, str], set[str]] = defaultdict(set)
-    monthly: dict[tuple[str, int, str], set[str]] = defaultdict(set)
-    to_decision: dict[tuple[int, str], list[int]] = defaultdict(list)
-    to_start: dict[tuple[int, str], list[int]] = defaultdict(list)
-    waiting: dict[tuple[int, str], set[str]] = defaultdict(set)
-    used: dict[tuple[str, int, str], set[str]] = defaultdict(set)
-
-    for pupil, events in events_by_pupil.items():
-        dob = dates_of_birth.get(pupil)
-        referred: dict[str, JourneyEvent] = {}
-        decided: dict[str, JourneyEvent] = {}
-        withdrawn: dict[str, date] = {}
-        started: dict[str, date] = {}
-        for e in events:
-            rid = str(e.data.get("referral_id"))
-            if e.type == REFERRED:
-                referred[rid] = e
-            elif e.type == DECIDED:
-                decided[rid] = e
-            elif e.type == WITHDRAWN:
-                withdrawn[rid] = e.occurred_at
-            elif e.type == PLACED:
-                day = date.fromisoformat(e.data["start_date"])
-                started[rid] = min(started.get(rid, day), day)
-        for rid, ref in referred.items():
-            on = date.fromisoformat(ref.data["referred_on"])
-            key = (int(ref.data["tier_requested"]), phase_of(dob, on))
-            if start <= on <= end:
-                referrals[key].add(pupil)
-                monthly[(on.strftime("%Y-%m"), *key)].add(pupil)
-                if rid in decided:
-                    decided_on = date.fromisoformat(decided[rid].data["decided_on"])
-                    to_decision[key].append((decided_on - on).days)
-                if rid in started:
-                    to_start[key].append((started[rid] - on).days)
-            accepted = rid in decided and decided[rid].data["decision"] == "accepted"
-            if (
-                accepted and on <= end
-                and date.fromisoformat(decided[rid].data["decided_on"]) <= end
-                and not (rid in withdrawn and withdrawn[rid] <= end)
-                and not (rid in started and started[rid] <= end)
-            ):  # fmt: skip
-                waiting[key].add(pupil)
-        for fact in placements_of(events, pupil):
-            if days_inside(fact, end, end):
-                used[(fact.provider_id, fact.tier, phase_of(dob, end))].add(pupil)
-
-    return Demand(
-        referrals={k: len(v) for k, v in referrals.items()},
-        to_decision=dict(to_decision), to_start=dict(to_start),
-        waiting={k: len(v) for k, v in waiting.items()},
-        waiting_pupils=len({p for v in waiting.values() for p in v}),
-        monthly={k: len(v) for k, v in monthly.items()},
-        used={k: len(v) for k, v in used.items()},
-    )  # fmt: skip
 
 
 def answer(

@@ -1,12 +1,12 @@
 """The AP census (LA-funded AP): its day, its period, its scope and one record per pupil. Pure.
 
-Scope (returns.md): a pupil is in the return when, at any time in the census period (the day after
-the previous census day up to and including this census day), they were in a placement that this
-LA arranged (commissioner = local authority) AND funds (`funded_by`, defaulting to the
+Scope (docs/returns.md): a pupil is in the return when, at any time in the census period (the day
+after the previous census day up to and including this census day), they were in a placement that
+this LA arranged (commissioner = local authority) AND funds (`funded_by`, defaulting to the
 commissioner), with a provider that is not state AP (PRU, AP academy, AP free school), and their
 date of birth lies in the census's range. One record per pupil: their latest such placement in the
-period (latest start), with its leaving date when it ended on or before the census day. A
-placement arranged by a school never appears: the school returns it in the school census.
+period (latest start), with its leaving date when it ended on or before the census day. A placement
+arranged by a school never appears: the school returns it in the school census.
 
 Every output code and the birth-date rule are data (tagmap.json), never constants here.
 """
@@ -21,7 +21,7 @@ from typing import Any
 
 from ap_chassis.errors import InvalidCommandError
 
-from ..reports import PlacementFact
+from ..placement_facts import PlacementFact
 
 Identity = Mapping[str, Any]
 Provider = Mapping[str, Any]

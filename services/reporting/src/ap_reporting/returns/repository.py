@@ -10,8 +10,9 @@ from ..event_types import PLACED, REFERRED
 async def placement_extras(
     conn: asyncpg.Connection, placement_ids: list[str]
 ) -> dict[str, dict[str, Any]]:
-    """Per placement: who pays (as recorded, or None on events before issue 6) and the pupil's
-    SEN provision at referral, from the placed and referred events on the timeline."""
+    """Per placement: who pays (as recorded, or None on events recorded before `funded_by`
+    existed) and the pupil's SEN provision at referral, from the placed and referred events on
+    the timeline."""
     rows = await conn.fetch(
         "SELECT p.data->>'placement_id' AS placement_id, p.data->>'funded_by' AS funded_by,"
         " r.data->>'sen_provision' AS sen_at_referral"

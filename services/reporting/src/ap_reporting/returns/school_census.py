@@ -1,7 +1,7 @@
 """The school census AP module: the AP placements one school arranged in a term. Pure.
 
-Schools return these themselves (returns.md); this lets a school or its MIS supplier check what it
-should return, and the LA compare it with what schools return. Items, term windows and the
+Schools return these themselves (docs/returns.md); this lets a school or its MIS supplier check
+what it should return, and the LA compare it with what schools return. Items, term windows and the
 placement reason codes are data (tagmap.json, section school_census).
 """
 
@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from ..reports import PlacementFact
+from ..placement_facts import PlacementFact
 from .census import Identity, Provider, tagmap
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ap_schemas.upn import UpnError, is_temporary, validate_upn
 
-from ..reports import PlacementFact
+from ..placement_facts import PlacementFact
 from .census import (
     Identity,
     Provider,

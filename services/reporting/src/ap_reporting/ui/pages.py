@@ -1,7 +1,7 @@
-"""What each page shows, from read-model rows, through the report functions. Pure.
+"""What each page shows, built from the figures report_queries.py computes in SQL. Pure.
 
-Figures come from `reports.cost_rows` and `reports.outcomes_summary`, the functions behind
-`/v1/costs` and `/v1/outcomes`, so the pages and the API cannot disagree.
+The routes (routes.py) fetch the figures with the same queries as `/v1/costs` and
+`/v1/outcomes`, so the pages and the API cannot disagree; these builders only lay them out.
 """
 
 from collections import defaultdict
@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from .. import reports
-from ..clocks import CLOCK_TITLES, FULL_TIME_SESSIONS, Clock
-from ..destinations import GROUPS
+from ..clocks import Clock, clock_titles
 from ..event_types import (
     CHECKED,
     DECIDED,
@@ -24,9 +22,9 @@ from ..event_types import (
     REVIEWED,
     WITHDRAWN,
 )
-from ..projection import JourneyEvent
+from ..placement_facts import PlacementFact
+from ..policy import policy
 from ..report_queries import MoneyFigures, OutcomeSplits, OverviewFigures
-from ..reports import PlacementFact
 from . import charts
 from .tables import Cell, Table, pounds, rate
 
@@ -135,89 +133,6 @@ def months(start: date, end: date) -> list[tuple[date, date]]:
     return out
 
 
-def counts(
-    facts: Iterable[PlacementFact], key: Callable[[PlacementFact], str]
-) -> list[dict[str, Any]]:
-    """Pupils and placements by a key of the placement, sorted by key (as `cost_rows` sorts)."""
-    groups: dict[str, tuple[set[str], list[str]]] = defaultdict(lambda: (set(), []))
-    for f in facts:
-        pupils, placements = groups[key(f)]
-        pupils.add(f.pupil_id)
-        placements.append(f.placement_id)
-    return [{"key": k, "pupils": len(p), "placements": len(pl)}
-            for k, (p, pl) in sorted(groups.items())]  # fmt: skip
-
-
-def weekly_caseload(
-    facts: Iterable[PlacementFact], spans: Sequence[tuple[date, date]]
-) -> list[tuple[date, int]]:
-    """Pupils with a placement on any day of each week: each pupil's placements merged into runs
-    of weeks, then counted with a difference array (linear in placements)."""
-    if not spans:
-        return []
-    first, last = spans[0][0], spans[-1][1]
-    runs: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for f in facts:
-        start, end = max(f.start_date, first), min(f.end_date or last, last)
-        if start <= end:
-            runs[f.pupil_id].append(((start - first).days // 7, (end - first).days // 7))
-    delta = [0] * (len(spans) + 1)
-    for pupil_runs in runs.values():
-        pupil_runs.sort()
-        lo, hi = pupil_runs[0]
-        for a, b in pupil_runs[1:]:
-            if a <= hi:
-                hi = max(hi, b)
-            else:
-                delta[lo] += 1
-                delta[hi + 1] -= 1
-                lo, hi = a, b
-        delta[lo] += 1
-        delta[hi + 1] -= 1
-    out, running = [], 0
-    for i, (monday, _) in enumerate(spans):
-        running += delta[i]
-        out.append((monday, running))
-    return out
-
-
-def overview(
-    today_facts: Sequence[PlacementFact],
-    period_facts: Sequence[PlacementFact],
-    providers: Mapping[str, Mapping[str, Any]],
-    dual: set[str],
-    today: date,
-    filters: Filters,
-) -> Page:
-    """The overview from placements in Python."""
-    return overview_page(overview_figures(today_facts, period_facts, providers, dual, today,
-                                          filters), providers)  # fmt: skip
-
-
-def overview_figures(
-    today_facts: Sequence[PlacementFact],
-    period_facts: Sequence[PlacementFact],
-    providers: Mapping[str, Mapping[str, Any]],
-    dual: set[str],
-    today: date,
-    filters: Filters,
-) -> OverviewFigures:
-    """The overview's figures by Python (report_queries.overview_figures: the same from SQL)."""
-    now = [f for f in today_facts if reports.days_inside(f, today, today)]
-    return OverviewFigures(
-        pupils=len({f.pupil_id for f in now}),
-        unregistered=len({f.pupil_id for f in now
-                          if providers.get(f.provider_id, {}).get("registered") is False}),
-        part_time=len({f.pupil_id for f in now
-                       if (f.sessions_per_week or 10) < FULL_TIME_SESSIONS}),
-        dual=len({f.pupil_id for f in now if f.placement_id in dual}),
-        by_tier=counts(now, lambda f: str(f.tier)),
-        by_commissioner=counts(now, lambda f: f.commissioner),
-        by_provider=counts(now, lambda f: f.provider_id),
-        weekly=weekly_caseload(period_facts, weeks(filters.start, filters.end)),
-    )  # fmt: skip
-
-
 def unregistered_providers(providers: Mapping[str, Mapping[str, Any]]) -> list[str]:
     return [k for k, v in providers.items() if v.get("registered") is False]
 
@@ -269,35 +184,6 @@ def overview_page(figures: OverviewFigures, providers: Mapping[str, Mapping[str,
     )
     page.tables.append(table)
     return page
-
-
-def money(
-    facts: Sequence[PlacementFact], providers: Mapping[str, Mapping[str, Any]], filters: Filters
-) -> Page:
-    """The money page from placements, by the cost rule in Python."""
-    return money_page(money_figures(facts, filters), providers)
-
-
-def money_figures(facts: Sequence[PlacementFact], filters: Filters) -> MoneyFigures:
-    """The money page's figures by Python (report_queries.money_figures: the same from SQL)."""
-    start, end = filters.start, filters.end
-
-    def pupils(first: date, last: date) -> int:
-        return len({f.pupil_id for f in facts if reports.days_inside(f, first, last)})
-
-    by_commissioner, by_provider, by_tier = (
-        reports.cost_rows(facts, start, end, by) for by in ("commissioner", "provider", "tier")
-    )
-    return MoneyFigures(
-        by_commissioner,
-        by_provider,
-        by_tier,
-        pupils=pupils(start, end),
-        monthly=[
-            (first, known_total(reports.cost_rows(facts, first, last, "tier")), pupils(first, last))
-            for first, last in months(start, end)
-        ],
-    )
 
 
 def money_page(figures: MoneyFigures, providers: Mapping[str, Mapping[str, Any]]) -> Page:
@@ -359,29 +245,9 @@ def money_page(figures: MoneyFigures, providers: Mapping[str, Mapping[str, Any]]
     return page
 
 
-def _attribute(
-    events: Iterable[JourneyEvent],
-    facts: Sequence[PlacementFact],
-    key: Callable[[PlacementFact], str],
-) -> dict[str, list[JourneyEvent]]:
-    """Outcome events grouped by a key of the placement they belong to (else the pupil's latest:
-    the last to start, the greater placement id on the same day, as report_queries picks it)."""
-    by_placement = {f.placement_id: f for f in facts}
-    latest: dict[str, PlacementFact] = {}
-    for f in sorted(facts, key=lambda f: (f.start_date, f.placement_id)):
-        latest[f.pupil_id] = f
-    groups: dict[str, list[JourneyEvent]] = defaultdict(list)
-    for e in events:
-        fact = by_placement.get(str(e.data.get("placement_id"))) or latest.get(
-            str(e.data.get("pupil_id"))
-        )
-        groups[key(fact) if fact else "unknown"].append(e)
-    return groups
-
-
 def _confirmed(dest: Mapping[str, Any]) -> int:
     """Pupils with a confirmed destination: the group counts, excluded ones included."""
-    return sum(int(dest.get(g) or 0) for g in GROUPS)
+    return sum(int(dest.get(g) or 0) for g in policy().destination_groups)
 
 
 def _outcome_row(label: str, key: str, s: Mapping[str, Any]) -> tuple[Cell, ...]:
@@ -418,32 +284,6 @@ OUTCOME_HEADERS = (
 )
 
 
-def outcomes(
-    events: Sequence[JourneyEvent],
-    facts: Sequence[PlacementFact],
-    providers: Mapping[str, Mapping[str, Any]],
-    filters: Filters,
-) -> Page:
-    """The outcomes page from events and placements, in Python."""
-    return outcomes_page(outcome_splits(events, facts, filters), providers)
-
-
-def outcome_splits(
-    events: Sequence[JourneyEvent], facts: Sequence[PlacementFact], filters: Filters
-) -> OutcomeSplits:
-    """`reports.outcomes_summary` over all the events and over the events that belong to each
-    provider and tier (report_queries.outcome_splits: the same from SQL)."""
-    start, end = filters.start, filters.end
-    return OutcomeSplits(
-        reports.outcomes_summary(events, start, end),
-        *(
-            {k: reports.outcomes_summary(evs, start, end)
-             for k, evs in _attribute(events, facts, key).items()}
-            for key in (lambda f: f.provider_id, lambda f: str(f.tier))
-        ),
-    )  # fmt: skip
-
-
 def outcomes_page(splits: OutcomeSplits, providers: Mapping[str, Mapping[str, Any]]) -> Page:
     """Attendance, reintegrations (sustained), destinations by group: overall, per provider,
     per tier."""
@@ -478,7 +318,7 @@ def outcomes_page(splits: OutcomeSplits, providers: Mapping[str, Mapping[str, An
                     dest.get(g, 0),
                     rate(dest.get(g, 0) / known if known else None),
                 )
-                for g in GROUPS
+                for g in policy().destination_groups
             ],
             numeric=frozenset({1, 2}),
             basis={1: (1,), 2: (1,)},
@@ -522,7 +362,8 @@ def actions(
     per_kind: dict[str, int] = defaultdict(int)
     for c in clocks:
         per_kind[c.kind] += 1
-    page.figures = [(k, title, str(per_kind.get(k, 0))) for k, title in CLOCK_TITLES.items()]
+    titles = clock_titles(policy())
+    page.figures = [(k, title, str(per_kind.get(k, 0))) for k, title in titles.items()]
     page.tables.append(
         Table(
             "clocks",
@@ -530,7 +371,7 @@ def actions(
             ("Clock", "Pupil", "Since", "Detail", "Provider", "Placement"),
             [
                 (
-                    CLOCK_TITLES[c.kind],
+                    titles[c.kind],
                     c.pupil_id,
                     c.since.isoformat(),
                     c.detail,
@@ -587,8 +428,9 @@ def timeline(events: Sequence[Any], clocks: Sequence[Clock]) -> Table:
         )
         day = e["occurred_at"]
         rows.append((day, 0, (day.isoformat(), EVENT_LABELS.get(e["type"], e["type"]), detail)))
+    titles = clock_titles(policy())
     for c in clocks:
-        rows.append((c.since, 1, (c.since.isoformat(), "Clock: " + CLOCK_TITLES[c.kind], c.detail)))
+        rows.append((c.since, 1, (c.since.isoformat(), "Clock: " + titles[c.kind], c.detail)))
     rows.sort(key=lambda r: (r[0], r[1]))
     return Table("timeline", "Journey", ("Date", "What happened", "Detail"), [r[2] for r in rows])
 

@@ -1,4 +1,4 @@
-"""One page per provider (issue 12 item 5): /ui/providers/{id}. What reporting knows of it: the
+"""One page per provider: /ui/providers/{id}. What reporting knows of it: the
 per-provider outcomes of `GET /v1/providers/{id}/outcomes` (the same `provider_outcomes`) and its
 places offered against used (the same `sufficiency`), with that API's roles and suppression.
 Approval status is the placement service's and is not shown here."""
@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from .. import provider_repository as repo
 from .. import report_queries, repository
-from ..provider_figures import settings, suppress
+from ..policy import policy
+from ..provider_figures import suppress
 from ..provider_outcomes import provider_outcomes
 from ..provider_view import project_provider
 from ..sufficiency import Demand, answer
@@ -56,7 +57,7 @@ def build(name: str, figures: dict[str, Any], supply: list[dict[str, Any]], filt
     if any(b.get("suppressed") for b in (*figures.values(), *supply) if isinstance(b, dict)):
         page.notes.append(
             f"Figures marked {MARK} are suppressed: fewer than"
-            f" {settings()['suppress_below_pupils']} pupils are behind them. LA officers see them."
+            f" {policy().suppress_below_pupils} pupils are behind them. LA officers see them."
         )
     page.notes.append(
         f"Period {filters.start.isoformat()} to {filters.end.isoformat()}. Approval status and"

@@ -5,7 +5,7 @@ from uuid import UUID
 
 import asyncpg
 
-from ..reports import PlacementFact
+from ..placement_facts import PlacementFact
 
 FACT_COLUMNS = (
     "placement_id, pupil_id, provider_id, commissioner, tier, start_date, end_date,"

@@ -1,5 +1,6 @@
-"""The web pages under /ui/ (api.md "Web pages"): sign-in, overview, money, outcomes, action
-list, a pupil's journey. Same roles and scoping as the API; every table downloads as CSV/XLSX."""
+"""The web pages under /ui/ (docs/http-api.md "Web pages"): sign-in, overview, money, outcomes,
+action list, a pupil's journey. Same roles and scoping as the API; every table downloads as
+CSV/XLSX."""
 
 import functools
 import secrets
@@ -21,8 +22,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
 from .. import access, report_queries, repository
-from ..clocks import ClockSettings, from_rows, pupil_clocks
-from ..reports import PlacementFact
+from ..clocks import Clock, from_rows
+from ..placement_facts import PlacementFact
+from ..policy import policy
 from . import cache, oidc, pages, queries, session, suppression
 from .session import SESSION, SignInRequiredError, principal_of
 from .tables import Table, pounds, to_csv, to_xlsx
@@ -43,7 +45,7 @@ templates = Jinja2Templates(
 )
 templates.env.filters["pounds"] = pounds
 
-# Which roles see which page (README "The HTTP API": the same as the API's).
+# Which roles see which page (docs/http-api.md "Web pages": the same as the API's).
 PAGE_ROLES: dict[str, tuple[Role, ...]] = {
     "overview": ("la_officer", "analyst", "auditor", "school", "provider"),
     "money": ("la_officer", "analyst", "school"),
@@ -468,25 +470,36 @@ async def actions(request: Request, filters: ScopeFilters, export: Exports) -> R
             pupils = await queries.pupils_of_school(conn, principal.urn)
         elif principal.role == "provider" and principal.provider_id:
             pupils = await queries.pupils_of_provider(conn, principal.provider_id)
-        today, calendar, limits = filters.end, default_calendar(), ClockSettings()
-        half_term = calendar.last_complete_half_term(today)
         narrow = report_queries.FactScope(
             filters.tier, filters.commissioner, filters.provider, filters.school
         )
-        rows = await report_queries.clock_rows(
-            conn, today, half_term,
-            (7 * limits.review_weeks, 7 * limits.part_time_limit_weeks,
-             7 * limits.sustainment_window_weeks),
-            [k for k, registered in _registered(providers).items() if not registered], pupils,
-            (principal.provider_id or "") if principal.role == "provider" else None,
-            narrow if filters.narrowed else None,
-        )  # fmt: skip
-        clocks = from_rows(rows, today=today, calendar=calendar)
+        clocks = await clocks_of(
+            conn, principal, filters.end, providers, pupils, narrow if filters.narrowed else None
+        )
         page = pages.actions(clocks, providers, pupil_links=principal.role in PAGE_ROLES["pupil"])
         page.notes.append(_calendar_note())
         return page
 
     return await _serve(request, "actions", filters, export, build)
+
+
+async def clocks_of(
+    conn: Any,
+    principal: Principal,
+    today: date,
+    providers: dict[str, dict[str, Any]],
+    pupils: list[UUID] | None,
+    narrow: report_queries.FactScope | None = None,
+) -> list[Clock]:
+    """The clocks run out on `today` for these pupils as this principal may see them: the one
+    computation behind the action list and the pupil page, so the two cannot disagree."""
+    calendar = default_calendar()
+    rows = await report_queries.clock_rows(
+        conn, today, calendar.last_complete_half_term(today),
+        [k for k, registered in _registered(providers).items() if not registered], pupils,
+        (principal.provider_id or "") if principal.role == "provider" else None, narrow,
+    )  # fmt: skip
+    return from_rows(rows, today=today, calendar=calendar)
 
 
 async def _serve(
@@ -512,12 +525,12 @@ def _registered(providers: dict[str, dict[str, Any]]) -> dict[str, bool]:
 
 
 def _calendar_note() -> str:
-    limits = ClockSettings()
+    rule = policy()
     return (
         "School days come from the LA's term dates (a default for England's usual pattern unless"
         " the LA has loaded its own) and England and Wales bank holidays. Limits: part-time"
-        f" {limits.part_time_limit_weeks} weeks, review {limits.review_weeks} weeks,"
-        f" sustainment check {limits.sustainment_window_weeks} weeks."
+        f" {rule.part_time_limit_days // 7} weeks, review {rule.review_interval_days // 7} weeks,"
+        f" sustainment check {rule.sustainment_window_days // 7} weeks."
     )
 
 
@@ -542,6 +555,7 @@ async def pupil(request: Request, pupil_id: str, export: Exports) -> Response:
         rows = [r for r in rows if r["event_id"] in shown]
         facts = await queries.facts_of(conn, [pid])
         providers = await repository.all_providers(conn)
+        clocks = await clocks_of(conn, principal, today, providers, [pid])
         identity = None
         if principal.role in IDENTITY_ROLES and export.format in (None, "html"):
             identity = await queries.identity(conn, pid)
@@ -553,15 +567,6 @@ async def pupil(request: Request, pupil_id: str, export: Exports) -> Response:
                     pupil_ids=[pid],
                     purpose="dashboard pupil page",
                 )
-    clocks = pupil_clocks(
-        str(pid),
-        repository.as_journey_events(rows),
-        facts,
-        today=today,
-        calendar=default_calendar(),
-        registered=_registered(providers),
-        limits=ClockSettings(),
-    )
     page = pages.Page("A pupil's journey")
     page.figures = [
         ("status", "Status now", (status or "").replace("_", " ")),

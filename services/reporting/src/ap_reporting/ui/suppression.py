@@ -1,4 +1,4 @@
-"""Small numbers on the web pages and their downloads (issue 13), by disclosure.py's rule. Pure.
+"""Small numbers on the web pages and their downloads, by disclosure.py's rule. Pure.
 
 For the roles disclosure.py suppresses (analyst, auditor), every count under its threshold, and
 every figure derived from such a count (money, rates, shares), shows as "[c]"; where a table's
@@ -10,12 +10,14 @@ rows break down a total shown on the page, a lone small cell hides the next smal
 from dataclasses import replace
 
 from .. import disclosure
+from ..policy import policy
 from .pages import Page
 from .tables import Cell, Table
 
 MARK = "[c]"
 NOTE = (
-    f"Figures marked {MARK} are suppressed: they count fewer than {disclosure.THRESHOLD} pupils"
+    f"Figures marked {MARK} are suppressed: they count fewer than"
+    f" {policy().suppress_below_pupils} pupils"
     " or placements, or are derived from such a count (cost, rate, share), or would reveal one;"
     " small numbers could identify pupils. LA officers see every figure."
 )

@@ -8,7 +8,7 @@ from ap_chassis.auth import ROLES, Principal, require
 from ap_chassis.errors import DomainError, NotFoundError
 from fastapi import APIRouter, Depends, Request
 
-from . import access, rebuild
+from .. import access, rebuild
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 FIELDS = ("rebuild_id", "generation", "status", "started_at", "finished_at", "events_applied",

@@ -10,8 +10,8 @@ from ap_chassis.bounds import Day
 from ap_chassis.errors import InvalidCommandError
 from fastapi import APIRouter, Depends, Query, Request
 
-from . import access, disclosure, projection, report_queries, reports, repository
-from .destinations import destination_flags
+from .. import access, disclosure, projection, report_queries, reports, repository
+from ..destinations import destination_flags
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 StatusFilter = Literal[projection.STATUSES]  # type: ignore[valid-type]
@@ -106,7 +106,8 @@ async def costs(
     end: To,
     by: Annotated[reports.GroupBy, Query()] = "commissioner",
 ) -> dict[str, Any]:
-    """What AP cost in the period, by commissioner, provider or tier (the api.md cost rule)."""
+    """What AP cost in the period, by commissioner, provider or tier (the cost rule of
+    docs/http-api.md)."""
     _period(start, end)
     async with request.app.state.runtime.pool.acquire() as conn:
         rows = await report_queries.cost_rows(conn, start, end, by)

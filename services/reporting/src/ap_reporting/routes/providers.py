@@ -1,4 +1,4 @@
-"""Reporting routes for providers (issue 12): per-provider outcomes and sufficiency.
+"""Reporting routes for providers: per-provider outcomes and sufficiency.
 
 Figures leave the LA suppressed (fewer than 5 pupils behind a figure: withheld): for the
 analyst and provider roles and in every CSV export; an LA officer's JSON is unsuppressed.
@@ -14,12 +14,13 @@ from ap_chassis.errors import InvalidCommandError, NotFoundError
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from . import provider_repository as repo
-from . import report_queries
-from .provider_figures import settings, suppress, to_csv
-from .provider_outcomes import provider_outcomes
-from .provider_view import ProviderView, project_provider
-from .sufficiency import answer
+from .. import provider_repository as repo
+from .. import report_queries
+from ..policy import policy
+from ..provider_figures import suppress, to_csv
+from ..provider_outcomes import provider_outcomes
+from ..provider_view import ProviderView, project_provider
+from ..sufficiency import answer
 
 router = APIRouter(prefix="/v1", tags=["providers"])
 From = Annotated[Day, Query(alias="from", description="first day of the period")]
@@ -35,7 +36,7 @@ def _period(start: date, end: date) -> None:
 def _answer(figures: dict[str, Any], principal: Principal, fmt: str, name: str) -> Response:
     leaves_the_la = fmt == "csv" or principal.role != "la_officer"
     figures = (
-        {**suppress(figures), "suppressed_below_pupils": settings()["suppress_below_pupils"]}
+        {**suppress(figures), "suppressed_below_pupils": policy().suppress_below_pupils}
         if leaves_the_la
         else figures
     )
