@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ap_reporting import app as reporting_app
 from ap_reporting import rebuild as rebuild_module
 from prometheus_client import CollectorRegistry
 
+from tests.e2e.support import journeys
 from tests.e2e.support.journeys import LA
 from tests.e2e.support.platform import token
 from tests.e2e.support.privacy import placed_pupil, unique_identity
@@ -218,3 +220,36 @@ async def test_a_rebuild_that_fails_says_so_on_its_gauge_until_the_next_one(serv
     following = await rebuild_module.start(app.state.runtime, gauges, "test")
     await following.run()
     assert registry.get_sample_value("journey_rebuild_failed") == 0
+
+
+async def test_an_upgrade_that_adds_a_read_model_rebuilds_by_itself(services, wait):
+    """A release adding a fact table to a generation that already holds events: the table would
+    read empty, so reporting rebuilds by itself and the facts come back from the events."""
+    placed = await journeys.placed_pupil(services)
+    review = await journeys.retrying(lambda: services.outcomes.post("/v1/reviews", json={
+        "placement_id": placed["placement_id"], "reviewed_on": "2026-10-20",
+        "attendance": {"possible_sessions": 10, "attended_sessions": 9},
+        "progress": "expected", "outcome": "continue",
+    }, headers=LA))  # fmt: skip
+    assert review.status_code == 201, review.text
+    app = services.apps["reporting"]
+    runtime, pupil = app.state.runtime, uuid.UUID(placed["pupil_id"])
+    facts = "SELECT count(*) FROM outcome_facts WHERE pupil_id = $1"
+
+    async def fact_recorded():
+        return await runtime.pool.fetchval(facts, pupil) > 0
+
+    await wait(fact_recorded)
+    await wait(lambda: no_rebuild_running(services), timeout=300)
+    async with runtime.pool.acquire() as conn:  # as before the release: no table, no record
+        old = await conn.fetchval("SELECT current_schema()")
+        await conn.execute("DROP TABLE outcome_facts")
+        await conn.execute("DELETE FROM schema_migrations WHERE name LIKE '%0007_outcome_facts%'")
+
+    await reporting_app.read_models_ready(app, runtime)  # the hook the next start runs
+
+    async def rebuilt():
+        return await active_schema(services) != old and await fact_recorded()
+
+    await wait(rebuilt, timeout=300)
+    await wait(lambda: no_rebuild_running(services), timeout=300)

@@ -28,13 +28,13 @@ from ap_schemas.events import (
     SustainmentCheckedV1,
 )
 
+from tests.e2e.support.dashboard import signed_in
 from tests.e2e.support.journeys import new_provider, produce
 from tests.e2e.support.platform import token
 
 LA = token()
 ACTOR = Actor(system="test", user_id="consistency")
 PERIOD = {"from": "2026-09-01", "to": "2027-08-31"}
-SESSION = {"ap_session": LA["Authorization"].removeprefix("Bearer ")}
 
 
 def _day(text: str) -> date:
@@ -113,7 +113,9 @@ def _destination(pupil: uuid.UUID, on: str, code: int, group: str):
 
 async def _table(services, path: str, table: str, **params: str) -> list[list[str]]:
     answer = await services.reporting.get(
-        path, params={**params, "format": "csv", "table": table}, cookies=SESSION
+        path,
+        params={**params, "format": "csv", "table": table},
+        cookies=await signed_in(services.reporting, LA["Authorization"]),
     )
     assert answer.status_code == 200, answer.text
     return list(csv.reader(io.StringIO(answer.text)))

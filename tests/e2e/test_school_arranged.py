@@ -6,15 +6,14 @@ one. Also the HTTP routes of the school-arranged route, each refusal with its st
 import asyncio
 import csv
 import io
-import re
 from typing import Any
 
 import httpx
 import pytest
-from ap_chassis.auth import issue_token
 
+from tests.e2e.support.dashboard import signed_in
 from tests.e2e.support.journeys import new_provider
-from tests.e2e.support.platform import JWT_SECRET, eventually, random_upn, random_urn, token
+from tests.e2e.support.platform import eventually, random_upn, random_urn, token
 
 LA = token()
 PERIOD = {"from": "2026-09-01", "to": "2026-12-31"}
@@ -77,16 +76,9 @@ async def census_module(services, school: str) -> list[dict[str, Any]]:
 
 async def money_page_row(services, school: str) -> list[str] | None:
     """The money page's cost-by-commissioner table, as an LA officer downloads it."""
-    client = services.reporting
-    form = await client.get("/ui/sign-in")
-    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', form.text).group(1)  # type: ignore[union-attr]
-    officer = issue_token(JWT_SECRET, sub="officer", role="la_officer")
-    signed = await client.post("/ui/sign-in", data={"token": officer, "csrf": csrf},
-                               cookies=dict(form.cookies))  # fmt: skip
-    assert signed.status_code in (302, 303), signed.text
-    page = await client.get(
+    page = await services.reporting.get(
         "/ui/money", params={**PERIOD, "format": "csv", "table": "cost-by-commissioner"},
-        cookies={**dict(form.cookies), **dict(signed.cookies)},
+        cookies=await signed_in(services.reporting, LA["Authorization"]),
     )  # fmt: skip
     assert page.status_code == 200, page.text
     rows = list(csv.reader(io.StringIO(page.text)))
@@ -202,6 +194,17 @@ async def test_a_school_arranges_ap_for_its_own_pupil_and_only_its_own(platform)
         f"/v1/placements/{placed.json()['placement_id']}", headers=as_school
     )).json()  # fmt: skip
     assert (held["notice_given_on"], held["off_site_direction"]) == ("2026-09-11", True)
+
+    cookies = await signed_in(platform.reporting, LA["Authorization"])
+
+    async def on_the_action_list() -> bool:  # the LA sees the late notice, as a clock
+        answer = await platform.reporting.get(
+            "/ui/actions", params={"format": "csv", "table": "clocks"}, cookies=cookies
+        )
+        assert answer.status_code == 200, answer.text
+        return "notice given 2026-09-11 for a start on 2026-09-14" in answer.text
+
+    assert await eventually(on_the_action_list)
 
     second = await platform.referral.post(
         "/v1/referrals", json=arranged_referral(school, upn=upn), headers=LA

@@ -217,6 +217,17 @@ def pupil_clocks(
                     f.provider_id,
                 )
             )
+        if f.notice_late:
+            clocks.append(
+                Clock(
+                    "late_notice",
+                    pupil_id,
+                    f.start_date,
+                    f"notice given {f.notice_given_on} for a start on {f.start_date}",
+                    f.placement_id,
+                    f.provider_id,
+                )
+            )
     checked = {str(e.data["reintegration_id"]) for e in events if e.type == CHECKED}
     for e in events:
         if e.type == REINTEGRATED:

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import openpyxl
 import reporting_reference as reference
 from ap_reporting import reports
-from ap_reporting.placement_facts import PlacementFact
+from ap_reporting.event_types import PLACED
+from ap_reporting.placement_facts import PlacementFact, placements_of
 from ap_reporting.policy import policy
 from ap_reporting.projection import JourneyEvent
 from ap_reporting.ui import charts, pages
@@ -232,3 +233,31 @@ async def test_page_cache_rebuilds_when_the_read_model_moves_on():
     await cache.get("c", (2,), build)  # evicts "a", the least recently used
     assert (await cache.get("a", (2,), build)).title == "page 5"
     assert (cache.hits, cache.misses) == (1, 5)
+
+
+def placed_with_notice(start: date, notice: date | None) -> PlacementFact:
+    """The placement fact the projection decides for a school-arranged placement."""
+    data = {
+        "pupil_id": PUPIL, "placement_id": "pl1", "referral_id": "r1", "provider_id": "prov",
+        "commissioner": {"kind": "school", "urn": "121299"}, "tier": 2,
+        "start_date": start.isoformat(),
+        **({"notice_given_on": notice.isoformat()} if notice else {}),
+    }  # fmt: skip
+    [fact_] = placements_of([JourneyEvent(uuid.uuid4(), PLACED, start, data)], PUPIL)
+    return fact_
+
+
+def test_notice_two_school_days_before_the_start_is_in_time_and_less_is_flagged():
+    wednesday = date(2026, 9, 16)
+    in_time = placed_with_notice(wednesday, date(2026, 9, 14))  # Monday: two school days before
+    late = placed_with_notice(wednesday, date(2026, 9, 15))
+    after = placed_with_notice(wednesday, date(2026, 9, 17))  # given after the start
+    none = placed_with_notice(wednesday, None)
+    assert (in_time.notice_late, late.notice_late, after.notice_late) == (False, True, True)
+    assert (none.notice_late, none.notice_given_on) == (False, None)
+    today = date(2026, 9, 21)
+    assert kinds([], [late], today) == ["late_notice"]
+    assert kinds([], [in_time], today) == []
+    ended = placed_with_notice(wednesday, date(2026, 9, 15))
+    closed = PlacementFact(**{**ended.__dict__, "end_date": date(2026, 9, 18)})
+    assert kinds([], [closed], today) == []  # only open placements are on the action list

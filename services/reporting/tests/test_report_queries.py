@@ -49,6 +49,14 @@ def ev(type_: str, on: date, **data: Any) -> JourneyEvent:
     return JourneyEvent(uuid.uuid4(), f"journey.{type_}", on, data)
 
 
+def notice(commissioner: dict[str, Any], placement: str, start: date) -> dict[str, Any]:
+    """School-arranged placements give notice 0 to 5 days before the start (some late, some not,
+    weekends between), without drawing from the cohort's random stream."""
+    if commissioner["kind"] != "school":
+        return {}
+    return {"notice_given_on": (start - timedelta(days=int(placement[:2], 16) % 6)).isoformat()}
+
+
 def journey(rng: random.Random, pupil: str) -> list[JourneyEvent]:
     school = rng.choice(SCHOOLS)
     day = FIRST + timedelta(days=rng.randint(0, 500))
@@ -80,7 +88,7 @@ def journey(rng: random.Random, pupil: str) -> list[JourneyEvent]:
             tier=rng.choice([1, 2, 3]), start_date=start.isoformat(),
             sessions_per_week=rng.choice([0, 3, 10, None]), dual_registered=rng.random() < 0.5,
             annual_cost_pence=None if unknown else rng.choice([1, 7, 364, 365, 1001, 2_028_000])
-            + rng.randint(0, 1000),
+            + rng.randint(0, 1000), **notice(commissioner, placement, start),
         ))  # fmt: skip
         review = start
         for _ in range(rng.randint(0, 3)):
@@ -324,7 +332,8 @@ async def test_the_action_list_in_sql_equals_the_clocks_in_python(cohort, today)
             assert got == expected
             kinds |= {c.kind for c in got}
             kinds |= {"half term" for c in got if c.detail.startswith("no review")}
-    assert kinds >= {"review", "part_time", "sixth_day", "unregistered", "sustainment"}
+    assert kinds >= {"review", "part_time", "sixth_day", "unregistered", "sustainment",
+                     "late_notice"}  # fmt: skip
     assert "half term" in kinds or half_term is None
 
 

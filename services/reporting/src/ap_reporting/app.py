@@ -1,11 +1,13 @@
 """Composition root of the reporting service."""
 
-from ap_chassis.runtime import build_app
+import asyncio
+
+from ap_chassis.runtime import Runtime, build_app
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
 from pydantic import Field
 
-from . import generations, privacy
+from . import generations, privacy, rebuild
 from .consumers import CONSUMERS
 from .rebuild import RebuildGauges
 from .returns.api import router as returns_router
@@ -50,7 +52,16 @@ def create_app(
         consumers=CONSUMERS,
         publishes=False,  # reporting writes no events, only dead letters
         span_exporter=span_exporter,
-        on_migrated=generations.prepare,
+        on_migrated=lambda runtime: read_models_ready(app, runtime),
     )
     app.state.rebuild_gauges = RebuildGauges(app.state.runtime.metrics.registry)
     return app
+
+
+async def read_models_ready(app: FastAPI, runtime: Runtime) -> None:
+    """Bring the active generation up to date; rebuild by itself when an upgrade added read
+    models that its events must fill (rebuild.after_upgrade)."""
+    stale = await generations.prepare(runtime)
+    if stale:
+        gauges = app.state.rebuild_gauges
+        runtime.tasks.append(asyncio.create_task(rebuild.after_upgrade(runtime, gauges, stale)))

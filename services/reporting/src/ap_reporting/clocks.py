@@ -6,6 +6,8 @@
 - part_time: a part-time timetable (fewer than the full-time sessions a week) running longer than
   the limit;
 - unregistered: an open placement with a provider that is not registered;
+- late_notice: an open school-arranged placement whose notice was given fewer than 2 school days
+  before its start (recorded, never refused: the law sets the duty);
 - sustainment: a reintegration with no sustainment check once the window has passed.
 School days come from `ap_schemas.calendar`; the limits are the policy's (policy.py).
 """
@@ -27,6 +29,7 @@ def clock_titles(rule: Policy) -> dict[str, str]:
         "review": f"No review in the last half term or in {_weeks(rule.review_interval_days)}",
         "part_time": "Part-time timetable longer than the limit",
         "unregistered": "Placed in unregistered provision",
+        "late_notice": "School-arranged AP: notice given fewer than 2 school days before the start",
         "sustainment": "Reintegration without a sustainment check after the window",
     }
 
@@ -44,7 +47,7 @@ def part_time(sessions_per_week: int | None, rule: Policy) -> bool:
 class Clock:
     kind: str
     pupil_id: str
-    since: date  # when the clock ran out (or the placement began, for unregistered)
+    since: date  # when the clock ran out (or the placement began: unregistered, late_notice)
     detail: str
     placement_id: str | None = None
     provider_id: str | None = None

@@ -61,10 +61,15 @@ async def new_generation(pool: asyncpg.Pool) -> int:
     return generation
 
 
-async def prepare(runtime: Runtime) -> None:
+async def prepare(runtime: Runtime) -> list[str]:
     """`on_migrated`: make sure a generation is active (the first one adopts the read models of a
-    database from before generations), bring it up to date, then route the pool into it."""
+    database from before generations), bring it up to date, then route the pool into it.
+
+    Returns the read-model migrations just applied to a generation that already holds events:
+    a table they add starts empty of what those events imply, so the caller rebuilds (see
+    `rebuild.after_upgrade`). Empty for a new database or one already up to date."""
     pool = runtime.pool
+    stale: list[str] = []
     async with pool.acquire() as conn:
         await conn.execute("SELECT pg_advisory_lock(hashtext('ap_read_models_bootstrap'))")
         try:
@@ -72,15 +77,27 @@ async def prepare(runtime: Runtime) -> None:
             if generation is None:
                 generation = await conn.fetchval("SELECT nextval('public.read_model_generations')")
                 await _adopt_legacy(conn, schema_of(generation))
-                await migrate(pool, [READ_MODEL_MIGRATIONS], schema=schema_of(generation))
+                applied = await migrate(pool, [READ_MODEL_MIGRATIONS], schema=schema_of(generation))
                 await conn.execute(
                     "INSERT INTO public.read_model_active (generation) VALUES ($1)", generation
                 )
             else:
-                await migrate(pool, [READ_MODEL_MIGRATIONS], schema=schema_of(generation))
+                applied = await migrate(pool, [READ_MODEL_MIGRATIONS], schema=schema_of(generation))
+            if applied and await _holds_events(conn, schema_of(generation)):
+                stale = applied
         finally:
             await conn.execute("SELECT pg_advisory_unlock(hashtext('ap_read_models_bootstrap'))")
     set_pool_setup(pool, enter)
+    return stale
+
+
+async def _holds_events(conn: asyncpg.Connection, schema: str) -> bool:
+    """Whether the generation's read models were built from any event yet."""
+    return bool(
+        await conn.fetchval(
+            f"SELECT EXISTS (SELECT 1 FROM {schema}.journey_events)"  # noqa: S608 (rm_<int>)
+        )
+    )
 
 
 async def _adopt_legacy(conn: asyncpg.Connection, schema: str) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ap_schemas.calendar import notice_late
+
 from .event_types import ENDED, REFERRED
 from .projection import PLACED_TYPES, JourneyEvent
 
@@ -24,6 +26,8 @@ class PlacementFact:
     sessions_per_week: int | None = None
     reason: str | None = None
     home_school_urn: str | None = None
+    notice_given_on: date | None = None  # school-arranged AP: when the school gave notice
+    notice_late: bool = False  # fewer than 2 school days before the start (calendar.notice_late)
 
 
 def placements_of(events: Iterable[JourneyEvent], pupil_id: str) -> list[PlacementFact]:
@@ -41,14 +45,18 @@ def placements_of(events: Iterable[JourneyEvent], pupil_id: str) -> list[Placeme
     facts = []
     for pid, d in placed.items():
         commissioner = d["commissioner"]
+        start = date.fromisoformat(d["start_date"])
+        notice = date.fromisoformat(d["notice_given_on"]) if d.get("notice_given_on") else None
         facts.append(PlacementFact(
             placement_id=pid, pupil_id=pupil_id, provider_id=str(d["provider_id"]),
             commissioner=("school:" + commissioner["urn"]) if commissioner.get("urn")
             else commissioner["kind"],
-            tier=int(d["tier"]), start_date=date.fromisoformat(d["start_date"]),
+            tier=int(d["tier"]), start_date=start,
             end_date=ended.get(pid), annual_cost_pence=_pence(d.get("annual_cost_pence")),
             sessions_per_week=d.get("sessions_per_week"), reason=d.get("reason"),
             home_school_urn=home_school.get(str(d.get("referral_id"))),
+            notice_given_on=notice,
+            notice_late=notice is not None and notice_late(notice, start),
         ))  # fmt: skip
     return facts
 

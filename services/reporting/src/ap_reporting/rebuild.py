@@ -320,3 +320,17 @@ async def start(runtime: Runtime, gauges: RebuildGauges, requested_by: str) -> R
         await conn.close()
         raise
     return rebuild
+
+
+async def after_upgrade(runtime: Runtime, gauges: RebuildGauges, migrations: Sequence[str]) -> None:
+    """Rebuild by itself when an upgrade added read models to a generation that already held
+    events (`generations.prepare`): the new tables would otherwise read empty until an officer
+    asked. No downtime: reads go on from the current generation until the switch. Another
+    replica already rebuilding is enough."""
+    await runtime.broker_ready.wait()
+    try:
+        job = await start(runtime, gauges, "upgrade")
+    except RebuildRunningError:
+        return
+    log.info("read models added by %s: rebuilding by itself", ", ".join(migrations))
+    await job.run()

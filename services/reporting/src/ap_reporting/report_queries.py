@@ -527,12 +527,13 @@ ev AS NOT MATERIALIZED (
     AND ({{all_pupils}} OR pupil_id IN (SELECT pupil_id FROM pupils))),
 open AS (
   SELECT f.pupil_id, f.placement_id, f.provider_id, f.start_date, f.sessions_per_week,
-         max(r.occurred_at) AS last_review,
+         f.notice_given_on, f.notice_late, max(r.occurred_at) AS last_review,
          coalesce(bool_or(r.occurred_at BETWEEN $2 AND $3), false) AS in_half_term
   FROM facts f LEFT JOIN ev r ON r.type = '{REVIEWED}' AND r.pupil_id = f.pupil_id
     AND r.data->>'placement_id' = f.placement_id::text
   WHERE f.start_date <= $1 AND (f.end_date IS NULL OR f.end_date >= $1)
-  GROUP BY f.pupil_id, f.placement_id, f.provider_id, f.start_date, f.sessions_per_week)
+  GROUP BY f.pupil_id, f.placement_id, f.provider_id, f.start_date, f.sessions_per_week,
+           f.notice_given_on, f.notice_late)
 SELECT 'review' AS kind, pupil_id::text, $3::date AS since,
        'no review ' || to_char($2::date, 'YYYY-MM-DD') || ' to ' || to_char($3::date, 'YYYY-MM-DD')
        AS detail, placement_id::text, provider_id, NULL::date AS excluded_on
@@ -552,6 +553,11 @@ UNION ALL
 SELECT 'unregistered', pupil_id::text, start_date, 'the provider is not registered',
        placement_id::text, provider_id, NULL
 FROM open WHERE provider_id = ANY($7)
+UNION ALL
+SELECT 'late_notice', pupil_id::text, start_date,
+       'notice given ' || to_char(notice_given_on, 'YYYY-MM-DD') || ' for a start on '
+       || to_char(start_date, 'YYYY-MM-DD'), placement_id::text, provider_id, NULL
+FROM open WHERE notice_late
 UNION ALL
 SELECT 'sustainment', e.pupil_id::text, e.occurred_at + $6::int,
        'reintegrated ' || to_char(e.occurred_at, 'YYYY-MM-DD') || ' to ' || (e.data->>'school_urn'),

@@ -197,7 +197,8 @@ async def caseload(
 
 PLACEMENT_FACT_COLUMNS = (
     "placement_id", "pupil_id", "provider_id", "commissioner", "tier", "start_date", "end_date",
-    "annual_cost_pence", "sessions_per_week", "reason", "home_school_urn",
+    "annual_cost_pence", "sessions_per_week", "reason", "home_school_urn", "notice_given_on",
+    "notice_late",
 )  # fmt: skip
 
 
@@ -208,7 +209,7 @@ async def replace_placement_facts_of(
     await _replace_rows_of(conn, "placement_facts", pupil_ids, PLACEMENT_FACT_COLUMNS, [
         (UUID(f.placement_id), UUID(f.pupil_id), f.provider_id, f.commissioner, f.tier,
          f.start_date, f.end_date, f.annual_cost_pence, f.sessions_per_week, f.reason,
-         f.home_school_urn) for f in facts
+         f.home_school_urn, f.notice_given_on, f.notice_late) for f in facts
     ])  # fmt: skip
 
 
@@ -257,7 +258,8 @@ async def placement_facts_between(
 ) -> list[PlacementFact]:
     rows = await conn.fetch(
         "SELECT placement_id, pupil_id, provider_id, commissioner, tier, start_date, end_date,"
-        " annual_cost_pence, sessions_per_week, reason, home_school_urn FROM placement_facts"
+        " annual_cost_pence, sessions_per_week, reason, home_school_urn, notice_given_on,"
+        " notice_late FROM placement_facts"
         " WHERE start_date <= $2 AND (end_date IS NULL OR end_date >= $1)",
         start, end,
     )  # fmt: skip
