@@ -1,4 +1,6 @@
-"""Shared fixtures: one broker and one database server for the whole session (architecture.md 8).
+"""Shared fixtures: one broker and one database server for the whole session.
+
+Where they come from: docs/architecture.md#where-kafka-and-postgresql-come-from.
 
 Tests use unique ids (random UPNs, URNs) instead of cleaning up, so they can share everything.
 """

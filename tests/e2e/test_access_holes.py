@@ -1,4 +1,5 @@
-"""Issue 13, holes 1-4: each as it was reproduced, through the real running services."""
+"""Access holes once found (a stranger reading or acting on what it is not party to), each as it
+was reproduced, through the real running services."""
 
 import json
 import uuid

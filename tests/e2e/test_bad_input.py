@@ -1,4 +1,4 @@
-"""Issue 13, holes 5 and 6: bad input is a 4xx problem, never a 500, and answers leak nothing."""
+"""Bad input is a 4xx problem, never a 500, and answers leak nothing."""
 
 import json
 import time

@@ -1,4 +1,4 @@
-"""Batch consumers (issue 8): one transaction per batch, poison isolated, effects exactly once.
+"""Batch consumers: one transaction per batch, poison isolated, effects exactly once.
 
 Each test produces real records on journey.referrals, reads them back from the broker, and hands
 them as batches to a consumer built like reporting's journey consumer (its real set-wise

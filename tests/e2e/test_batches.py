@@ -1,4 +1,4 @@
-"""POST /v1/batches: NDJSON commands through each write service's own routes (issue 10)."""
+"""POST /v1/batches: NDJSON commands through each write service's own routes."""
 
 import json
 

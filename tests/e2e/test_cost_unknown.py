@@ -1,4 +1,4 @@
-"""A placement whose cost is not known (issue 10): journey.pupil.placed.v2, read by every consumer,
+"""A placement whose cost is not known: journey.pupil.placed.v2, read by every consumer,
 and counted apart in every cost report instead of as free."""
 
 from ap_schemas import topics

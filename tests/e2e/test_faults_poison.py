@@ -1,4 +1,4 @@
-"""Poison of every kind is parked with its reason and the partition moves on (issue 9, 13)."""
+"""Poison of every kind is parked with its reason and the partition moves on."""
 
 import json
 import uuid

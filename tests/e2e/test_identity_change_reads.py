@@ -1,4 +1,4 @@
-"""Issue 13: showing or applying an identity change shows identifying values, so each is an
+"""Showing or applying an identity change shows identifying values, so each is an
 identity read in referral's audit log; through the running referral service and PostgreSQL."""
 
 from tests.e2e.support.platform import random_urn, token

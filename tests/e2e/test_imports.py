@@ -1,4 +1,4 @@
-"""Bulk import (issue 10): template -> fill -> import -> the reports show it; re-import changes
+"""Bulk import: template -> fill -> import -> the reports show it; re-import changes
 nothing; bad files get a clear answer per file or per row, never a 500."""
 
 import asyncio

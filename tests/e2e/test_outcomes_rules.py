@@ -177,13 +177,13 @@ async def test_a_provider_reviews_only_its_own_placements(services):
     refused = await retrying(
         lambda: services.outcomes.post("/v1/reviews", json=review, headers=other)
     )
-    assert refused.status_code == 404  # issue 13: a stranger may not know the placement exists
+    assert refused.status_code == 404  # a stranger may not know the placement exists
     accepted = await services.outcomes.post("/v1/reviews", json=review, headers=own)
     assert accepted.status_code == 201, accepted.text
 
 
 async def test_a_reintegration_is_recorded_by_the_la_or_the_placement_s_provider(services):
-    """Issue 13 changed this: the receiving school may no longer record one (it is a stranger)."""
+    """Not the receiving school: naming itself as `school_urn` makes it no party to it."""
     placed = await placed_pupil(services)
     body = {"pupil_id": placed["pupil_id"], "placement_id": placed["placement_id"],
             "school_urn": "654321", "reintegrated_on": "2027-01-04", "mode": "phased"}  # fmt: skip

@@ -1,4 +1,4 @@
-"""Erasure end to end on the real broker and database (api.md "Data protection").
+"""Erasure end to end on the real broker and database (docs/architecture.md#erasure).
 
 After `POST /v1/pupils/{id}/erasure`: the pupil's name, UPN and date of birth are in no table of
 any service's database, the latest `journey.identity` value for the pupil is a tombstone, the AP

@@ -1,4 +1,4 @@
-"""A change of a provider's registration (issue 12): placement records it as an event, reporting
+"""A change of a provider's registration: placement records it as an event, reporting
 applies the latest to the details its reports and the AP census read; on the real broker and
 database."""
 

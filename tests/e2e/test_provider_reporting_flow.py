@@ -1,4 +1,4 @@
-"""Per-provider outcomes and sufficiency through reporting (issue 12), on the real broker and
+"""Per-provider outcomes and sufficiency through reporting, on the real broker and
 database: provider events held until the provider arrives, suppression for exports."""
 
 import uuid

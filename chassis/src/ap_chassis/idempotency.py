@@ -1,4 +1,7 @@
-"""Idempotent commands: the same `Idempotency-Key` and body return the first answer (api.md)."""
+"""Idempotent commands: the same `Idempotency-Key` and body return the first answer.
+
+The rule is in docs/http-api.md#rules-every-endpoint-follows.
+"""
 
 import hashlib
 import json

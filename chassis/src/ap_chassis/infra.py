@@ -1,4 +1,6 @@
-"""Where Kafka and PostgreSQL come from (architecture.md 8), for the tests and the local run.
+"""Where Kafka and PostgreSQL come from, for the tests and the local run.
+
+See docs/architecture.md#where-kafka-and-postgresql-come-from.
 
 In order: the environment (KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL); Docker through testcontainers
 where an engine answers (Apache Kafka in KRaft mode, PostgreSQL); else embedded: the Tansu broker

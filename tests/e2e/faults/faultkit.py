@@ -1,4 +1,4 @@
-"""The fault suite (issue 9): scenarios against the real platform, each ending with an audit.
+"""The fault suite: scenarios against the real platform, each ending with an audit.
 
 A scenario runs a load of referral commands (refer, then accept; each retried with its
 Idempotency-Key while the platform answers 503 or is unreachable, as a client should) while it

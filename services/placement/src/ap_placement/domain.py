@@ -28,12 +28,13 @@ from ap_schemas.events import (
 from . import provider_quality as quality
 from .commands import ChangeRegistration, EndPlacement, PlacePupil, RegisterProvider
 
-WEEKS_PER_YEAR = 39  # school weeks (api.md cost rule)
+WEEKS_PER_YEAR = 39  # school weeks (docs/http-api.md#the-cost-rule)
 TERMS_PER_YEAR = 3
 
 
 def annual_cost_pence(*, amount_pence: int, per: str, sessions_per_week: int) -> int:
-    """api.md: per session x sessions x 39; per week x 39; per term x 3; per year as is."""
+    """The annual cost (docs/http-api.md#the-cost-rule): per session x sessions x 39; per week
+    x 39; per term x 3; per year as is."""
     if per == "session":
         return amount_pence * sessions_per_week * WEEKS_PER_YEAR
     if per == "week":
@@ -164,7 +165,7 @@ def check_new_placement(
     *, open_placement: Placement | None, start_date: date, planned_end_date: date | None
 ) -> None:
     if open_placement is not None:
-        # Never the placement's id: it may belong to another commissioner (api.md 409).
+        # Never the placement's id: it may belong to another commissioner (docs/http-api.md).
         raise DomainError("the pupil already has an open placement")
     if planned_end_date is not None and planned_end_date < start_date:
         raise InvalidCommandError(

@@ -1,5 +1,5 @@
-"""HTTP routes for provider quality, capacity and contracts (api.md "Providers, quality and
-sufficiency"): parse a body into a command, dispatch it, answer."""
+"""HTTP routes for provider quality, capacity and contracts (docs/http-api.md#placement-8002):
+parse a body into a command, dispatch it, answer."""
 
 from collections.abc import Callable
 from datetime import date

@@ -1,4 +1,4 @@
-"""Provider quality, approval, capacity and contracts (issue 12). Pure: no I/O, no awaits.
+"""Provider quality, approval, capacity and contracts. Pure: no I/O, no awaits.
 
 Which checks are required, and which outcomes pass, is local policy kept as data
 (codesets/provider_approval.json) so an authority can correct it without a release.

@@ -1,4 +1,4 @@
-"""Data-protection routes of the referral service (api.md "Data protection")."""
+"""Data-protection routes of the referral service (docs/architecture.md#erasure)."""
 
 from typing import Annotated, Any
 from uuid import UUID
