@@ -46,6 +46,7 @@ def correlation_id(request: Request) -> str:
 
 
 def event_context(request: Request, principal: Principal) -> EventContext:
+    """Who and what an event recorded by this request names: service, actor, correlation."""
     return EventContext(
         source=request.app.state.settings.service_name,
         actor=Actor(system=principal.role, user_id=actor_id(principal)),

@@ -42,6 +42,7 @@ class RetentionSettings(BaseSettings):
 
     @property
     def sen_codes(self) -> frozenset[str]:
+        """The SEN provision codes that extend retention, as a set."""
         return frozenset(c.strip() for c in self.retention_sen_provision.split(",") if c.strip())
 
 

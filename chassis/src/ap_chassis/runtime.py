@@ -68,6 +68,7 @@ class Runtime:
     publishes: bool = True
 
     async def sample_health(self) -> list[str]:
+        """Sample lag, stuck partitions and the outbox; the reasons for degraded."""
         return await self.health.sample(self.consumers, self.pool, self.publishes)
 
     async def start_broker(self) -> None:
@@ -255,6 +256,7 @@ class RequestLatency:
 
 
 def health_router() -> APIRouter:
+    """/healthz and /readyz, served without a token."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz")

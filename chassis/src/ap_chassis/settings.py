@@ -99,4 +99,5 @@ class ServiceSettings(BaseSettings):
 
     @property
     def db_name(self) -> str:
+        """This service's own database: the configured name or the service's."""
         return self.database_name or self.service_name.replace("-", "_")

@@ -56,6 +56,7 @@ class UnitOfWork:
         return [str(e.id) for e in events]
 
     async def commit(self) -> None:
+        """Hand the recorded events to the outbox and mark the work committed."""
         await self._flush(self.pending)
         self.pending = []
         self.committed = True
@@ -90,6 +91,7 @@ class PgUnitOfWork(UnitOfWork):
             await self._tx.rollback()
 
     async def commit(self) -> None:
+        """Write the outbox rows, then commit the transaction: state and events at once."""
         await super().commit()
         await self._tx.commit()
 

@@ -114,6 +114,7 @@ POLICY = Policy({
 
 
 def relation(principal: Principal, resource: Resource) -> Relation:
+    """How the caller stands to the resource: one of `Relation`, as the module docstring says."""
     if principal.role == "la_officer" or resource is None:
         return "any"
     if isinstance(resource, NamedParty):

@@ -59,6 +59,7 @@ class Provider:
 
 
 def known(provider: Provider | None, provider_id: UUID) -> Provider:
+    """The provider, or 404 on `provider_id` when there is none."""
     if provider is None:
         raise NotFoundError(f"no provider {provider_id}", field="provider_id")
     return provider
@@ -67,6 +68,7 @@ def known(provider: Provider | None, provider_id: UUID) -> Provider:
 def register(
     cmd: RegisterProvider, *, provider_id: UUID, today: date
 ) -> tuple[Provider, list[EventData]]:
+    """A new provider and its registration event, once its identifiers are checked."""
     check_provider(urn=cmd.urn, ukprn=cmd.ukprn, setting_type=cmd.setting_type)
     provider = Provider(
         provider_id=provider_id, name=cmd.name, urn=cmd.urn, ukprn=cmd.ukprn,
@@ -158,12 +160,14 @@ class Placement:
 
     @property
     def is_open(self) -> bool:
+        """Whether the placement has not ended."""
         return self.end_date is None
 
 
 def check_new_placement(
     *, open_placement: Placement | None, start_date: date, planned_end_date: date | None
 ) -> None:
+    """Refuse a second open placement or a planned end before the start."""
     if open_placement is not None:
         # Never the placement's id: it may belong to another commissioner (docs/http-api.md).
         raise DomainError("the pupil already has an open placement")
@@ -259,11 +263,13 @@ def contracted_cost(contracts: tuple[quality.Contract, ...], cmd: PlacePupil) ->
 
 
 def check_end(*, start_date: date, end_date: date) -> None:
+    """Refuse an end date before the start (422 on `end_date`)."""
     if end_date < start_date:
         raise InvalidCommandError("end_date cannot be before start_date", field="end_date")
 
 
 def end(placement: Placement, cmd: EndPlacement) -> tuple[Placement, list[EventData]]:
+    """The ended placement and its event; 409 when it has already ended."""
     if not placement.is_open:
         raise DomainError(f"the placement already ended on {placement.end_date}")
     check_end(start_date=placement.start_date, end_date=cmd.end_date)

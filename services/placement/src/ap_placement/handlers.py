@@ -22,6 +22,7 @@ from .uow import PlacementUnitOfWork
 async def register_provider(
     uow: PlacementUnitOfWork, cmd: RegisterProvider, principal: Principal
 ) -> ProviderChanged:
+    """Register a provider and record its event."""
     provider, events = domain.register(cmd, provider_id=uuid4(), today=utcnow().date())
     await uow.providers.add(provider)
     return ProviderChanged(provider_id=provider.provider_id, event_ids=uow.record(*events))
@@ -103,12 +104,14 @@ def _ref(placement: domain.Placement) -> access.PlacementRef:
 
 
 async def authorize_end(uow: PlacementUnitOfWork, cmd: EndPlacement, principal: Principal) -> None:
+    """Refuse the caller unless it may end this placement (404/403)."""
     await find_placement(uow.placements, cmd.placement_id, principal, "end")
 
 
 async def end_placement(
     uow: PlacementUnitOfWork, cmd: EndPlacement, principal: Principal
 ) -> PlacementEnded:
+    """End the placement under the pupil's lock and record the event."""
     placement = await find_placement(uow.placements, cmd.placement_id, principal, "end")
     await uow.placements.lock_pupil(placement.pupil_id)
     # again under the pupil's lock: another command may have ended it meanwhile

@@ -128,12 +128,14 @@ authorize_withdrawal = authorizer("withdraw")
 async def decide_referral(
     uow: UnitOfWorkPort, command: DecideReferral, principal: Principal
 ) -> ReferralResult:
+    """Accept or decline the referral under the pupil's lock and record the event."""
     return await _transition(uow, command, principal, domain.decide)
 
 
 async def withdraw_referral(
     uow: UnitOfWorkPort, command: WithdrawReferral, principal: Principal
 ) -> ReferralResult:
+    """Withdraw the referral under the pupil's lock and record the event."""
     return await _transition(uow, command, principal, domain.withdraw)
 
 
