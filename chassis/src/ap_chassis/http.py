@@ -1,5 +1,6 @@
 """Helpers for HTTP routes: who and what an event records, and idempotent command execution."""
 
+import functools
 import hashlib
 import re
 import uuid
@@ -60,6 +61,22 @@ Handler = Callable[[U, C, Principal], Awaitable[BaseModel]]
 """A write use case: `(uow, command, principal) -> result`. It never commits and knows no HTTP."""
 Authorizer = Callable[[U, C, Principal], Awaitable[None]]
 """An access check, `(uow, command, principal) -> None`, raising the policy's 403/404."""
+Steps = Callable[[U], Awaitable[Callable[[], Awaitable[BaseModel]]]]
+"""A command inside its unit of work: check access (loading and locking what the check reads),
+then hand back the use case bound to what was loaded, to run unless a stored answer replays."""
+
+
+def steps_of(
+    handler: Handler[U, C], command: C, principal: Principal, authorize: Authorizer[U, C] | None
+) -> Steps[U]:
+    """The steps of a `(uow, command, principal)` handler after an optional separate check."""
+
+    async def steps(uow: U) -> Callable[[], Awaitable[BaseModel]]:
+        if authorize is not None:
+            await authorize(uow, command, principal)
+        return functools.partial(handler, uow, command, principal)
+
+    return steps
 
 
 async def dispatch(
@@ -81,17 +98,32 @@ async def dispatch(
     decided events written to the outbox, commit. `body` is the request as received: the key's
     fingerprint is taken of it, not of the command it was translated into.
     """
-    status, answer = await run_once(
+    return await answer_once(
+        request, principal, body=body, idempotency_key=idempotency_key,
+        unit_of_work=unit_of_work, steps=steps_of(handler, command, principal, authorize),
+        status_code=status_code,
+    )  # fmt: skip
+
+
+async def answer_once(
+    request: Request,
+    principal: Principal,
+    *,
+    body: BaseModel,
+    idempotency_key: str | None,
+    unit_of_work: Callable[[asyncpg.Connection, EventContext], U],
+    steps: Steps[U],
+    status_code: int,
+) -> JSONResponse:
+    """Run a command's steps once per Idempotency-Key, keyed by caller, and answer the result."""
+    status, answer = await run_steps_once(
         request.app.state.runtime.pool,
         event_context(request, principal),
-        principal,
         scope=f"{tenant(principal)}:{principal.sub}",
-        handler=handler,
-        command=command,
         unit_of_work=unit_of_work,
         key=idempotency_key,
         fingerprint=request_hash(request.method, request.url.path, body.model_dump(mode="json")),
-        authorize=authorize,
+        steps=steps,
         status_code=status_code,
     )
     return JSONResponse(answer, status_code=status)
@@ -114,13 +146,31 @@ async def run_once(
     """`dispatch` without the HTTP request: for callers such as the bulk import that run a
     command as if it had been posted. `scope` is whose keys these are (dispatch: role, tenant
     and subject). Answers (status, answer), the stored one on a replay."""
+    return await run_steps_once(
+        pool, ctx, scope=scope, unit_of_work=unit_of_work, key=key, fingerprint=fingerprint,
+        steps=steps_of(handler, command, principal, authorize), status_code=status_code,
+    )  # fmt: skip
+
+
+async def run_steps_once(
+    pool: asyncpg.Pool,
+    ctx: EventContext,
+    *,
+    scope: str,
+    unit_of_work: Callable[[asyncpg.Connection, EventContext], U],
+    key: str | None,
+    fingerprint: str,
+    steps: Steps[U],
+    status_code: int,
+) -> tuple[int, dict[str, Any]]:
+    """In one unit of work: the access steps, then the stored answer for the key if there is
+    one, else the use case, its answer remembered and everything committed together."""
     async with pool.acquire() as conn, unit_of_work(conn, ctx) as uow:
-        if authorize is not None:
-            await authorize(uow, command, principal)
+        run = await steps(uow)
         stored = await replay(conn, principal=scope, key=key, fingerprint=fingerprint)
         if stored is not None:
             return stored
-        result = await handler(uow, command, principal)
+        result = await run()
         answer = result.model_dump(mode="json")
         await remember(conn, principal=scope, key=key, status=status_code, answer=answer)
         await uow.commit()
