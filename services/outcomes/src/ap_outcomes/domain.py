@@ -41,6 +41,7 @@ class PlacementFact:
     commissioner_urn: str | None = None
 
     def open_on(self, day: date) -> bool:
+        """Whether the placement had started and not yet ended on `day`."""
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
@@ -136,6 +137,7 @@ def check_reintegration(
 
 
 def check_sustainment(reintegration: Reintegration, *, checked_on: date) -> None:
+    """Refuse a sustainment check not after its reintegration (422)."""
     if checked_on <= reintegration.reintegrated_on:
         raise InvalidCommandError(
             "a sustainment check comes after its reintegration", field="checked_on"
@@ -154,6 +156,7 @@ def destination_group_of(activity_code: int) -> str:
 
 
 def check_destination(pupil_known: bool, pupil_id: UUID) -> None:
+    """Refuse a pupil not heard of here yet: 409 with a retry."""
     if not pupil_known:
         raise NotYetKnownError(
             f"pupil {pupil_id} is not known here yet; retry shortly", field="pupil_id"
@@ -166,6 +169,7 @@ def check_destination(pupil_known: bool, pupil_id: UUID) -> None:
 def decide_review(
     placement: PlacementFact | None, command: RecordReview, review_id: UUID
 ) -> tuple[Review, list[EventData]]:
+    """The review and its event, once `check_review` holds for the placement."""
     counts = command.attendance
     known = check_review(
         placement,
@@ -205,6 +209,7 @@ def decide_review(
 def decide_reintegration(
     placements: list[PlacementFact], command: RecordReintegration, reintegration_id: UUID
 ) -> tuple[Reintegration, list[EventData]]:
+    """The reintegration and its event, once the pupil's placements allow it."""
     check_reintegration(
         placements,
         command.pupil_id,
