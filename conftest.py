@@ -18,7 +18,7 @@ from ap_chassis.kafka import create_topics
 # Settings default to production; the suite runs as a test environment (HS256 tokens allowed).
 os.environ.setdefault("JOURNEY_ENVIRONMENT", "test")
 
-from tests.e2e.support.platform import (
+from tests.support.platform import (
     Platform,
     TcpProxy,
     build,
@@ -32,13 +32,16 @@ from tests.e2e.support.platform import (
     token,
 )
 
+INFRASTRUCTURE = frozenset({"infra", "services"})
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything async or under tests/ talks to real infrastructure; the rest is pure."""
+    """A test that asks for the broker and database is `integration`, the rest `unit`; and no
+    test under a `unit/` folder may ask for them, so the unit suites run with nothing reachable."""
     for item in items:
-        if "infra" in getattr(item, "fixturenames", ()) or "services" in getattr(
-            item, "fixturenames", ()
-        ):
+        if INFRASTRUCTURE & set(getattr(item, "fixturenames", ())):
+            if "unit" in item.path.parts:
+                raise pytest.UsageError(f"{item.nodeid}: a unit test may not use infrastructure")
             item.add_marker(pytest.mark.integration)
         else:
             item.add_marker(pytest.mark.unit)

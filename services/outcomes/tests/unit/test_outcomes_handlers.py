@@ -16,6 +16,7 @@ from ap_chassis.errors import (
     NotFoundError,
     NotYetKnownError,
 )
+from ap_chassis.problems import problem_of
 from ap_outcomes import handlers
 from ap_outcomes.commands import (
     AttendanceIn,
@@ -408,3 +409,58 @@ async def test_each_access_step_locks_the_pupil_it_hands_on(uow):
     loaded = await handlers.authorize_review(uow, review_of(placement_id), LA)
     assert loaded == uow.outcomes.placements[placement_id]
     assert uow.outcomes.locked == [pupil_id]
+
+
+# each refusal as a client meets it --------------------------------------------------------
+
+
+async def answer_to(uow, command, principal) -> tuple[int, str | None, int | None]:
+    """(status, field, Retry-After) of the problem a refused write answers over HTTP."""
+    with pytest.raises(DomainError) as err:
+        await write(uow, command, principal)
+    problem = problem_of(err.value)
+    return problem.status, err.value.field, problem.retry_after
+
+
+async def test_each_refusal_answers_its_status_field_and_retry(uow):
+    placement_id = await placed(uow)
+    too_many = AttendanceIn(possible_sessions=10, attended_sessions=11)
+    unknown = uuid4()
+    cases = {
+        "attended more than possible": (
+            review_of(unknown, attendance=too_many),
+            (422, "attendance.attended_sessions", None),
+        ),
+        "placement not here yet": (review_of(unknown), (409, "placement_id", 1)),
+        "review before the start": (
+            review_of(placement_id, reviewed_on=date(2026, 9, 13), next_review_on=None),
+            (409, "reviewed_on", None),
+        ),
+        "no such reintegration": (sustainment_of(unknown), (404, None, None)),
+        "code outside the set": (destination_of(unknown, code=500), (422, "activity_code", None)),
+        "pupil not here yet": (destination_of(unknown, code=210), (409, "pupil_id", 1)),
+    }
+    for name, (command, expected) in cases.items():
+        assert await answer_to(uow, command, LA) == expected, name
+    nothing_done(uow)
+
+
+async def test_a_review_on_the_first_day_is_recorded(uow):
+    placement_id = await placed(uow)
+    result = await write(uow, review_of(placement_id, reviewed_on=START), LA)
+    assert uow.outcomes.reviews[result.review_id].reviewed_on == START
+
+
+async def test_a_pre16_code_is_refused_saying_why(uow):
+    with pytest.raises(InvalidCommandError) as err:
+        await write(uow, destination_of(uuid4(), code=130), LA)
+    assert "pre-16" in err.value.detail and "custodial sentence" in err.value.detail
+
+
+async def test_a_sustainment_check_on_or_before_the_return_is_refused_then_later_recorded(uow):
+    before = await reintegrated(uow)
+    for checked_on in (date(2027, 2, 1), before.reintegrated_on):
+        command = sustainment_of(before.reintegration_id, checked_on=checked_on)
+        assert await answer_to(uow, command, LA) == (422, "checked_on", None)
+    later = await write(uow, sustainment_of(before.reintegration_id), LA)
+    assert later.sustained is True

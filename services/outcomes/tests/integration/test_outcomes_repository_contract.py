@@ -19,7 +19,7 @@ from ap_schemas.envelope import Actor
 from ap_schemas.events import Attendance
 from asyncpg import Pool
 
-from tests.e2e.support.platform import RUN
+from tests.support.platform import RUN
 
 START = date(2026, 9, 14)
 
