@@ -18,19 +18,7 @@ from ap_chassis.kafka import create_topics
 # Settings default to production; the suite runs as a test environment (HS256 tokens allowed).
 os.environ.setdefault("JOURNEY_ENVIRONMENT", "test")
 
-from tests.support.platform import (
-    Platform,
-    TcpProxy,
-    build,
-    drop_databases,
-    eventually,
-    random_upn,
-    random_urn,
-    read_topic,
-    referral_body,
-    running,
-    token,
-)
+from tests.support import platform as shared
 
 INFRASTRUCTURE = frozenset({"infra", "services"})
 
@@ -57,10 +45,10 @@ def helpers() -> Any:
 
     h = H()
     h.random_upn, h.random_urn, h.token, h.referral_body = (  # type: ignore[attr-defined]
-        random_upn,
-        random_urn,
-        token,
-        referral_body,
+        shared.random_upn,
+        shared.random_urn,
+        shared.token,
+        shared.referral_body,
     )
     return h
 
@@ -74,19 +62,19 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:
     print(f"\ninfrastructure: {found.origin}")
     asyncio.run(create_topics(found.kafka_bootstrap_servers))
     yield found
-    asyncio.run(drop_databases(found.database_url))
+    asyncio.run(shared.drop_databases(found.database_url))
     found.close()
 
 
 @pytest.fixture(scope="session")
-async def services(infra: Infrastructure) -> AsyncIterator[Platform]:
+async def services(infra: Infrastructure) -> AsyncIterator[shared.Platform]:
     """All four services, in this process, on the session's broker and database server."""
-    platform = Platform()
+    platform = shared.Platform()
     async with contextlib.AsyncExitStack() as stack:
         for name in ("referral", "placement", "outcomes", "reporting"):
-            app = build(name, infra, span_exporter=platform.spans)
+            app = shared.build(name, infra, span_exporter=platform.spans)
             platform.apps[name] = app
-            platform.clients[name] = await stack.enter_async_context(running(app))
+            platform.clients[name] = await stack.enter_async_context(shared.running(app))
         yield platform
 
 
@@ -95,17 +83,17 @@ async def services(infra: Infrastructure) -> AsyncIterator[Platform]:
 
 @pytest.fixture(scope="session")
 def wait() -> Callable[..., Awaitable[Any]]:
-    return eventually
+    return shared.eventually
 
 
 @pytest.fixture(scope="session")
 def topic_reader(infra: Infrastructure) -> Callable[..., Awaitable[list[Any]]]:
     async def read(topic: str, **kw: Any) -> list[Any]:
-        return await read_topic(infra.kafka_bootstrap_servers, topic, **kw)
+        return await shared.read_topic(infra.kafka_bootstrap_servers, topic, **kw)
 
     return read
 
 
 @pytest.fixture(scope="session")
-def tcp_proxy() -> type[TcpProxy]:
-    return TcpProxy
+def tcp_proxy() -> type[shared.TcpProxy]:
+    return shared.TcpProxy
