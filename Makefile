@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: run test token schemas lint bench republish faults
+.PHONY: run test token schemas openapi lint bench republish faults
 
 .tools/bin/uv:
 	python3 -m venv .tools && .tools/bin/pip install --quiet "uv==0.13.9"
@@ -28,6 +28,11 @@ token: .venv/.synced
 ## schemas: regenerate the checked-in JSON Schema files after changing an event model
 schemas: .venv/.synced
 	$(UV) run python -m ap_schemas.export
+
+## openapi: release each service's OpenAPI document (services/<name>/openapi/released.json) after
+## changing a route; refuses a change that breaks clients of the released copy (http_compat.py)
+openapi: .venv/.synced
+	JOURNEY_ENVIRONMENT=test $(UV) run python -m ap_chassis.http_compat
 
 ## lint: ruff and mypy --strict over every package
 lint: .venv/.synced

@@ -23,10 +23,19 @@ def rss_mb(pid: int) -> float:
 
 
 @contextlib.asynccontextmanager
-async def started(name: str, infra: Any, tag: str = "") -> AsyncIterator[subprocess.Popen[bytes]]:
-    """Run one service on a free port with its own database (and consumer groups when `tag`
-    is given); yield its process once /readyz answers 200."""
-    port = free_port()
+async def started(
+    name: str,
+    infra: Any,
+    tag: str = "",
+    *,
+    port: int | None = None,
+    workers: int = 1,
+    **settings: str,
+) -> AsyncIterator[subprocess.Popen[bytes]]:
+    """Run one service on `port` (a free one by default) with its own database (and consumer
+    groups when `tag` is given), `workers` processes and extra `settings` (environment names);
+    yield its process once /readyz answers 200."""
+    port = port or free_port()
     env = {
         **os.environ,
         "JOURNEY_ENVIRONMENT": "test",
@@ -36,10 +45,12 @@ async def started(name: str, infra: Any, tag: str = "") -> AsyncIterator[subproc
         "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
         "LOG_LEVEL": "WARNING",
         **({"SERVICE_NAME": f"{name}-{tag}-{RUN}"} if tag else {}),
+        **settings,
     }
     proc = subprocess.Popen(  # noqa: S603, ASYNC220 (our own interpreter; started once)
         [sys.executable, "-m", "uvicorn", "--factory", f"ap_{name}.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+         "--workers", str(workers)],
         env=env, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

@@ -8,6 +8,7 @@ tests find it (environment, Docker, embedded). Knobs (environment):
   BENCH_EVENTS=1000000             events in the memory run (10^6 by default)
   BENCH_PUPILS=50000               pupils in the reports' read model
   BENCH_REPLAY=20000               events in the replay-rate comparison
+  BENCH_WORKERS=1                  referral's worker processes in the freshness run
 """
 
 import asyncio
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -31,14 +33,16 @@ import processes
 import relay
 import replay
 import reports
-from ap_chassis.db import database_dsn
-from ap_chassis.infra import provision
+from ap_chassis.db import database_dsn, ensure_database
+from ap_chassis.infra import free_port, provision
 from ap_chassis.kafka import create_topics
+from ap_chassis.settings import ServiceSettings
 from common import RUN, Figure, knob, report, settings, summary
 
 SECTIONS = ("idle", "relay", "commands", "freshness", "replay", "reports", "memory")
 JOURNEY_APPLIED = "SELECT count(*) FROM inbox WHERE consumer = 'journey'"  # reporting's
 CAP = knob("BENCH_CAP", 180)  # seconds any one catch-up may take before it is cut short
+TANSU = {"KAFKA_SESSION_TIMEOUT_MS": "2000", "KAFKA_HEARTBEAT_INTERVAL_MS": "500"}  # quick joins
 SERVICES = ("referral", "placement", "outcomes", "reporting")
 
 
@@ -67,22 +71,18 @@ async def main(only: set[str]) -> None:
             async with service("referral", infra, database_name=f"ap_relay_bench_{RUN}") as app:
                 await relay.run(app, infra.kafka_bootstrap_servers)
         if "commands" in only:
-            print("commands")
+            print("commands, beside a bare route on the same database server")
+            bare_dsn = await ensure_database(infra.database_url, f"ap_bare_bench_{RUN}")
+            pool_size = ServiceSettings.model_fields["db_pool_max_size"].default
+            limits = await commands.baseline(bare_dsn, pool_size)
             for name in commands.COMMANDS:
                 async with service(name, infra) as app:
                     if name == "outcomes":
                         await commands.seed_placements(app, infra.kafka_bootstrap_servers)
-                    await commands.measure(app, name)
+                    await commands.measure(app, name, limits)
         if "freshness" in only:
-            print("freshness")
-            async with (
-                service("referral", infra, database_name=f"ap_referral_fresh_{RUN}") as ref,
-                service("reporting", infra, **fresh_group("fresh")) as rep,
-            ):
-                backlog = await replay.held(infra.kafka_bootstrap_servers)
-                pool = rep.state.runtime.pool
-                await replay.until(lambda: pool.fetchval(JOURNEY_APPLIED), backlog, CAP)
-                await freshness.measure(ref, rep)
+            print("freshness (referral and reporting each their own process)")
+            await freshness_figures(infra)
         if "replay" in only:
             print("replay from offset 0, side by side")
             await replays(infra)
@@ -97,6 +97,36 @@ async def main(only: set[str]) -> None:
     summary()
     print(f"\nbench took {time.perf_counter() - started:.0f}s; load average after: "
           f"{os.getloadavg()}")  # fmt: skip
+
+
+async def freshness_figures(infra: Any, workers: int = knob("BENCH_WORKERS", 1)) -> None:
+    """Freshness at 0, 100 and 200 commands/s offered, with each process's event-loop lag p99."""
+    ports = {"referral": free_port(), "reporting": free_port()}
+    async with (
+        processes.started("referral", infra, port=ports["referral"], workers=workers,
+                          RELAY_POLL_SECONDS="0.5"),  # no tag: its name is the events' source
+        processes.started("reporting", infra, "fresh", port=ports["reporting"], **TANSU),
+    ):  # fmt: skip
+        dsn = database_dsn(infra.database_url, f"ap_reporting_procfresh_{RUN}")
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2, setup=read_model)
+        backlog = await replay.held(infra.kafka_bootstrap_servers)
+        await replay.until(lambda: pool.fetchval(JOURNEY_APPLIED), backlog, CAP)
+        urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+        async with httpx.AsyncClient(base_url=urls["referral"], limits=limits, timeout=30) as c:
+            for rate in (0, 100, 200):
+                before = {name: await freshness.loop_lag(url) for name, url in urls.items()}
+                await freshness.measure(c, pool, rate)
+                for name, url in urls.items():
+                    lag = freshness.quantile(before[name], await freshness.loop_lag(url), 0.99)
+                    report(Figure(f"  event-loop lag p99 of {name} (bucket bound, at {rate}/s)",
+                                  1000 * lag, "ms", 50, higher_is_better=False))  # fmt: skip
+        await pool.close()
+
+
+async def read_model(conn: asyncpg.Connection) -> None:
+    """Read the active read-model generation, as reporting's own pool does."""
+    await conn.execute("SELECT public.read_model_enter()")
 
 
 def fresh_group(tag: str) -> dict[str, str]:

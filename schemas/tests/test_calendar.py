@@ -51,3 +51,20 @@ def test_an_la_calendar_is_data_with_closures_and_is_checked():
             '{"half_terms": [{"from": "2026-09-01", "to": "2026-10-23"},'
             ' {"from": "2026-10-01", "to": "2026-12-18"}]}'
         )
+
+
+@pytest.mark.parametrize(
+    ("notice", "start", "late"),
+    [
+        (date(2026, 9, 14), date(2026, 9, 16), False),  # Mon for Wed: 2 school days
+        (date(2026, 9, 15), date(2026, 9, 16), True),  # Tue for Wed: 1 school day
+        (date(2026, 9, 11), date(2026, 9, 15), False),  # Fri for Tue: Mon, Tue
+        (date(2026, 9, 11), date(2026, 9, 14), True),  # Fri for Mon: the weekend is not school
+        (date(2026, 5, 1), date(2026, 5, 5), True),  # Fri for Tue over the May bank holiday
+        (date(2026, 5, 1), date(2026, 5, 6), False),
+        (date(2026, 9, 17), date(2026, 9, 16), True),  # given after the start
+        (date(2026, 9, 16), date(2026, 9, 16), True),  # on the day
+    ],
+)
+def test_notice_given_late_counts_school_days(notice, start, late):
+    assert calendar.notice_late(notice, start, ENGLAND) is late

@@ -3,7 +3,6 @@ nothing; bad files get a clear answer per file or per row, never a 500."""
 
 import asyncio
 import io
-import re
 
 import httpx
 import openpyxl
@@ -78,7 +77,7 @@ async def costs(services, urn: str, start="2026-09-01", end="2026-12-31"):
     return next((r for r in answer.json()["rows"] if r["key"] == f"school:{urn}"), None)
 
 
-async def test_school_census_rows_wait_for_the_la_then_show_in_costs(platform, wait):
+async def test_school_census_rows_are_placed_in_one_pass_and_show_in_costs(platform, wait):
     school = random_urn()
     as_school = token("school", urn=school)
     book = await template(platform, "school_census_ap", as_school)
@@ -95,39 +94,24 @@ async def test_school_census_rows_wait_for_the_la_then_show_in_costs(platform, w
     ]  # fmt: skip
     content = fill(book, rows)
 
+    # AP the school arranged: its own decision, so every valid row is placed in this run
     first = await run_import(
         platform, content, layout="school_census_ap", headers=as_school, name="c.xlsx"
     )
     assert first["status"] == "done", first
-    assert (first["rows"], first["awaiting"], first["refused"]) == (2, 2, 0)
+    assert (first["rows"], first["applied"], first["awaiting"], first["refused"]) == (2, 2, 0, 0)
     registered = [r for r in first["report"] if r["field"] == "provider"]
     assert len(registered) == 2 and all("registered provider" in r["message"] for r in registered)
-    awaiting = [r for r in first["report"] if r["message"].startswith("awaiting decision")]
-    assert [r["row"] for r in awaiting] == [2, 3]
-
-    # The LA decides the referrals the import made as the school; the import never does.
-    for line in awaiting:
-        referral_id = re.search(r"referral (\S+)", line["message"]).group(1)
-        decided = await platform.referral.post(
-            f"/v1/referrals/{referral_id}/decision",
-            json={"decision": "accepted", "decided_on": "2026-10-01"},
-            headers=LA,
-        )
-        assert decided.status_code == 200, decided.text
-
-    second = await run_import(
-        platform, content, layout="school_census_ap", headers=as_school, name="c.xlsx"
-    )
-    assert (second["applied"], second["awaiting"], second["refused"]) == (2, 0, 0), second
+    assert not [r for r in first["report"] if r["message"].startswith("awaiting decision")]
 
     row = await wait(lambda: costs(platform, school))
     assert row["placements"] == 2 and row["placements_cost_unknown"] == 2
     assert row["cost_pence"] == 0
 
-    third = await run_import(
+    again = await run_import(
         platform, content, layout="school_census_ap", headers=as_school, name="c.xlsx"
     )
-    assert (third["applied"], third["unchanged"], third["refused"]) == (0, 2, 0), third
+    assert (again["applied"], again["unchanged"], again["refused"]) == (0, 2, 0), again
     assert await costs(platform, school) == row
 
     report = await platform.placement.get(

@@ -232,3 +232,28 @@ async def test_bad_provider_input_is_422_naming_the_field(services):
         headers=LA,
     )
     assert unknown.status_code == 404
+
+
+async def test_a_qa_visit_without_its_officer_is_recorded_and_queried(services):
+    """The published contract never required officer_id: a client built to it is answered 201."""
+    provider_id = await new_provider(services)
+    body = {
+        "check": "qa_visit",
+        "checked_on": (TODAY - timedelta(days=3)).isoformat(),
+        "expires_on": (TODAY + timedelta(days=300)).isoformat(),
+        "outcome": "approved",
+    }
+    answer = await services.placement.post(
+        f"/v1/providers/{provider_id}/checks", json=body, headers=LA
+    )
+    assert answer.status_code == 201, answer.text
+    assert [q["field"] for q in answer.json()["queries"]] == ["officer_id"]
+    profile = (await services.placement.get(f"/v1/providers/{provider_id}", headers=LA)).json()
+    assert profile["checks"]["qa_visit"] == "current"
+    assert profile["queries"] == [
+        {
+            "check": "qa_visit",
+            "field": "officer_id",
+            "message": answer.json()["queries"][0]["message"],
+        }
+    ]

@@ -37,6 +37,12 @@ async def test_one_trace_from_http_through_kafka_to_every_consumer(services, wai
     names = {s.name for s in spans()}
     assert any("journey.referrals" in n for n in names)
     assert any(s.attributes.get("db.system") == "postgresql" for s in spans())
+    # The command's transaction is one span in its trace; its statements make none of their own.
+    referral = [s for s in spans() if s.resource.attributes["service.name"] == "referral"]
+    transactions = [s for s in referral if s.name == "db.transaction"]
+    assert [s.attributes["db.outcome"] for s in transactions] == ["committed"]
+    statements = [s.name for s in referral if s.attributes.get("db.system") == "postgresql"]
+    assert not {"INSERT", "WITH", "BEGIN;", "COMMIT;"} & set(statements), statements
     # Spans carry ids, never the pupil's personal data.
     for span in spans():
         text = str(dict(span.attributes or {})) + span.name

@@ -56,3 +56,9 @@ class Metrics:
             ["method", "route", "status"],
             registry=r,
         )
+        self.loop_lag = Histogram(
+            "journey_event_loop_lag_seconds",
+            "How late the event loop ran a timer: a stall shared by HTTP, relay and consumers",
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=r,
+        )

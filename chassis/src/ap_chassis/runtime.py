@@ -18,10 +18,11 @@ from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from . import problems
+from . import loop_lag, problems
 from .consumer import Apply, BatchApply, IdempotentConsumer, subscribe
 from .db import create_pool, ensure_database, migrate
 from .erasure import OnTombstone
@@ -37,7 +38,7 @@ from .kafka import (
 from .metrics import Metrics
 from .outbox import OutboxRelay
 from .settings import ServiceSettings
-from .telemetry import instrument_asyncpg, setup_logging, tracer_provider
+from .telemetry import instrument_asyncpg, serve_under, setup_logging, tracer_provider
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,13 @@ def build_app(
             runtime.tasks.append(asyncio.create_task(runtime.start_broker()))
             runtime.tasks.append(
                 asyncio.create_task(
+                    loop_lag.watch(
+                        metrics.loop_lag.observe, interval=settings.loop_lag_interval_seconds
+                    )
+                )
+            )
+            runtime.tasks.append(
+                asyncio.create_task(
                     runtime.health.run(
                         settings.health_sample_seconds, runtime.consumers, runtime.pool, publishes
                     )
@@ -214,7 +222,7 @@ def build_app(
     for router in routers:
         app.include_router(router)
 
-    app.add_middleware(RequestLatency, metrics=metrics)
+    app.add_middleware(RequestLatency, metrics=metrics, provider=provider)
     app.add_middleware(
         RequestGuard, max_body_bytes=settings.max_body_bytes, body_limits=dict(body_limits or {})
     )
@@ -231,13 +239,14 @@ class RequestLatency:
     """Request duration by method, route and status (pure ASGI: Starlette's `BaseHTTPMiddleware`
     costs a task group and memory streams on every request)."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
-        self.app, self.metrics = app, metrics
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, provider: TracerProvider) -> None:
+        self.app, self.metrics, self.provider = app, metrics, provider
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        serve_under(self.provider)  # the request's own task: its transaction spans are ours
         started, status = time.perf_counter(), 500
 
         async def watch(message: Message) -> None:

@@ -65,6 +65,7 @@ class ServiceSettings(BaseSettings):
     health_sample_seconds: float = 5.0  # lag, stuck partitions and outbox backlog sampled
     consumer_stuck_seconds: float = 60.0  # lag > 0 with no progress this long: degraded
     outbox_stuck_seconds: float = 60.0  # oldest unsent outbox row this old: degraded
+    loop_lag_interval_seconds: float = Field(default=0.1, gt=0)  # event-loop lag sample period
 
     otel_exporter: Literal["none", "otlp", "console"] = "none"
     otel_exporter_otlp_endpoint: str = "http://127.0.0.1:4318"

@@ -1,5 +1,6 @@
 """Traces and structured logs. Spans and log lines carry ids, never personal data."""
 
+import contextvars
 import json
 import logging
 import sys
@@ -18,6 +19,21 @@ from opentelemetry.sdk.trace.export import (
 from .settings import ServiceSettings
 
 _asyncpg_instrumented = False
+_service_tracers: contextvars.ContextVar[TracerProvider | None] = contextvars.ContextVar(
+    "service_tracer_provider", default=None
+)
+
+
+def serve_under(provider: TracerProvider) -> None:
+    """Spans the chassis starts from here on in this task (and tasks it creates) belong to
+    `provider`: each service has its own, and several may share a process in tests."""
+    _service_tracers.set(provider)
+
+
+def current_tracer(name: str) -> trace.Tracer:
+    """A tracer of the service whose request or consumer is running (the global one outside)."""
+    provider = _service_tracers.get()
+    return provider.get_tracer(name) if provider is not None else trace.get_tracer(name)
 
 
 def tracer_provider(settings: ServiceSettings, extra: SpanExporter | None = None) -> TracerProvider:

@@ -20,8 +20,12 @@ import asyncpg
 from ap_schemas import codec
 from ap_schemas.envelope import Actor, CloudEvent
 from ap_schemas.events import EventData
+from opentelemetry import context, trace
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 
-from . import outbox
+from . import outbox, telemetry
+
+_DB_ATTRIBUTES = {"db.system": "postgresql"}
 
 
 @dataclass(frozen=True)
@@ -69,15 +73,31 @@ class PgUnitOfWork(UnitOfWork):
     """A transaction on one pooled connection; the events go to the outbox in that transaction.
 
     Use as `async with PgUnitOfWork(conn, ctx) as uow: ...; await uow.commit()`.
+
+    The transaction is one span (`db.transaction`, with how it ended) in the request's trace; the
+    statements inside it make no spans of their own. A command's eight or so statements each
+    made a span before, a fifth of its CPU, and said nothing the transaction span does not.
     """
 
     def __init__(self, conn: asyncpg.Connection, ctx: EventContext) -> None:
         super().__init__(ctx)
         self.conn = conn
         self._tx = conn.transaction()
+        self._span: trace.Span | None = None
+        self._quiet: object = None
 
     async def __aenter__(self) -> Self:
-        await self._tx.start()
+        self._span = telemetry.current_tracer(__name__).start_span(
+            "db.transaction", kind=trace.SpanKind.CLIENT, attributes=_DB_ATTRIBUTES
+        )
+        span_context = trace.set_span_in_context(self._span)
+        self._quiet = context.attach(context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True,
+                                                       span_context))  # fmt: skip
+        try:
+            await self._tx.start()
+        except BaseException:
+            self._end("failed")
+            raise
         return self
 
     async def __aexit__(
@@ -86,9 +106,21 @@ class PgUnitOfWork(UnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self.committed:
-            self.pending = []
-            await self._tx.rollback()
+        try:
+            if not self.committed:
+                self.pending = []
+                await self._tx.rollback()
+        finally:
+            self._end("committed" if self.committed else "rolled back")
+
+    def _end(self, outcome: str) -> None:
+        if self._quiet is not None:
+            context.detach(self._quiet)  # type: ignore[arg-type]
+            self._quiet = None
+        if self._span is not None:
+            self._span.set_attribute("db.outcome", outcome)
+            self._span.end()
+            self._span = None
 
     async def commit(self) -> None:
         """Write the outbox rows, then commit the transaction: state and events at once."""

@@ -71,6 +71,19 @@ class SchoolCalendar:
         return done[-1] if done else None
 
 
+NOTICE_SCHOOL_DAYS = 2  # an off-site direction's notice: 2 school days before it starts
+
+
+def notice_late(
+    notice_given_on: date, start_date: date, calendar: SchoolCalendar | None = None
+) -> bool:
+    """Notice of school-arranged AP given fewer than 2 school days before its start (notice on
+    Monday for a Wednesday start is in time; after the start is always late). The platform
+    records it and flags it; it never refuses the placement: the law sets the duty."""
+    cal = calendar or default_calendar()
+    return start_date < cal.add_school_days(notice_given_on, NOTICE_SCHOOL_DAYS)
+
+
 @cache
 def _bank_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=[year]).keys())

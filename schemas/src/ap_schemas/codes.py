@@ -25,6 +25,8 @@ ReferralReason = Literal[
 ]  # fmt: skip
 Decision = Literal["accepted", "declined"]
 ReferrerKind = Literal["school", "local_authority"]
+# How AP is arranged: through the LA's decision, or by a school for a pupil on its roll.
+Route = Literal["la_arranged", "school_arranged"]
 CommissionerKind = Literal["local_authority", "school"]
 FundedBy = Literal["local_authority", "school", "other"]  # who pays for a placement
 CostPer = Literal["session", "week", "term", "year"]

@@ -26,6 +26,7 @@ from .codes import (
     ReferrerKind,
     ReintegrationMode,
     ReviewOutcome,
+    Route,
     SenProvision,
     SettingType,
     Sex,
@@ -77,6 +78,12 @@ class PupilReferredV1(PupilEventData):
     excluded_on: date | None = None
     sen_provision: SenProvision
     home_school_urn: Urn | None = None
+    # Optional, added to v1 (readers ignore what they do not know): absent means la_arranged.
+    route: Route | None = Field(
+        default=None,
+        description="la_arranged (absent): the LA decides; school_arranged: AP the referring "
+        "school arranged for a pupil on its roll, decided by that school at once",
+    )
 
 
 class ReferralDecidedV1(PupilEventData):
@@ -84,6 +91,10 @@ class ReferralDecidedV1(PupilEventData):
     decision: Decision
     decided_on: date
     reason: Text | None = None
+    decided_by_urn: Urn | None = Field(
+        default=None,
+        description="the school that decided its own school-arranged AP; absent: the LA",
+    )
 
 
 class ReferralWithdrawnV1(PupilEventData):
@@ -190,6 +201,12 @@ class PupilPlacedV1(PupilEventData):
     funded_by: FundedBy | None = Field(
         default=None, description="who pays; when absent, the commissioner's kind"
     )
+    notice_given_on: date | None = Field(
+        default=None, description="when the school gave notice of the AP it arranged"
+    )
+    off_site_direction: bool | None = Field(
+        default=None, description="a school-arranged placement made by an off-site direction"
+    )
 
 
 class PupilPlacedV2(PupilEventData):
@@ -218,6 +235,12 @@ class PupilPlacedV2(PupilEventData):
     reason: ReferralReason = Field(description="the primary reason: the referral's reason")
     funded_by: FundedBy | None = Field(
         default=None, description="who pays; when absent, the commissioner's kind"
+    )
+    notice_given_on: date | None = Field(
+        default=None, description="when the school gave notice of the AP it arranged"
+    )
+    off_site_direction: bool | None = Field(
+        default=None, description="a school-arranged placement made by an off-site direction"
     )
 
 

@@ -45,6 +45,17 @@ def test_a_census_row_becomes_referral_placement_and_end_of_the_school():
     assert plan.placement.commissioner.urn == "123456" and plan.placement.cost is None
     assert plan.provider.setting_type == "OOT" and plan.provider.registered is False
     assert plan.end.end_date == date(2026, 12, 18)
+    assert plan.referral["route"] == "school_arranged", "the school's own AP: no LA decision"
+    assert plan.decision is None, "an import never decides on anyone's behalf"
+
+
+def test_a_census_row_may_carry_its_notice_and_off_site_direction():
+    header = CENSUS + ",noticegivenon,offsitedirection"
+    result = check(f"{header}\n{census_row()},10/09/2026,Y\n{census_row()},someday,\n")
+    (plan,) = result.plans
+    assert (plan.placement.notice_given_on, plan.placement.off_site_direction) == (
+        date(2026, 9, 10), True)  # fmt: skip
+    assert [(i.row, i.field) for i in result.issues] == [(3, "noticegivenon")]
 
 
 def test_headers_match_in_any_case_and_order_and_unknown_ones_refuse_the_file():

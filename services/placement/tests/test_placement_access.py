@@ -30,6 +30,8 @@ SPEC = """
    import            other         allow      403    403      403     403
    read_import       importer      allow      allow  403      403     403
    read_import       stranger      allow      404    403      403     403
+   commission_arranged arranger    allow      allow  403      403     403
+   commission_arranged other       403        403    403      403     403
 """
 URN, OTHER, PROVIDER = "100001", "200002", "p1"
 RESOURCES = {
@@ -41,7 +43,14 @@ RESOURCES = {
     "commissioner": access.PlacementRef(URN, "p9"),
     "provider": access.PlacementRef(OTHER, PROVIDER),
     "importer": access.ImportRef("school", URN, "u"),
+    "arranger": access.ArrangementRef(URN, "school", URN),
 }
+# school-arranged AP under the LA, or under another school, is "other" whoever asks
+ARRANGED_ELSEWHERE = (
+    access.ArrangementRef(URN, "local_authority", None),
+    access.ArrangementRef(URN, "school", OTHER),
+    access.ArrangementRef(OTHER, "school", URN),
+)
 STRANGER = {"place_on": access.ReferralRef(OTHER), "read": access.PlacementRef(OTHER, "p9"),
             "end": access.PlacementRef(None, "p9"), "read_provider": access.ProviderRef("p9"),
             "override_approval": None, "manage_provider": None,
@@ -57,6 +66,10 @@ def test_every_cell_of_the_policy(role, relation, action, expected):
     resource = STRANGER[action] if relation == "stranger" else RESOURCES[relation]
     if action == "read_provider" and relation != "stranger":
         resource = None if relation == "any" else access.ProviderRef(PROVIDER)
+    if action == "commission_arranged" and relation == "other":
+        for elsewhere in ARRANGED_ELSEWHERE:
+            assert access.can(principal(role), action, elsewhere) == expected, elsewhere
+        return
     assert access.can(principal(role), action, resource) == expected
 
 

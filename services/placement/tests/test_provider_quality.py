@@ -81,18 +81,16 @@ def test_a_check_that_expires_before_it_was_made_names_expires_on():
     )
 
 
-def test_qa_outcomes_belong_to_qa_visits_and_a_visit_needs_its_officer():
+def test_qa_outcomes_belong_to_qa_visits_and_a_visit_may_omit_its_officer():
     with pytest.raises(InvalidCommandError) as err:
         q.validate_check(
             check="safeguarding", checked_on=ON, expires_on=ON, outcome="approved",
             officer_id=None,
         )  # fmt: skip
     assert err.value.field == "outcome"
-    with pytest.raises(InvalidCommandError) as err:
-        q.validate_check(
-            check="qa_visit", checked_on=ON, expires_on=ON, outcome="approved", officer_id=None
-        )
-    assert err.value.field == "officer_id"
+    q.validate_check(  # recorded: the officer's id is optional in the published contract
+        check="qa_visit", checked_on=ON, expires_on=ON, outcome="approved", officer_id=None
+    )
     q.validate_check(
         check="qa_visit", checked_on=ON, expires_on=ON, outcome="approved_with_conditions",
         officer_id="officer-7",
@@ -187,3 +185,14 @@ def test_an_unknown_judgement_code_names_the_field():
     with pytest.raises(InvalidCommandError) as err:
         q.validate_judgement("great", codes)
     assert err.value.field == "judgement"
+
+
+def test_a_qa_visit_without_its_officer_is_a_query_not_a_lapse():
+    visit = q.CheckRecord("qa_visit", ON, ON + timedelta(days=90), "approved", seq=1)
+    state = q.approval([visit], ON)
+    assert state.checks["qa_visit"] == "current" and "qa_visit" not in state.lapsed_checks
+    [query] = state.queries
+    assert (query.check, query.field) == ("qa_visit", "officer_id")
+    named = q.CheckRecord("qa_visit", ON, ON + timedelta(days=90), "approved", seq=2,
+                          officer_id="officer-7")  # fmt: skip
+    assert q.approval([visit, named], ON).queries == (), "the latest visit names its officer"

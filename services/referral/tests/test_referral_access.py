@@ -9,6 +9,8 @@ from ap_referral import access
 SPEC = """
    refer           self      allow      allow  403      403     403
    refer           other     allow      403    403      403     403
+   arrange         self      allow      allow  403      403     403
+   arrange         other     allow      403    403      403     403
    read            referrer  allow      allow  403      403     403
    read            stranger  allow      404    403      403     403
    decide          referrer  allow      403    403      403     403

@@ -7,7 +7,9 @@ Relations of a caller to a resource:
 - `commissioner` / `provider` / `stranger` (a placement): the calling school commissioned it,
   the calling provider provides it, or neither (it may not know the placement exists);
 - `provider` / `stranger` (a provider, for a provider's own caller): it is, or is not, itself;
-- `importer` / `stranger` (a bulk import): the calling school made it as itself, or not.
+- `importer` / `stranger` (a bulk import): the calling school made it as itself, or not;
+- `arranger` / `other` (school-arranged AP): the commissioner named is, or is not, the school
+  that arranged it (its referrer), whoever calls: nobody places it under the LA or another school.
 403 vs 404 follows `ap_chassis.access`.
 """
 
@@ -30,14 +32,16 @@ Action = Literal[
     "manage_provider",
     "import",
     "read_import",
+    "commission_arranged",
 ]
 Relation = Literal[
-    "any", "self", "other", "referrer", "commissioner", "provider", "importer", "stranger"
-]
+    "any", "self", "other", "referrer", "commissioner", "provider", "importer", "stranger",
+    "arranger",
+]  # fmt: skip
 ACTIONS: tuple[Action, ...] = (
     "register_provider", "register_named_provider", "list_providers", "commission", "place_on",
     "read", "end", "override_approval", "read_provider", "manage_provider",
-    "import", "read_import",
+    "import", "read_import", "commission_arranged",
 )  # fmt: skip
 
 
@@ -49,6 +53,15 @@ class ReferralRef:
     """The referral a placement is made on (placement's replica knows its referrer)."""
 
     referrer_urn: str | None
+
+
+@dataclass(frozen=True)
+class ArrangementRef:
+    """A placement on school-arranged AP: the arranging school and the commissioner named."""
+
+    arranged_by: str | None
+    commissioner_kind: str
+    commissioner_urn: str | None
 
 
 @dataclass(frozen=True)
@@ -71,7 +84,9 @@ class ImportRef:
     sub: str
 
 
-Resource = CommissionerRef | ReferralRef | PlacementRef | ProviderRef | ImportRef | None
+Resource = (
+    CommissionerRef | ReferralRef | PlacementRef | ProviderRef | ImportRef | ArrangementRef | None
+)
 
 POLICY = Policy({
     ("la_officer", "any", "register_provider"): ALLOW,
@@ -110,11 +125,18 @@ POLICY = Policy({
     ("la_officer", "any", "read_import"): ALLOW,
     ("school", "importer", "read_import"): ALLOW,  # the imports it made as itself
     ("school", "stranger", "read_import"): NOT_FOUND,
+    # school-arranged AP is commissioned by the school that arranged it: the LA sees it, it
+    # does not commission it, and no other school may
+    **{(role, "arranger", "commission_arranged"): ALLOW for role in ("la_officer", "school")},
+    **{(role, "other", "commission_arranged"): FORBIDDEN for role in ("la_officer", "school")},
 })  # fmt: skip
 
 
 def relation(principal: Principal, resource: Resource) -> Relation:
     """How the caller stands to the resource: one of `Relation`, as the module docstring says."""
+    if isinstance(resource, ArrangementRef):
+        named = (resource.commissioner_kind, resource.commissioner_urn)
+        return "arranger" if named == ("school", resource.arranged_by) else "other"
     if principal.role == "la_officer" or resource is None:
         return "any"
     if isinstance(resource, NamedParty):

@@ -124,4 +124,6 @@ async def get_placement(
         "status": "open" if p.is_open else "ended",
         "end_date": p.end_date and p.end_date.isoformat(),
         "end_reason": p.end_reason,
+        "notice_given_on": p.notice_given_on and p.notice_given_on.isoformat(),
+        "off_site_direction": p.off_site_direction,
     }

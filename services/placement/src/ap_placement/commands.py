@@ -40,6 +40,8 @@ class PlacePupil:
     funded_by: FundedBy | None = None
     phase: Phase | None = None
     override_reason: str | None = None
+    notice_given_on: date | None = None
+    off_site_direction: bool | None = None
     approval_mode: ApprovalMode = "warn"  # the service's PROVIDER_APPROVAL setting
 
 

@@ -18,6 +18,7 @@ async def replicate_referral(conn: asyncpg.Connection, envelope: RawEvent, data:
             status="received",
             reason=data.reason,
             referrer_urn=data.referrer.urn,
+            route=data.route or "la_arranged",
         )
     elif isinstance(data, ReferralDecidedV1):
         await repository.record_referral(

@@ -10,6 +10,7 @@ from typing import cast
 from uuid import UUID
 
 from ap_chassis.errors import DomainError, InvalidCommandError, NotFoundError, NotYetKnownError
+from ap_schemas.calendar import notice_late
 from ap_schemas.codes import FundedBy, ReferralReason, SettingType, Tier
 from ap_schemas.events import (
     Commissioner,
@@ -121,6 +122,11 @@ class ReferralFact:
     status: str
     reason: str | None
     referrer_urn: str | None = None
+    route: str = "la_arranged"  # or school_arranged: the referring school arranged it
+
+    @property
+    def school_arranged(self) -> bool:
+        return self.route == "school_arranged"
 
 
 def check_referral_placeable(referral: ReferralFact | None, referral_id: UUID) -> ReferralFact:
@@ -157,6 +163,8 @@ class Placement:
     funded_by: FundedBy | None = None
     end_date: date | None = None
     end_reason: str | None = None
+    notice_given_on: date | None = None
+    off_site_direction: bool | None = None
 
     @property
     def is_open(self) -> bool:
@@ -165,12 +173,21 @@ class Placement:
 
 
 def check_new_placement(
-    *, open_placement: Placement | None, start_date: date, planned_end_date: date | None
+    *,
+    open_placement: Placement | None,
+    start_date: date,
+    planned_end_date: date | None,
+    may_see_open: bool = False,
 ) -> None:
-    """Refuse a second open placement or a planned end before the start."""
+    """One open placement per pupil. The 409 names the open one to a caller who may read it;
+    to any other it says only that another commissioner holds it (docs/http-api.md, 409)."""
     if open_placement is not None:
-        # Never the placement's id: it may belong to another commissioner (docs/http-api.md).
-        raise DomainError("the pupil already has an open placement")
+        if may_see_open:
+            raise DomainError(
+                f"the pupil already has an open placement {open_placement.placement_id}"
+                f" (from {open_placement.start_date.isoformat()}): end it first"
+            )
+        raise DomainError("the pupil already has an open placement, with another commissioner")
     if planned_end_date is not None and planned_end_date < start_date:
         raise InvalidCommandError(
             "planned_end_date cannot be before start_date", field="planned_end_date"
@@ -188,6 +205,7 @@ class Placing:
     capacity: tuple[quality.Capacity, ...] = ()
     contracts: tuple[quality.Contract, ...] = ()
     in_use: int = 0  # placements running with the provider for the tier (and phase) on start
+    may_see_open: bool = False  # the caller may read the open placement (the 409 names it)
 
 
 @dataclass(frozen=True)
@@ -206,6 +224,7 @@ def place(facts: Placing, cmd: PlacePupil, *, placement_id: UUID) -> Placed:
         open_placement=facts.open_placement,
         start_date=cmd.start_date,
         planned_end_date=cmd.planned_end_date,
+        may_see_open=facts.may_see_open,
     )
     cost = cmd.cost or contracted_cost(facts.contracts, cmd)
     annual = None if cost is None else annual_cost_pence(
@@ -219,6 +238,7 @@ def place(facts: Placing, cmd: PlacePupil, *, placement_id: UUID) -> Placed:
         dual_registered=cmd.dual_registered,
         reason=cast(ReferralReason, referral.reason or "other"), phase=cmd.phase,
         funded_by=cmd.funded_by or cmd.commissioner.kind,  # who pays: the commissioner by default
+        notice_given_on=cmd.notice_given_on, off_site_direction=cmd.off_site_direction,
     )  # fmt: skip
     # A known cost keeps v1 for its readers; an unknown one needs v2 (see PupilPlacedV2).
     placed: type[PupilPlacedV1 | PupilPlacedV2] = PupilPlacedV1 if cost else PupilPlacedV2
@@ -228,13 +248,16 @@ def place(facts: Placing, cmd: PlacePupil, *, placement_id: UUID) -> Placed:
         tier=cmd.tier, start_date=cmd.start_date, planned_end_date=cmd.planned_end_date,
         sessions_per_week=cmd.sessions_per_week, cost=cost, annual_cost_pence=annual,
         dual_registered=cmd.dual_registered, reason=placement.reason,
-        funded_by=placement.funded_by,
+        funded_by=placement.funded_by, notice_given_on=cmd.notice_given_on,
+        off_site_direction=cmd.off_site_direction,
     )]  # fmt: skip
+    warnings = notice_warnings(cmd)
     state = quality.approval(facts.checks, cmd.start_date)
-    warnings, overridden = quality.vet_approval(
+    vetted, overridden = quality.vet_approval(
         state, provider_id=cmd.provider_id, mode=cmd.approval_mode,
         override_reason=cmd.override_reason,
     )  # fmt: skip
+    warnings.extend(vetted)
     if overridden and cmd.override_reason:
         events.append(ProviderApprovalOverriddenV1(
             occurred_at=cmd.start_date, provider_id=cmd.provider_id, placement_id=placement_id,
@@ -252,6 +275,16 @@ def place(facts: Placing, cmd: PlacePupil, *, placement_id: UUID) -> Placed:
             tier=cmd.tier, phase=cmd.phase, places=places, in_use=in_use,
         ))  # fmt: skip
     return Placed(placement, events, warnings)
+
+
+def notice_warnings(cmd: PlacePupil) -> list[str]:
+    """Notice given under 2 school days before the start: recorded as given, and warned."""
+    if cmd.notice_given_on is None or not notice_late(cmd.notice_given_on, cmd.start_date):
+        return []
+    return [
+        f"notice given late: {cmd.notice_given_on.isoformat()} is less than 2 school days"
+        f" before the start on {cmd.start_date.isoformat()} (recorded as given)"
+    ]
 
 
 def contracted_cost(contracts: tuple[quality.Contract, ...], cmd: PlacePupil) -> Cost | None:

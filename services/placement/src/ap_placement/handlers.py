@@ -36,15 +36,24 @@ async def authorize_placement(
     commissioner = access.CommissionerRef(cmd.commissioner.kind, cmd.commissioner.urn)
     enforce(access.can(principal, "commission", commissioner), action="commission",
             what="as this commissioner")  # fmt: skip
-    _may_place_on(principal, await uow.placements.referral(cmd.referral_id), cmd.referral_id)
+    _may_place_on(principal, await uow.placements.referral(cmd.referral_id), cmd)
     if cmd.override_reason and access.can(principal, "override_approval") != ALLOW:
         raise ForbiddenError("only an LA officer may override approval", field="override_reason")
 
 
-def _may_place_on(principal: Principal, referral: ReferralFact | None, referral_id: UUID) -> None:
-    if referral is not None:
-        outcome = access.can(principal, "place_on", access.ReferralRef(referral.referrer_urn))
-        enforce(outcome, action="place on", what=f"referral {referral_id}")
+def _may_place_on(principal: Principal, referral: ReferralFact | None, cmd: PlacePupil) -> None:
+    """On a referral the caller may place on; school-arranged AP only under its arranger."""
+    if referral is None:
+        return
+    outcome = access.can(principal, "place_on", access.ReferralRef(referral.referrer_urn))
+    enforce(outcome, action="place on", what=f"referral {cmd.referral_id}")
+    if referral.school_arranged:
+        arrangement = access.ArrangementRef(
+            referral.referrer_urn, cmd.commissioner.kind, cmd.commissioner.urn
+        )
+        outcome = access.can(principal, "commission_arranged", arrangement)
+        what = f"AP arranged by school {referral.referrer_urn}: only that school"
+        enforce(outcome, action="commission", what=what)
 
 
 async def place_pupil(
@@ -57,16 +66,17 @@ async def place_pupil(
     """
     referral = await uow.placements.referral(cmd.referral_id)
     # again: a referral not known at `authorize_placement` may have arrived since (read committed)
-    _may_place_on(principal, referral, cmd.referral_id)
+    _may_place_on(principal, referral, cmd)
     if referral is not None:
         await uow.placements.lock_pupil(referral.pupil_id)
     providers, provider_id = uow.providers, cmd.provider_id
+    open_placement = await uow.placements.open_placement(referral.pupil_id) if referral else None
     facts = domain.Placing(
         referral=referral,
         provider=await providers.get(provider_id),
-        open_placement=(
-            await uow.placements.open_placement(referral.pupil_id) if referral else None
-        ),
+        open_placement=open_placement,
+        may_see_open=open_placement is not None
+        and access.can(principal, "read", _ref(open_placement)) == ALLOW,
         checks=tuple(await providers.checks(provider_id)),
         capacity=tuple(await providers.capacity(provider_id)),
         contracts=tuple(await providers.contracts(provider_id)),

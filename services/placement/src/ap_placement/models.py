@@ -42,6 +42,10 @@ class PlacementIn(Body):
     funded_by: FundedBy | None = None  # who pays; the commissioner's kind when absent
     phase: Phase | None = None  # counts against the provider's capacity for tier and phase
     override_reason: FreeText | None = None
+    # school-arranged AP: when the school gave notice (late notice is recorded and warned, never
+    # refused) and whether it is an off-site direction
+    notice_given_on: Day | None = None
+    off_site_direction: bool | None = None
 
 
 class PlacementEndIn(Body):

@@ -42,6 +42,7 @@ async def record_check(
     return CheckRecorded(
         check_id=check.check_id, provider_id=cmd.provider_id, approved=state.approved,
         lapsed_checks=list(state.lapsed_checks), event_ids=uow.record(*events),
+        queries=[asdict(q) for q in state.queries],
     )  # fmt: skip
 
 
@@ -117,6 +118,7 @@ async def provider_profile(providers: Providers, provider_id: UUID, on: date) ->
         "approved": state.approved,
         "lapsed_checks": list(state.lapsed_checks),
         "checks": state.checks,
+        "queries": [asdict(q) for q in state.queries],
         "inspection": inspection and {
             k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(inspection).items()
         },

@@ -53,17 +53,28 @@ class CheckRecord:
 
 
 @dataclass(frozen=True)
+class Query:
+    """Something an officer should look at on a check that still counts: not an error."""
+
+    check: str
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Approval:
     approved: bool
     lapsed_checks: tuple[str, ...]
     checks: dict[str, CheckStatus] = field(default_factory=dict)
+    queries: tuple[Query, ...] = ()
 
 
 def validate_check(
     *, check: str, checked_on: date, expires_on: date, outcome: str, officer_id: str | None
 ) -> None:
-    """An expiry before the check date, a QA-visit outcome on another check, or a QA visit
-    without its officer id are refused, each naming its field."""
+    """An expiry before the check date or a QA-visit outcome on another check is refused,
+    naming its field. A QA visit without its officer id is recorded (the published contract
+    never required the id): the provider's status raises it as a query (`queries`)."""
     if expires_on < checked_on:
         raise InvalidCommandError("expires_on cannot be before checked_on", field="expires_on")
     if check != "qa_visit" and outcome in policy()["qa_visit_only_outcomes"]:
@@ -71,16 +82,30 @@ def validate_check(
             f"outcome {outcome} is for a qa_visit; other checks are passed or failed",
             field="outcome",
         )
-    if check == "qa_visit" and not officer_id:
-        raise InvalidCommandError("a qa_visit needs the visiting officer's id", field="officer_id")
+
+
+def check_queries(latest: dict[str, CheckRecord]) -> tuple[Query, ...]:
+    """Queries on the checks that decide the status: a QA visit with no officer id recorded."""
+    visit = latest.get("qa_visit")
+    if visit is None or visit.officer_id:
+        return ()
+    message = (
+        f"the qa_visit of {visit.checked_on.isoformat()} names no visiting officer:"
+        " record officer_id with the next visit"
+    )
+    return (Query("qa_visit", "officer_id", message),)
+
+
+def _latest(records: Iterable[CheckRecord], on: date) -> CheckRecord | None:
+    made = [r for r in records if r.checked_on <= on]
+    return max(made, key=lambda r: (r.checked_on, r.seq)) if made else None
 
 
 def check_status(records: Iterable[CheckRecord], on: date) -> CheckStatus:
     """The latest check made on or before `on` decides: failed, expired, or current."""
-    made = [r for r in records if r.checked_on <= on]
-    if not made:
+    latest = _latest(records, on)
+    if latest is None:
         return "missing"
-    latest = max(made, key=lambda r: (r.checked_on, r.seq))
     if latest.outcome not in policy()["passing_outcomes"]:
         return "failed"
     if latest.expires_on < on:
@@ -95,7 +120,10 @@ def approval(records: Iterable[CheckRecord], on: date) -> Approval:
         by_check.setdefault(record.check, []).append(record)
     statuses = {name: check_status(by_check.get(name, []), on) for name in required_checks()}
     lapsed = tuple(name for name, status in statuses.items() if status != "current")
-    return Approval(approved=not lapsed, lapsed_checks=lapsed, checks=statuses)
+    latest = {name: r for name, rs in by_check.items() if (r := _latest(rs, on)) is not None}
+    return Approval(
+        approved=not lapsed, lapsed_checks=lapsed, checks=statuses, queries=check_queries(latest)
+    )
 
 
 def vet_approval(

@@ -76,7 +76,7 @@ _PLACEMENT = (
     "SELECT placement_id, pupil_id, referral_id, provider_id, commissioner_kind,"
     " commissioner_urn, tier, start_date, planned_end_date, sessions_per_week,"
     " cost_amount_pence, cost_per, annual_cost_pence, dual_registered, reason, phase, funded_by,"
-    " end_date, end_reason FROM placements"
+    " end_date, end_reason, notice_given_on, off_site_direction FROM placements"
 )
 
 
@@ -96,7 +96,8 @@ class PgPlacements:
 
     async def referral(self, referral_id: UUID) -> ReferralFact | None:
         row = await self.conn.fetchrow(
-            "SELECT referral_id, pupil_id, status, reason, referrer_urn FROM referral_replica"
+            "SELECT referral_id, pupil_id, status, reason, referrer_urn, route"
+            " FROM referral_replica"
             " WHERE referral_id = $1",
             referral_id,
         )
@@ -125,12 +126,14 @@ class PgPlacements:
             "INSERT INTO placements (placement_id, pupil_id, referral_id, provider_id,"
             " commissioner_kind, commissioner_urn, tier, start_date, planned_end_date,"
             " sessions_per_week, cost_amount_pence, cost_per, annual_cost_pence, dual_registered,"
-            " reason, phase, funded_by, end_date, end_reason) VALUES ($1, $2, $3, $4, $5, $6,"
-            " $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+            " reason, phase, funded_by, end_date, end_reason, notice_given_on, off_site_direction)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
+            " $18, $19, $20, $21)",
             p.placement_id, p.pupil_id, p.referral_id, p.provider_id, p.commissioner.kind,
             p.commissioner.urn, p.tier, p.start_date, p.planned_end_date, p.sessions_per_week,
             p.cost and p.cost.amount_pence, p.cost and p.cost.per, p.annual_cost_pence,
             p.dual_registered, p.reason, p.phase, p.funded_by, p.end_date, p.end_reason,
+            p.notice_given_on, p.off_site_direction,
         )  # fmt: skip
 
     async def save_end(self, placement: Placement) -> None:
@@ -259,16 +262,20 @@ async def record_referral(
     status: str,
     reason: str | None = None,
     referrer_urn: str | None = None,
+    route: str | None = None,
 ) -> None:
     """Upsert what a referral event says (consumers.py); one pupil's events arrive in order."""
     await conn.execute(
-        "INSERT INTO referral_replica (referral_id, pupil_id, status, reason, referrer_urn)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (referral_id) DO UPDATE SET"
+        "INSERT INTO referral_replica (referral_id, pupil_id, status, reason, referrer_urn,"
+        " route) VALUES ($1, $2, $3, $4, $5, COALESCE($6, 'la_arranged'))"
+        " ON CONFLICT (referral_id) DO UPDATE SET"
         " status = EXCLUDED.status, reason = COALESCE(EXCLUDED.reason, referral_replica.reason),"
-        " referrer_urn = COALESCE(EXCLUDED.referrer_urn, referral_replica.referrer_urn)",
+        " referrer_urn = COALESCE(EXCLUDED.referrer_urn, referral_replica.referrer_urn),"
+        " route = CASE WHEN $6::text IS NULL THEN referral_replica.route ELSE $6 END",
         referral_id,
         pupil_id,
         status,
         reason,
         referrer_urn,
+        route,
     )

@@ -41,6 +41,7 @@ class CheckRecorded(Result):
     approved: bool
     lapsed_checks: list[str]
     event_ids: list[str]
+    queries: list[dict[str, str]] = []  # for an officer to look at, not errors: {check, field, ...}
 
 
 class ProviderInspected(Result):

@@ -432,3 +432,94 @@ async def test_registered_needs_an_ofsted_urn(uow):
         await run(uow, provider_handlers.change_registration,
                   ChangeRegistration(provider_id, True, START))  # fmt: skip
     assert err.value.field == "ofsted_urn" and uow.events == []
+
+
+# school-arranged AP --------------------------------------------------------------------
+
+AS_SCHOOL = Commissioner(kind="school", urn=SCHOOL_URN)
+
+
+async def arranged(uow: Any, by: str = SCHOOL_URN) -> ReferralFact:
+    fact = ReferralFact(uuid4(), uuid4(), "accepted", "suspension", by, "school_arranged")
+    await uow.placements.record_referral(fact)
+    return fact
+
+
+async def place_as(uow: Any, cmd: PlacePupil, who: Principal) -> Any:
+    async with uow:
+        await handlers.authorize_placement(uow, cmd, who)
+        result = await handlers.place_pupil(uow, cmd, who)
+        await uow.commit()
+    return result
+
+
+async def test_school_arranged_ap_is_placed_by_its_school_with_its_notice(uow):
+    provider_id, fact = await provider(uow), await arranged(uow)
+    cmd = placing(fact, provider_id, commissioner=AS_SCHOOL,
+                  notice_given_on=START - timedelta(days=4), off_site_direction=True)  # fmt: skip
+    result = await place_as(uow, cmd, SCHOOL)
+    [placed] = [e.data for e in uow.events if isinstance(e.data, PupilPlacedV1)]
+    assert (placed.commissioner, placed.notice_given_on, placed.off_site_direction) == (
+        AS_SCHOOL, START - timedelta(days=4), True)  # fmt: skip
+    assert not [w for w in result.warnings if "notice" in w]
+    saved = uow.placements.rows[result.placement_id]
+    assert (saved.notice_given_on, saved.off_site_direction) == (START - timedelta(days=4), True)
+
+
+async def test_late_notice_is_recorded_and_warned_never_refused(uow):
+    provider_id, fact = await provider(uow), await arranged(uow)
+    late = START + timedelta(days=1)  # given the day after the start (Mon 14 Sep 2026)
+    cmd = placing(fact, provider_id, commissioner=AS_SCHOOL, notice_given_on=late)
+    result = await place_as(uow, cmd, SCHOOL)
+    [warning] = [w for w in result.warnings if w.startswith("notice given late")]
+    assert late.isoformat() in warning and START.isoformat() in warning
+    assert uow.placements.rows[result.placement_id].notice_given_on == late
+
+
+@pytest.mark.parametrize(
+    ("who", "commissioner", "refused"),
+    [
+        (LA, Commissioner(kind="local_authority", urn=None), ForbiddenError),
+        (LA, Commissioner(kind="school", urn=OTHER_URN), ForbiddenError),
+        (SCHOOL, Commissioner(kind="local_authority", urn=None), ForbiddenError),
+        (Principal(sub="x", role="school", urn=OTHER_URN),
+         Commissioner(kind="school", urn=OTHER_URN), NotFoundError),
+    ],
+    ids=["under-the-la", "la-for-another-school", "school-as-the-la", "another-schools-pupil"],
+)  # fmt: skip
+async def test_school_arranged_ap_is_commissioned_by_its_arranger_alone(
+    uow, who, commissioner, refused
+):
+    provider_id, fact = await provider(uow), await arranged(uow)
+    with pytest.raises(refused):
+        await place_as(uow, placing(fact, provider_id, commissioner=commissioner), who)
+    assert uow.placements.rows == {}
+
+
+async def test_the_la_records_school_arranged_ap_on_the_schools_behalf(uow):
+    provider_id, fact = await provider(uow), await arranged(uow)
+    result = await place_as(uow, placing(fact, provider_id, commissioner=AS_SCHOOL), LA)
+    assert uow.placements.rows[result.placement_id].commissioner == AS_SCHOOL
+
+
+async def test_the_409_names_the_open_placement_to_who_may_read_it(uow):
+    provider_id, first = await provider(uow), await arranged(uow)
+    held = await place_as(uow.fresh(), placing(first, provider_id, commissioner=AS_SCHOOL), SCHOOL)
+    again = ReferralFact(uuid4(), first.pupil_id, "accepted", "suspension", SCHOOL_URN,
+                         "school_arranged")  # fmt: skip
+    await uow.placements.record_referral(again)
+    with pytest.raises(DomainError) as err:
+        await place_as(uow, placing(again, provider_id, commissioner=AS_SCHOOL), SCHOOL)
+    assert str(held.placement_id) in err.value.detail
+
+
+async def test_the_409_does_not_name_another_commissioners_placement(uow):
+    provider_id, first = await provider(uow), await referral(uow)
+    held = await run(uow.fresh(), handlers.place_pupil, placing(first, provider_id))  # the LA's
+    mine = ReferralFact(uuid4(), first.pupil_id, "accepted", "suspension", SCHOOL_URN,
+                        "school_arranged")  # fmt: skip
+    await uow.placements.record_referral(mine)
+    with pytest.raises(DomainError) as err:
+        await place_as(uow, placing(mine, provider_id, commissioner=AS_SCHOOL), SCHOOL)
+    assert "another commissioner" in err.value.detail
+    assert str(held.placement_id) not in err.value.detail

@@ -1,7 +1,8 @@
 """Who may do what in the referral service: one pure policy, read as a table.
 
 Relations of a caller to a resource:
-- `self` / `other`: the referrer named in a new referral is, or is not, the calling school;
+- `self` / `other`: the referrer named in a new referral is, or is not, the calling school (for
+  `arrange`: the school whose roll the pupil is on);
 - `referrer` / `stranger`: the calling school made the referral, or did not (it may not know it);
 - `any`: the LA officer, who is party to everything.
 403 vs 404 follows `ap_chassis.access`: a stranger gets 404, a party that may not act gets 403.
@@ -14,11 +15,12 @@ from ap_chassis.access import ALLOW, FORBIDDEN, NOT_FOUND, NamedParty, Outcome, 
 from ap_chassis.auth import Principal
 
 Action = Literal[
-    "refer", "read", "decide", "withdraw", "review_identity", "erase", "subject_access"
-]
+    "refer", "arrange", "read", "decide", "withdraw", "review_identity", "erase",
+    "subject_access",
+]  # fmt: skip
 Relation = Literal["any", "self", "other", "referrer", "stranger"]
 ACTIONS: tuple[Action, ...] = (
-    "refer", "read", "decide", "withdraw", "review_identity", "erase", "subject_access"
+    "refer", "arrange", "read", "decide", "withdraw", "review_identity", "erase", "subject_access"
 )  # fmt: skip
 
 
@@ -40,6 +42,10 @@ POLICY = Policy(
         ("la_officer", "any", "refer"): ALLOW,
         ("school", "self", "refer"): ALLOW,
         ("school", "other", "refer"): FORBIDDEN,  # a school refers only as itself
+        # school-arranged AP (accepted by the school at once): only for a pupil on its own roll
+        ("la_officer", "any", "arrange"): ALLOW,  # on a school's behalf (its census import)
+        ("school", "self", "arrange"): ALLOW,
+        ("school", "other", "arrange"): FORBIDDEN,
         ("la_officer", "any", "read"): ALLOW,
         ("school", "referrer", "read"): ALLOW,
         ("school", "stranger", "read"): NOT_FOUND,

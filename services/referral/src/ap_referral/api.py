@@ -57,6 +57,7 @@ def refer_command(body: ReferralIn, auto_apply: frozenset[str]) -> ReferPupil:
         referred_on=body.referred_on,
         excluded_on=body.excluded_on,
         home_school_urn=body.home_school_urn,
+        route=body.route or "la_arranged",
         auto_apply=auto_apply,
     )
 
@@ -67,11 +68,18 @@ async def create_referral(
 ) -> JSONResponse:
     """Refer a pupil to AP. A school refers as itself; the same UPN keeps its pupil_id.
 
+    `route: school_arranged` records AP a school arranged for a pupil on its own roll: the
+    referral is accepted by that school at once (status `accepted`), no LA decision.
+
     A known UPN with different identifying details does not change the register: the answer
     names an `identity_change_id`, a proposal an LA officer may apply.
     """
     referrer = access.ReferrerRef(body.referrer.kind, body.referrer.urn)
     enforce(access.can(principal, "refer", referrer), action="refer", what="as this referrer")
+    if body.route == "school_arranged":
+        pupil_of = access.ReferrerRef("school", body.home_school_urn or body.referrer.urn)
+        enforce(access.can(principal, "arrange", pupil_of), action="arrange AP",
+                what="for a pupil on another school's roll")  # fmt: skip
     command = refer_command(body, auto_apply(request))
     return await run(
         request, principal, body, idempotency_key, handlers.refer_pupil, command, status_code=201
@@ -135,4 +143,5 @@ async def get_referral(referral_id: UUID, request: Request, principal: Caller) -
         "decision_reason": referral.decision_reason,
         "withdrawn_on": referral.withdrawn_on and referral.withdrawn_on.isoformat(),
         "withdrawal_reason": referral.withdrawal_reason,
+        "route": referral.route,
     }

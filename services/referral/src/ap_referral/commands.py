@@ -13,6 +13,7 @@ from ap_schemas.codes import (
     Decision,
     Ethnicity,
     ReferralReason,
+    Route,
     SenProvision,
     Sex,
     Tier,
@@ -60,6 +61,7 @@ class ReferPupil:
     referred_on: date
     excluded_on: date | None = None
     home_school_urn: Urn | None = None
+    route: Route = "la_arranged"
     # The LA's rule: register fields a later referral may change without review.
     auto_apply: frozenset[str] = frozenset()
 

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from ap_chassis.errors import DomainError, InvalidCommandError
 from ap_schemas.calendar import SchoolCalendar, default_calendar
-from ap_schemas.codes import Decision
+from ap_schemas.codes import Decision, Route
 from ap_schemas.events import (
     EventData,
     PupilIdentityRecordedV1,
@@ -70,6 +70,7 @@ class Referral:
     decision_reason: str | None = None
     withdrawn_on: date | None = None
     withdrawal_reason: str | None = None
+    route: Route = "la_arranged"
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,24 @@ def check_new_referral(command: ReferPupil) -> None:
     if command.reason == "ehc_plan_named" and command.identity.sen_provision != "E":
         raise InvalidCommandError(
             "a setting named on an EHC plan needs SEN provision E", field="sen_provision"
+        )
+    if command.route == "school_arranged":
+        check_school_arranged(command)
+
+
+def check_school_arranged(command: ReferPupil) -> None:
+    """School-arranged AP is arranged by a school for a pupil on its own roll: the referrer is
+    that school, and the home school (when given) is the same one."""
+    if command.referrer.kind != "school":
+        raise InvalidCommandError(
+            "school_arranged AP is arranged by a school: referrer.kind must be school",
+            field="referrer.kind",
+        )
+    if command.home_school_urn not in (None, command.referrer.urn):
+        raise InvalidCommandError(
+            "school_arranged AP is for a pupil on the arranging school's roll:"
+            " home_school_urn must be the referrer's urn",
+            field="home_school_urn",
         )
 
 
@@ -130,9 +149,16 @@ def refer(
     """Refer a pupil. A UPN first seen registers the pupil (`pupil_id`) and publishes its
     identity; a known UPN keeps its identity: differences become a proposed change (`change_id`),
     applied at once only when every changed field is one the LA lets apply without review
-    (`command.auto_apply`): a referral never silently overwrites the register."""
+    (`command.auto_apply`): a referral never silently overwrites the register.
+
+    A school-arranged referral is decided by the arranging school as it is made: accepted at
+    once, with a decision event naming that school, so the placement can follow without the LA.
+    """
     check_new_referral(command)
     pupil = known or Pupil(pupil_id, command.upn, command.identity.values())
+    home_school_urn = command.home_school_urn
+    if command.route == "school_arranged":
+        home_school_urn = command.referrer.urn
     referral = Referral(
         referral_id=referral_id,
         pupil_id=pupil.pupil_id,
@@ -144,7 +170,8 @@ def refer(
         referred_on=command.referred_on,
         excluded_on=command.excluded_on,
         sen_provision=command.identity.sen_provision,
-        home_school_urn=command.home_school_urn,
+        home_school_urn=home_school_urn,
+        route=command.route,
     )
     events: list[EventData] = [
         PupilReferredV1(
@@ -157,9 +184,13 @@ def refer(
             tier_requested=command.tier_requested,
             excluded_on=command.excluded_on,
             sen_provision=command.identity.sen_provision,
-            home_school_urn=command.home_school_urn,
+            home_school_urn=home_school_urn,
+            route=None if command.route == "la_arranged" else command.route,
         )
     ]
+    if command.route == "school_arranged":
+        referral, decided = arranged_by_school(referral)
+        events.extend(decided)
     if known is None:
         events.append(identity_recorded(pupil, command.referred_on))
         return Referred(pupil, referral, None, events)
@@ -173,6 +204,22 @@ def refer(
         )
         events.append(recorded)
     return Referred(pupil, referral, change, events)
+
+
+def arranged_by_school(referral: Referral) -> tuple[Referral, list[EventData]]:
+    """The arranging school's own decision: accepted on the day it was made, by that school."""
+    accepted = replace(
+        referral, status="accepted", decision="accepted", decided_on=referral.referred_on
+    )
+    event = ReferralDecidedV1(
+        occurred_at=referral.referred_on,
+        pupil_id=referral.pupil_id,
+        referral_id=referral.referral_id,
+        decision="accepted",
+        decided_on=referral.referred_on,
+        decided_by_urn=referral.referrer_urn,
+    )
+    return accepted, [event]
 
 
 def _not_before_referral(referral: Referral, day: date, field: str) -> None:

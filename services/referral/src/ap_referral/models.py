@@ -3,7 +3,17 @@
 from typing import Annotated, Literal
 
 from ap_chassis.bounds import Day, FreeText
-from ap_schemas.codes import Ethnicity, ReferralReason, SenProvision, Sex, Tier, Uln, Uprn, Urn
+from ap_schemas.codes import (
+    Ethnicity,
+    ReferralReason,
+    Route,
+    SenProvision,
+    Sex,
+    Tier,
+    Uln,
+    Uprn,
+    Urn,
+)
 from ap_schemas.events import AddressLine, FsmPeriod, Referrer
 from ap_schemas.upn import Upn
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,6 +49,9 @@ class ReferralIn(Body):
     uprn: Uprn | None = None
     service_child: bool | None = None
     fsm_periods: Annotated[list[FsmPeriod], Field(max_length=20)] | None = None
+    # school_arranged: AP the referring school arranges for a pupil on its roll (its own
+    # decision, accepted at once); absent or la_arranged: the LA decides
+    route: Route | None = None
 
 
 class DecisionIn(Body):

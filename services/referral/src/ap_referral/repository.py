@@ -134,7 +134,7 @@ class PgPupils:
 _REFERRAL = (
     "referral_id", "pupil_id", "status", "referrer_kind", "referrer_urn", "reason",
     "tier_requested", "referred_on", "excluded_on", "sen_provision", "home_school_urn",
-    "decision", "decided_on", "decision_reason", "withdrawn_on", "withdrawal_reason",
+    "decision", "decided_on", "decision_reason", "withdrawn_on", "withdrawal_reason", "route",
 )  # fmt: skip
 # What a referral's later commands change; the rest is fixed when it is made.
 _REFERRAL_CHANGES = ("status", "decision", "decided_on", "decision_reason", "withdrawn_on",

@@ -377,3 +377,50 @@ async def test_erasing_an_unknown_pupil_is_not_found(uow):
     with pytest.raises(NotFoundError):
         await handlers.erase_pupil(uow, ErasePupil(uuid4(), "retention", "job", "system", "ended"))
     assert uow.forgotten == []
+
+
+# school-arranged AP ------------------------------------------------------------------------
+
+
+async def test_school_arranged_ap_is_accepted_by_the_arranging_school_at_once(uow, caller):
+    command = refer_command(route="school_arranged", home_school_urn=None)
+    result = await handlers.refer_pupil(uow, command, caller("school", URN))
+
+    referred, decided, _identity = pending(uow)
+    assert isinstance(referred, PupilReferredV1) and referred.route == "school_arranged"
+    assert referred.home_school_urn == URN, "the pupil is on the arranging school's roll"
+    assert isinstance(decided, ReferralDecidedV1)
+    assert (decided.decision, decided.decided_on, decided.decided_by_urn) == (
+        "accepted", date(2026, 9, 7), URN)  # fmt: skip
+    assert result.status == "accepted"
+    saved = uow.referrals.rows[UUID(result.referral_id)]
+    assert (saved.status, saved.route, saved.decided_on) == (
+        "accepted", "school_arranged", date(2026, 9, 7))  # fmt: skip
+
+
+async def test_an_la_arranged_referral_carries_no_route_and_waits_for_the_la(uow, caller):
+    result = await handlers.refer_pupil(uow, refer_command(), caller("school", URN))
+    referred, _identity = pending(uow)
+    assert referred.route is None and result.status == "received"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"referrer": Referrer(kind="local_authority")}, "referrer.kind"),
+        ({"home_school_urn": OTHER_URN}, "home_school_urn"),
+    ],
+    ids=["arranged-by-the-la", "another-schools-pupil"],
+)
+async def test_school_arranged_ap_is_a_schools_own_pupil_only(uow, caller, overrides, field):
+    command = refer_command(route="school_arranged", **overrides)
+    with pytest.raises(InvalidCommandError) as refused:
+        await handlers.refer_pupil(uow, command, caller())
+    assert refused.value.field == field and uow.referrals.rows == {}
+
+
+async def test_the_la_cannot_decide_school_arranged_ap_again(uow, caller):
+    made = await refer(uow, caller, route="school_arranged")
+    command = DecideReferral(UUID(made.referral_id), "declined", date(2026, 9, 8))
+    with pytest.raises(DomainError, match="already accepted"):
+        await handlers.decide_referral(uow, command, caller())

@@ -15,10 +15,13 @@ How each command travels (no back door):
   census names providers only by these public identifiers, and a school's return must not wait on
   the LA's register. The event records the importer as its actor, and the report lists each one.
 
-School-commissioned placements need the referral accepted first, and the import never accepts
-on anyone's behalf: a census row's referral is made as the school and then waits for the LA's
-decision. Such rows are reported as "awaiting decision" with the referral id; importing the same
-file again after the LA has decided places them (everything already done is recognised).
+A census row is AP the school arranged itself: its referral is made as the school with
+`route: school_arranged`, which the referral service accepts at once as the school's own
+decision, so the row is placed in the same run (retrying while the acceptance travels to this
+service). LA-arranged rows of the `journey` layout still need the LA's decision, which an LA
+import may carry; without it they are reported as "awaiting decision" with the referral id, and
+importing the same file again after the LA has decided places them (everything already done is
+recognised). The import never decides on anyone's behalf.
 
 Every command carries an Idempotency-Key derived from the layout and the command's own content
 (for a placement: with the ids its referral and provider resolved to), never from the whole file,
@@ -89,6 +92,7 @@ class RowState:
     placement_id: UUID | None = None
     new: bool = False
     awaiting: str | None = None
+    accepted: bool = False  # the referral service answered `accepted` (school-arranged AP)
     issue: Issue | None = None
     notes: list[Issue] = field(default_factory=list)
 
@@ -201,6 +205,7 @@ class Importer:
             if not self.accept(plan, answer):
                 return
             state.referral_id = UUID(answer.body["referral_id"])
+            state.accepted = answer.body.get("status") == "accepted"
         else:
             state.referral_id = plan.referral_id
         if plan.decision is not None and state.referral_id is not None:
@@ -232,6 +237,7 @@ class Importer:
             if (
                 known is None
                 and plan.decision is None
+                and not state.accepted
                 and not await self.referral_accepted(plan, state)
             ):
                 return

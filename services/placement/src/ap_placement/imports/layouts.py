@@ -88,6 +88,10 @@ def school_census_ap() -> Layout:
         Column("senprovisionentry", True, _codes(SenProvision), example="K"),
         Column("cost_pence", example=None, note="optional: the census carries no cost"),
         Column("cost_per", choices=_codes(CostPer), example=None, note="with cost_pence"),
+        Column("offsitedirection", choices=YES_NO, example=None,
+               note="optional: the school directed the pupil off-site"),
+        Column("noticegivenon", example=None,
+               note="optional: when the school gave notice (2 school days before entry)"),
     ), ignored=("senprovisionleaving", "applacementpostcode", "companynumber"))  # fmt: skip
 
 
@@ -120,6 +124,8 @@ def journey() -> Layout:
         Column("tier_requested", choices=("1", "2", "3"), example=2),
         Column("referred_on", example="2026-09-07"),
         Column("excluded_on", note="required for permanent_exclusion"),
+        Column("route", choices=("la_arranged", "school_arranged"), example="la_arranged",
+               note="school_arranged: the referring school arranged the AP (no LA decision)"),
         Column("decision", choices=_codes(Decision), example="accepted",
                note="the LA's triage decision, when already made"),
         Column("decided_on", example="2026-09-08"),
@@ -146,6 +152,8 @@ def journey() -> Layout:
         Column("phase", choices=("primary", "secondary", "post_16"),
                note="counts against the provider's capacity"),
         Column("override_reason", note="LA only: place with a provider not approved"),
+        Column("notice_given_on", note="school-arranged AP: when the school gave notice"),
+        Column("off_site_direction", choices=YES_NO, note="school-arranged AP by direction"),
         Column("placement_id", note="end an existing placement (with end_date)"),
         Column("end_date", example=None, note="blank while the placement is open"),
         Column("end_reason", choices=_codes(EndReason), example=None),

@@ -173,6 +173,7 @@ REFERRAL_FIELDS = {
     "service_child": "service_child", "fsm_periods": "fsm_start",
     "referrer.kind": "referrer_kind", "referrer.urn": "referrer_urn", "reason": "reason",
     "tier_requested": "tier_requested", "referred_on": "referred_on", "excluded_on": "excluded_on",
+    "route": "route",
 }  # fmt: skip
 PLACEMENT_FIELDS = {
     "commissioner": "commissioner_urn", "commissioner.kind": "commissioner_kind",
@@ -180,7 +181,8 @@ PLACEMENT_FIELDS = {
     "planned_end_date": "planned_end_date", "sessions_per_week": "sessions_per_week",
     "cost": "cost_pence", "cost.amount_pence": "cost_pence", "cost.per": "cost_per",
     "dual_registered": "dual_registered", "funded_by": "funded_by", "phase": "phase",
-    "override_reason": "override_reason",
+    "override_reason": "override_reason", "notice_given_on": "notice_given_on",
+    "off_site_direction": "off_site_direction",
 }  # fmt: skip
 PROVIDER_FIELDS = {
     "name": "provider_name", "urn": "provider_urn", "ukprn": "provider_ukprn",
@@ -275,7 +277,7 @@ def census_row(line: int, c: Cells, scope: Scope) -> RowPlan:
         "sen_provision": c.upper("senprovisionentry"), "home_school_urn": school,
         "referrer": {"kind": "school", "urn": school},
         "reason": codes["placementreason"][reason_code],
-        "tier_requested": defaults["tier"], "referred_on": entry,
+        "tier_requested": defaults["tier"], "referred_on": entry, "route": "school_arranged",
     }, {**REFERRAL_FIELDS, "sen_provision": "senprovisionentry", "referred_on": "entrydate",
         "reason": "placementreason"})  # fmt: skip
     identifiers = {"urn": c.get("urn"), "ukprn": c.get("ukprn"),
@@ -291,11 +293,15 @@ def census_row(line: int, c: Cells, scope: Scope) -> RowPlan:
         **PLACEMENT_FIELDS,
         "start_date": "entrydate",
         "sessions_per_week": "apsessionsperweek",
+        "notice_given_on": "noticegivenon",
+        "off_site_direction": "offsitedirection",
     }
     placement = placement_command({
         "commissioner": {"kind": "school", "urn": school}, "tier": defaults["tier"],
         "start_date": entry, "sessions_per_week": c.get("apsessionsperweek", number),
         "cost": cost(c), "dual_registered": defaults["dual_registered"],
+        "notice_given_on": c.get("noticegivenon", day),
+        "off_site_direction": c.get("offsitedirection", flag),
     }, fields)  # fmt: skip
     end = None
     if c.any("leavingdate"):
@@ -344,6 +350,7 @@ def journey_row(line: int, c: Cells, scope: Scope) -> RowPlan:
             "referrer": {"kind": kind, "urn": c.get("referrer_urn")},
             "reason": c.get("reason"), "tier_requested": c.get("tier_requested", number),
             "referred_on": c.get("referred_on", day), "excluded_on": c.get("excluded_on", day),
+            "route": c.get("route"),
         }, REFERRAL_FIELDS)  # fmt: skip
         plan = RowPlan(line, pupil_key=f"upn:{referral['upn']}", referral=referral)
     elif referral_id is not None:
@@ -378,6 +385,8 @@ def journey_row(line: int, c: Cells, scope: Scope) -> RowPlan:
             "dual_registered": c.get("dual_registered", flag),
             "funded_by": c.get("funded_by"), "phase": c.get("phase"),
             "override_reason": c.get("override_reason"),
+            "notice_given_on": c.get("notice_given_on", day),
+            "off_site_direction": c.get("off_site_direction", flag),
         }, PLACEMENT_FIELDS)  # fmt: skip
         provider_id = c.get("provider_id", uuid_of)
         if provider_id is None:
