@@ -17,9 +17,8 @@ so every write takes the same path:
 `routes` lists what was declared, so a test can walk every write route of a service.
 """
 
-import functools
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, get_type_hints
 
@@ -30,7 +29,7 @@ from pydantic import BaseModel
 
 from .access import Policy
 from .auth import ROLES, Principal, require
-from .http import IdempotencyKey, answer_once
+from .http import Authorize, Handle, IdempotencyKey, answer_once, steps_of
 from .uow import EventContext, PgUnitOfWork
 
 U = TypeVar("U", bound=PgUnitOfWork)
@@ -41,10 +40,8 @@ R = TypeVar("R", bound=BaseModel)
 
 CALLER = Annotated[Principal, Depends(require(*ROLES))]
 """Any authenticated caller: the policy's role check follows, naming the action."""
-Authorize = Callable[[U, C, Principal], Awaitable[L]]
-"""`(uow, command, principal) -> loaded`: load and lock what access depends on, check, hand on."""
-Handle = Callable[[U, C, L], Awaitable[R]]
-"""`(uow, command, loaded) -> answer`: the use case, deciding on what `Authorize` loaded."""
+INJECTED = ("settings", "principal")
+"""Parameters of a command function that are not path ids: the app's settings, the caller."""
 
 
 def as_received(body: B) -> B:
@@ -54,7 +51,8 @@ def as_received(body: B) -> B:
 
 @dataclass(frozen=True)
 class CommandRoute:
-    """One declared write: where it is served, the policy action it needs, what it answers."""
+    """One declared write: where it is served (with the router's prefix), the policy action it
+    needs, its operation's name and status, the path's ids."""
 
     path: str
     action: str
@@ -96,35 +94,45 @@ class CommandRoutes(Generic[U]):
         action: str,
         authorize: Authorize[U, C, L],
         handler: Handle[U, C, L, R],
-        answer: type[R],
+        answer: Any,
         status_code: int = 200,
+        name: str | None = None,
     ) -> CommandRoute:
-        """Serve `POST path`: the body, its command (path ids are the command function's other
-        parameters), the action and its check, the use case, and the answer's model."""
+        """Serve `POST path`: the body, its command, the action and its check, the use case,
+        and the answer's model (or a union of models).
+
+        The command function's parameters after the body are the path's ids, except one named
+        `settings` (the app's settings) or `principal` (the caller). A body with no fields is
+        not read: the route takes none, as it always did. `name` is the operation's when it is
+        not the use case's, so operation ids stay what they always were."""
         ids = {k: v for k, v in get_type_hints(command).items() if k != "return"}
         ids.pop(next(iter(inspect.signature(command).parameters)))  # the body
-        route = CommandRoute(path, action, handler.__name__, status_code, tuple(ids))
+        injected = [name for name in INJECTED if ids.pop(name, None) is not None]
+        name = name or handler.__name__
+        route = CommandRoute(self.router.prefix + path, action, name, status_code, tuple(ids))
+        reads_body = bool(body.model_fields)
 
         async def endpoint(**given: Any) -> JSONResponse:
             principal: Principal = given["principal"]
-            received: B = given["body"]
-            typed = command(received, **{name: given[name] for name in ids})
-
-            async def steps(uow: U) -> Callable[[], Awaitable[R]]:
-                loaded = await authorize(uow, typed, principal)
-                return functools.partial(handler, uow, typed, loaded)
-
+            request: Request = given["request"]
+            received: B = given["body"] if reads_body else body()
+            extra = {"settings": request.app.state.settings, "principal": principal}
+            typed = command(
+                received,
+                **{name: given[name] for name in ids},
+                **{name: extra[name] for name in injected},
+            )
             return await answer_once(
-                given["request"], principal, body=received,
-                idempotency_key=given["idempotency_key"], unit_of_work=self.unit_of_work,
-                steps=steps, status_code=status_code,
+                request, principal, body=received, idempotency_key=given["idempotency_key"],
+                unit_of_work=self.unit_of_work, status_code=status_code,
+                steps=steps_of(authorize, handler, typed, principal),
             )  # fmt: skip
 
         keyword = inspect.Parameter.KEYWORD_ONLY
         endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             [inspect.Parameter(name, keyword, annotation=kind) for name, kind in ids.items()]
+            + [inspect.Parameter("body", keyword, annotation=body)] * reads_body
             + [
-                inspect.Parameter("body", keyword, annotation=body),
                 inspect.Parameter("request", keyword, annotation=Request),
                 inspect.Parameter("principal", keyword, annotation=self.caller(action)),
                 inspect.Parameter(
@@ -132,7 +140,7 @@ class CommandRoutes(Generic[U]):
                 ),
             ]
         )
-        endpoint.__name__ = handler.__name__  # the operation id stays what it always was
+        endpoint.__name__ = name
         self.router.add_api_route(
             path, endpoint, methods=["POST"], status_code=status_code, response_model=answer,
             description=inspect.getdoc(handler),

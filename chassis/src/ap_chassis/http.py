@@ -57,52 +57,33 @@ def event_context(request: Request, principal: Principal) -> EventContext:
 
 U = TypeVar("U", bound=PgUnitOfWork)
 C = TypeVar("C")
-Handler = Callable[[U, C, Principal], Awaitable[BaseModel]]
-"""A write use case: `(uow, command, principal) -> result`. It never commits and knows no HTTP."""
-Authorizer = Callable[[U, C, Principal], Awaitable[None]]
-"""An access check, `(uow, command, principal) -> None`, raising the policy's 403/404."""
+L = TypeVar("L")
+R = TypeVar("R", bound=BaseModel)
+Authorize = Callable[[U, C, Principal], Awaitable[L]]
+"""`(uow, command, principal) -> loaded`: load and lock what access depends on, check, hand on."""
+Handle = Callable[[U, C, L], Awaitable[R]]
+"""`(uow, command, loaded) -> answer`: the use case, deciding on what `Authorize` loaded. It is
+not given the principal, so it cannot check access again; it never commits and knows no HTTP."""
 Steps = Callable[[U], Awaitable[Callable[[], Awaitable[BaseModel]]]]
 """A command inside its unit of work: check access (loading and locking what the check reads),
 then hand back the use case bound to what was loaded, to run unless a stored answer replays."""
 
 
+async def nothing_to_load(uow: PgUnitOfWork, command: object, principal: Principal) -> None:
+    """The authorize step of a write whose role check decides it all: no resource to load."""
+    return None
+
+
 def steps_of(
-    handler: Handler[U, C], command: C, principal: Principal, authorize: Authorizer[U, C] | None
+    authorize: Authorize[U, C, L], handler: Handle[U, C, L, R], command: C, principal: Principal
 ) -> Steps[U]:
-    """The steps of a `(uow, command, principal)` handler after an optional separate check."""
+    """The access step, then the use case bound to what that step loaded and checked."""
 
     async def steps(uow: U) -> Callable[[], Awaitable[BaseModel]]:
-        if authorize is not None:
-            await authorize(uow, command, principal)
-        return functools.partial(handler, uow, command, principal)
+        loaded = await authorize(uow, command, principal)
+        return functools.partial(handler, uow, command, loaded)
 
     return steps
-
-
-async def dispatch(
-    request: Request,
-    principal: Principal,
-    *,
-    handler: Handler[U, C],
-    command: C,
-    unit_of_work: Callable[[asyncpg.Connection, EventContext], U],
-    body: BaseModel,
-    idempotency_key: str | None,
-    authorize: Authorizer[U, C] | None = None,
-    status_code: int = 200,
-) -> JSONResponse:
-    """Run `handler` once per Idempotency-Key in one unit of work and answer its result.
-
-    The order inside the transaction: `authorize` (so a caller who lost access gets 403/404,
-    never a stored answer), the key's replay or claim, the handler, the answer remembered, the
-    decided events written to the outbox, commit. `body` is the request as received: the key's
-    fingerprint is taken of it, not of the command it was translated into.
-    """
-    return await answer_once(
-        request, principal, body=body, idempotency_key=idempotency_key,
-        unit_of_work=unit_of_work, steps=steps_of(handler, command, principal, authorize),
-        status_code=status_code,
-    )  # fmt: skip
 
 
 async def answer_once(
@@ -135,20 +116,20 @@ async def run_once(
     principal: Principal,
     *,
     scope: str,
-    handler: Handler[U, C],
+    authorize: Authorize[U, C, L],
+    handler: Handle[U, C, L, R],
     command: C,
     unit_of_work: Callable[[asyncpg.Connection, EventContext], U],
     key: str | None,
     fingerprint: str,
-    authorize: Authorizer[U, C] | None = None,
     status_code: int = 200,
 ) -> tuple[int, dict[str, Any]]:
-    """`dispatch` without the HTTP request: for callers such as the bulk import that run a
-    command as if it had been posted. `scope` is whose keys these are (dispatch: role, tenant
-    and subject). Answers (status, answer), the stored one on a replay."""
+    """A command route's steps without the HTTP request: for callers such as the bulk import
+    that run a command as if it had been posted. `scope` is whose keys these are (a route:
+    role, tenant and subject). Answers (status, answer), the stored one on a replay."""
     return await run_steps_once(
         pool, ctx, scope=scope, unit_of_work=unit_of_work, key=key, fingerprint=fingerprint,
-        steps=steps_of(handler, command, principal, authorize), status_code=status_code,
+        steps=steps_of(authorize, handler, command, principal), status_code=status_code,
     )  # fmt: skip
 
 

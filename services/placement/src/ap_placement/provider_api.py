@@ -1,26 +1,24 @@
 """HTTP routes for provider quality, capacity and contracts (docs/http-api.md#placement-8002):
-parse a body into a command, dispatch it, answer."""
+the profile, and one command route per write (`ap_chassis.command_route`), LA officers only."""
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from ap_chassis.access import enforce
 from ap_chassis.auth import Principal
-from ap_chassis.http import Handler, IdempotencyKey
+from ap_chassis.command_route import CommandRoutes
+from ap_chassis.http import nothing_to_load
 from ap_schemas.envelope import utcnow
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from . import access
 from . import provider_handlers as handlers
-from .api import run
 from .commands import (
     AgreeContract,
     ChangeRegistration,
-    ProviderCommand,
     RecordCheck,
     RecordInspection,
     SetCapacity,
@@ -33,12 +31,12 @@ from .results import (
     ProviderChanged,
     ProviderInspected,
     RegistrationChanged,
-    Result,
 )
 from .uow import PlacementUnitOfWork
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
-Officer = Annotated[Principal, Depends(access.POLICY.requires("manage_provider"))]
+writes = CommandRoutes(router, unit_of_work=PlacementUnitOfWork, policy=access.POLICY)
+C = TypeVar("C")
 
 
 @router.get("/{provider_id}")
@@ -60,41 +58,62 @@ async def get_provider(
         )
 
 
-def _command(
-    path: str,
-    body_type: type[BaseModel],
-    command: Callable[..., ProviderCommand],
-    handler: Handler[PlacementUnitOfWork, Any],
-    result: type[Result],
-) -> None:
-    """A POST on one provider (its quality record): the handler in one idempotent transaction."""
+def on_provider(make: Callable[..., C]) -> Callable[[BaseModel, UUID], C]:
+    """The command of a write on one provider: its body and the provider the path names."""
 
-    async def route(
-        provider_id: UUID,
-        body: body_type,  # type: ignore[valid-type]
-        request: Request,
-        principal: Officer,
-        idempotency_key: IdempotencyKey = None,
-    ) -> JSONResponse:
-        cmd = command(provider_id=provider_id, **dict(body))
-        return await run(request, principal, handler, cmd, body, idempotency_key)
+    def command(body: BaseModel, provider_id: UUID) -> C:
+        return make(provider_id=provider_id, **dict(body))
 
-    router.add_api_route(
-        path, route, methods=["POST"], status_code=201, response_model=result,
-        name=handler.__name__, description=handler.__doc__,
-    )  # fmt: skip
+    return command
 
 
-_command("/{provider_id}/checks", CheckIn, RecordCheck, handlers.record_check, CheckRecorded)
-_command(
-    "/{provider_id}/inspections", InspectionIn, RecordInspection, handlers.record_inspection,
-    ProviderInspected,
-)  # fmt: skip
-_command("/{provider_id}/capacity", CapacityIn, SetCapacity, handlers.set_capacity, ProviderChanged)
-_command(
-    "/{provider_id}/contracts", ContractIn, AgreeContract, handlers.agree_contract, ContractAgreed
+writes.post(
+    "/{provider_id}/checks",
+    body=CheckIn,
+    command=on_provider(RecordCheck),
+    action="manage_provider",
+    authorize=nothing_to_load,
+    handler=handlers.record_check,
+    answer=CheckRecorded,
+    status_code=201,
 )
-_command(
-    "/{provider_id}/registration", RegistrationIn, ChangeRegistration,
-    handlers.change_registration, RegistrationChanged,
-)  # fmt: skip
+writes.post(
+    "/{provider_id}/inspections",
+    body=InspectionIn,
+    command=on_provider(RecordInspection),
+    action="manage_provider",
+    authorize=nothing_to_load,
+    handler=handlers.record_inspection,
+    answer=ProviderInspected,
+    status_code=201,
+)
+writes.post(
+    "/{provider_id}/capacity",
+    body=CapacityIn,
+    command=on_provider(SetCapacity),
+    action="manage_provider",
+    authorize=nothing_to_load,
+    handler=handlers.set_capacity,
+    answer=ProviderChanged,
+    status_code=201,
+)
+writes.post(
+    "/{provider_id}/contracts",
+    body=ContractIn,
+    command=on_provider(AgreeContract),
+    action="manage_provider",
+    authorize=nothing_to_load,
+    handler=handlers.agree_contract,
+    answer=ContractAgreed,
+    status_code=201,
+)
+writes.post(
+    "/{provider_id}/registration",
+    body=RegistrationIn,
+    command=on_provider(ChangeRegistration),
+    action="manage_provider",
+    authorize=nothing_to_load,
+    handler=handlers.change_registration,
+    answer=RegistrationChanged,
+    status_code=201,
+)
