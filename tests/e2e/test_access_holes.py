@@ -14,7 +14,7 @@ from tests.e2e.support.journeys import (
     placement_body,
     retrying,
 )
-from tests.e2e.support.platform import random_urn, referral_body, token
+from tests.support.platform import random_urn, referral_body, token
 
 
 def school(urn: str) -> dict[str, str]:

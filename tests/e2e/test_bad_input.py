@@ -9,7 +9,7 @@ import pytest
 from ap_schemas import topics
 
 from tests.e2e.support.journeys import LA, accepted_referral, new_provider, placement_body
-from tests.e2e.support.platform import JWT_SECRET, random_urn, referral_body, token
+from tests.support.platform import JWT_SECRET, random_urn, referral_body, token
 
 
 def forged(**claims) -> dict[str, str]:

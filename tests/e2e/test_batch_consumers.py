@@ -22,7 +22,7 @@ from ap_reporting.generations import READ_MODEL_MIGRATIONS
 from ap_schemas import codec, topics
 
 from tests.e2e.support.journeys import accepted, produce, referred
-from tests.e2e.support.platform import RUN
+from tests.support.platform import RUN
 
 
 @contextlib.asynccontextmanager

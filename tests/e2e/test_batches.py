@@ -2,7 +2,7 @@
 
 import json
 
-from tests.e2e.support.platform import referral_body, token
+from tests.support.platform import referral_body, token
 
 LA = token()
 

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from ap_chassis.auth import issue_token
 
-from tests.e2e.support.platform import JWT_SECRET, random_upn, random_urn, token
+from tests.support.platform import JWT_SECRET, random_upn, random_urn, token
 
 LA = token()
 CENSUS_HEADERS = (

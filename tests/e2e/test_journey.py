@@ -16,7 +16,7 @@ from tests.e2e.support.journeys import (
     referred,
     retrying,
 )
-from tests.e2e.support.platform import referral_body, token
+from tests.support.platform import referral_body, token
 
 
 async def test_the_whole_journey_end_to_end(services, wait):

@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from tests.e2e.support.platform import token
+from tests.support.platform import token
 from tests.e2e.support.privacy import unique_identity
 
 AUDITOR = token("auditor")

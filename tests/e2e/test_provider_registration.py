@@ -9,7 +9,7 @@ from ap_schemas import topics
 from ap_schemas.events import ProviderRegisteredV1, ProviderRegistrationChangedV1
 
 from tests.e2e.support.journeys import encoded, new_provider, produce
-from tests.e2e.support.platform import token
+from tests.support.platform import token
 
 LA = token()
 

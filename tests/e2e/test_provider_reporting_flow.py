@@ -8,7 +8,7 @@ from ap_schemas.envelope import Actor
 from ap_schemas.events import ProviderCapacitySetV1, ProviderRegisteredV1
 
 from tests.e2e.support.journeys import encoded, placed_pupil, produce
-from tests.e2e.support.platform import token
+from tests.support.platform import token
 
 LA = token()
 ACTOR = Actor(system="test", user_id="t")

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from ap_schemas import topics
 
 from tests.e2e.support.journeys import accepted_referral, new_provider, placement_body, retrying
-from tests.e2e.support.platform import token
+from tests.support.platform import token
 
 LA = token()
 TODAY = date.today()

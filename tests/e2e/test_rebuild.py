@@ -14,7 +14,7 @@ from typing import Any
 from ap_reporting import rebuild as rebuild_module
 
 from tests.e2e.support.journeys import LA
-from tests.e2e.support.platform import token
+from tests.support.platform import token
 from tests.e2e.support.privacy import placed_pupil, unique_identity
 
 

@@ -14,7 +14,7 @@ import pytest
 from ap_chassis.auth import issue_token
 
 from tests.e2e.support.journeys import new_provider
-from tests.e2e.support.platform import JWT_SECRET, eventually, random_upn, random_urn, token
+from tests.support.platform import JWT_SECRET, eventually, random_upn, random_urn, token
 
 LA = token()
 PERIOD = {"from": "2026-09-01", "to": "2026-12-31"}
