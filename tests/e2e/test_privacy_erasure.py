@@ -10,8 +10,8 @@ import uuid
 from ap_schemas import topics
 
 from tests.e2e.support.journeys import LA
-from tests.support.platform import token
 from tests.e2e.support.privacy import placed_pupil, tables_holding, unique_identity
+from tests.support.platform import token
 
 CENSUS = {"census_date": "2035-01-18", "format": "csv"}  # third Thursday of January 2035
 

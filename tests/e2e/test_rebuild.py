@@ -14,8 +14,8 @@ from typing import Any
 from ap_reporting import rebuild as rebuild_module
 
 from tests.e2e.support.journeys import LA
-from tests.support.platform import token
 from tests.e2e.support.privacy import placed_pupil, unique_identity
+from tests.support.platform import token
 
 
 async def read_models(services, pupil_ids: list[str]) -> dict[str, Any]:
