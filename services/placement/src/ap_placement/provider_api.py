@@ -9,7 +9,7 @@ from uuid import UUID
 from ap_chassis.access import enforce
 from ap_chassis.auth import Principal
 from ap_chassis.command_route import CommandRoutes
-from ap_chassis.http import nothing_to_load
+from ap_chassis.http import Handle, nothing_to_load
 from ap_schemas.envelope import utcnow
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
@@ -36,7 +36,9 @@ from .uow import PlacementUnitOfWork
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
 writes = CommandRoutes(router, unit_of_work=PlacementUnitOfWork, policy=access.POLICY)
+B = TypeVar("B", bound=BaseModel)
 C = TypeVar("C")
+R = TypeVar("R", bound=BaseModel)
 
 
 @router.get("/{provider_id}")
@@ -67,53 +69,31 @@ def on_provider(make: Callable[..., C]) -> Callable[[BaseModel, UUID], C]:
     return command
 
 
-writes.post(
-    "/{provider_id}/checks",
-    body=CheckIn,
-    command=on_provider(RecordCheck),
-    action="manage_provider",
-    authorize=nothing_to_load,
-    handler=handlers.record_check,
-    answer=CheckRecorded,
-    status_code=201,
+def manage(
+    path: str,
+    body: type[B],
+    make: Callable[..., C],
+    handler: Handle[PlacementUnitOfWork, C, None, R],
+    answer: type[R],
+) -> None:
+    """A write on one provider's record: LA officers only, nothing to load but the provider,
+    which the use case reads (and, for contracts, locks) itself."""
+    writes.post(
+        path, body=body, command=on_provider(make), action="manage_provider",
+        authorize=nothing_to_load, handler=handler, answer=answer, status_code=201,
+    )  # fmt: skip
+
+
+manage("/{provider_id}/checks", CheckIn, RecordCheck, handlers.record_check, CheckRecorded)
+manage(
+    "/{provider_id}/inspections", InspectionIn, RecordInspection, handlers.record_inspection,
+    ProviderInspected,
+)  # fmt: skip
+manage("/{provider_id}/capacity", CapacityIn, SetCapacity, handlers.set_capacity, ProviderChanged)
+manage(
+    "/{provider_id}/contracts", ContractIn, AgreeContract, handlers.agree_contract, ContractAgreed
 )
-writes.post(
-    "/{provider_id}/inspections",
-    body=InspectionIn,
-    command=on_provider(RecordInspection),
-    action="manage_provider",
-    authorize=nothing_to_load,
-    handler=handlers.record_inspection,
-    answer=ProviderInspected,
-    status_code=201,
-)
-writes.post(
-    "/{provider_id}/capacity",
-    body=CapacityIn,
-    command=on_provider(SetCapacity),
-    action="manage_provider",
-    authorize=nothing_to_load,
-    handler=handlers.set_capacity,
-    answer=ProviderChanged,
-    status_code=201,
-)
-writes.post(
-    "/{provider_id}/contracts",
-    body=ContractIn,
-    command=on_provider(AgreeContract),
-    action="manage_provider",
-    authorize=nothing_to_load,
-    handler=handlers.agree_contract,
-    answer=ContractAgreed,
-    status_code=201,
-)
-writes.post(
-    "/{provider_id}/registration",
-    body=RegistrationIn,
-    command=on_provider(ChangeRegistration),
-    action="manage_provider",
-    authorize=nothing_to_load,
-    handler=handlers.change_registration,
-    answer=RegistrationChanged,
-    status_code=201,
-)
+manage(
+    "/{provider_id}/registration", RegistrationIn, ChangeRegistration,
+    handlers.change_registration, RegistrationChanged,
+)  # fmt: skip

@@ -1,9 +1,6 @@
-"""HTTP routes of the referral service: one declaration per write (`ap_chassis.command_route`).
-
-Each declaration reads in the order a request goes: its body, the command built from it, the
-access action (a role that can never do it is 403 before anything is looked up), the step that
-loads and checks what access decides on (`handlers.authorize_*`), the use case, the answer.
-"""
+"""HTTP routes of the referral service: the reads, and one declaration per write whose arguments
+follow the request (`ap_chassis.command_route` says what each step does; `handlers.authorize_*`
+loads and checks what access decides on)."""
 
 from typing import Annotated, Any
 from uuid import UUID
