@@ -34,6 +34,8 @@ from ap_schemas.events import (
     SustainmentCheckedV1,
 )
 
+from tests.support.steps import as_routed
+
 SCHOOL_URN, RECEIVING_URN, OTHER_URN = "100001", "300003", "200002"
 PROVIDER, OTHER_PROVIDER = uuid4(), uuid4()
 LA = Principal(sub="la", role="la_officer")
@@ -77,11 +79,7 @@ STEPS = {
     ConfirmDestination: (handlers.authorize_destination, handlers.confirm_destination),
 }
 
-
-async def write(uow, command, principal):
-    """A write as its route runs it: the access step, then the use case on what it loaded."""
-    authorize, handler = STEPS[type(command)]
-    return await handler(uow, command, await authorize(uow, command, principal))
+write = as_routed(STEPS)
 
 
 def nothing_done(uow) -> None:

@@ -26,6 +26,8 @@ from ap_schemas.events import (
     Referrer,
 )
 
+from tests.support.steps import as_routed
+
 UPN = "H801200001001"
 URN, OTHER_URN = "100001", "200002"
 IDENTITY = Identity(
@@ -60,11 +62,7 @@ STEPS = {
     ApplyIdentityChange: (handlers.the_caller, handlers.apply_identity_change),
 }
 
-
-async def write(uow, command, principal):
-    """A write as its route runs it: the access step, then the use case on what it loaded."""
-    authorize, handler = STEPS[type(command)]
-    return await handler(uow, command, await authorize(uow, command, principal))
+write = as_routed(STEPS)
 
 
 async def refer(uow, caller, **overrides):
