@@ -107,7 +107,7 @@ class CommandRoutes(Generic[U]):
         not the use case's, so operation ids stay what they always were."""
         ids = {k: v for k, v in get_type_hints(command).items() if k != "return"}
         ids.pop(next(iter(inspect.signature(command).parameters)))  # the body
-        injected = [name for name in INJECTED if ids.pop(name, None) is not None]
+        injected = [given_as for given_as in INJECTED if ids.pop(given_as, None) is not None]
         name = name or handler.__name__
         route = CommandRoute(self.router.prefix + path, action, name, status_code, tuple(ids))
         reads_body = bool(body.model_fields)
@@ -119,8 +119,8 @@ class CommandRoutes(Generic[U]):
             extra = {"settings": request.app.state.settings, "principal": principal}
             typed = command(
                 received,
-                **{name: given[name] for name in ids},
-                **{name: extra[name] for name in injected},
+                **{path_id: given[path_id] for path_id in ids},
+                **{given_as: extra[given_as] for given_as in injected},
             )
             return await answer_once(
                 request, principal, body=received, idempotency_key=given["idempotency_key"],
@@ -130,7 +130,7 @@ class CommandRoutes(Generic[U]):
 
         keyword = inspect.Parameter.KEYWORD_ONLY
         endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [inspect.Parameter(name, keyword, annotation=kind) for name, kind in ids.items()]
+            [inspect.Parameter(id_, keyword, annotation=kind) for id_, kind in ids.items()]
             + [inspect.Parameter("body", keyword, annotation=body)] * reads_body
             + [
                 inspect.Parameter("request", keyword, annotation=Request),
