@@ -44,7 +44,7 @@ lint: .venv/.synced
 	$(UV) run ruff format --check .
 	$(UV) run mypy -p ap_schemas -p ap_chassis -p ap_referral -p ap_placement -p ap_outcomes -p ap_reporting -p ap_export
 
-## bench: every figure of issue 8 with its limit and ratio (README: knobs BENCH_ONLY, BENCH_EVENTS, ...)
+## bench: every speed and memory figure with its limit and ratio (knobs: docs/operations.md#benchmarks)
 bench: .venv/.synced
 	$(UV) run python bench/run.py
 	$(UV) run python bench/imports.py

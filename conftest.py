@@ -1,4 +1,6 @@
-"""Shared fixtures: one broker and one database server for the whole session (architecture.md 8).
+"""Shared fixtures: one broker and one database server for the whole session.
+
+Where they come from: docs/architecture.md#where-kafka-and-postgresql-come-from.
 
 Tests use unique ids (random UPNs, URNs) instead of cleaning up, so they can share everything.
 """
@@ -16,27 +18,18 @@ from ap_chassis.kafka import create_topics
 # Settings default to production; the suite runs as a test environment (HS256 tokens allowed).
 os.environ.setdefault("JOURNEY_ENVIRONMENT", "test")
 
-from tests.e2e.support.platform import (
-    Platform,
-    TcpProxy,
-    build,
-    drop_databases,
-    eventually,
-    random_upn,
-    random_urn,
-    read_topic,
-    referral_body,
-    running,
-    token,
-)
+from tests.support import platform as shared
+
+INFRASTRUCTURE = frozenset({"infra", "services"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything async or under tests/ talks to real infrastructure; the rest is pure."""
+    """A test that asks for the broker and database is `integration`, the rest `unit`; and no
+    test under a `unit/` folder may ask for them, so the unit suites run with nothing reachable."""
     for item in items:
-        if "infra" in getattr(item, "fixturenames", ()) or "services" in getattr(
-            item, "fixturenames", ()
-        ):
+        if INFRASTRUCTURE & set(getattr(item, "fixturenames", ())):
+            if "unit" in item.path.parts:
+                raise pytest.UsageError(f"{item.nodeid}: a unit test may not use infrastructure")
             item.add_marker(pytest.mark.integration)
         else:
             item.add_marker(pytest.mark.unit)
@@ -52,10 +45,10 @@ def helpers() -> Any:
 
     h = H()
     h.random_upn, h.random_urn, h.token, h.referral_body = (  # type: ignore[attr-defined]
-        random_upn,
-        random_urn,
-        token,
-        referral_body,
+        shared.random_upn,
+        shared.random_urn,
+        shared.token,
+        shared.referral_body,
     )
     return h
 
@@ -69,19 +62,19 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:
     print(f"\ninfrastructure: {found.origin}")
     asyncio.run(create_topics(found.kafka_bootstrap_servers))
     yield found
-    asyncio.run(drop_databases(found.database_url))
+    asyncio.run(shared.drop_databases(found.database_url))
     found.close()
 
 
 @pytest.fixture(scope="session")
-async def services(infra: Infrastructure) -> AsyncIterator[Platform]:
+async def services(infra: Infrastructure) -> AsyncIterator[shared.Platform]:
     """All four services, in this process, on the session's broker and database server."""
-    platform = Platform()
+    platform = shared.Platform()
     async with contextlib.AsyncExitStack() as stack:
         for name in ("referral", "placement", "outcomes", "reporting"):
-            app = build(name, infra, span_exporter=platform.spans)
+            app = shared.build(name, infra, span_exporter=platform.spans)
             platform.apps[name] = app
-            platform.clients[name] = await stack.enter_async_context(running(app))
+            platform.clients[name] = await stack.enter_async_context(shared.running(app))
         yield platform
 
 
@@ -90,17 +83,17 @@ async def services(infra: Infrastructure) -> AsyncIterator[Platform]:
 
 @pytest.fixture(scope="session")
 def wait() -> Callable[..., Awaitable[Any]]:
-    return eventually
+    return shared.eventually
 
 
 @pytest.fixture(scope="session")
 def topic_reader(infra: Infrastructure) -> Callable[..., Awaitable[list[Any]]]:
     async def read(topic: str, **kw: Any) -> list[Any]:
-        return await read_topic(infra.kafka_bootstrap_servers, topic, **kw)
+        return await shared.read_topic(infra.kafka_bootstrap_servers, topic, **kw)
 
     return read
 
 
 @pytest.fixture(scope="session")
-def tcp_proxy() -> type[TcpProxy]:
-    return TcpProxy
+def tcp_proxy() -> type[shared.TcpProxy]:
+    return shared.TcpProxy

@@ -49,7 +49,7 @@ def report(figure: Figure) -> Figure:
 
 
 def summary() -> None:
-    print("\nsummary (value, limit, ratio: >= 1 meets the figure of issue 8)")
+    print("\nsummary (value, limit, ratio: >= 1 meets the limit)")
     for figure in TABLE:
         print(figure.line())
 

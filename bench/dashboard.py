@@ -4,7 +4,7 @@ The read model is filled directly (events, pupil state and placement facts compu
 projection's own functions, then bulk-copied), not through Kafka: this measures the reports and
 the pages, not the projection. Requests are made in-process (ASGI) with a signed-in session. The
 machine is shared, so each figure is the best of BENCH_ROUNDS requests (default 7), printed with
-its limit (issue 8: a report <= 200 ms; issue 11: a page <= 300 ms) and the ratio; never asserted.
+its limit (a report <= 200 ms; a page <= 300 ms) and the ratio; never asserted.
 """
 
 import asyncio

@@ -1,4 +1,4 @@
-"""`make bench`: every figure of issue 8, measured side by side in one run on this machine.
+"""`make bench`: every speed and memory figure, measured side by side in one run on this machine.
 
 Each figure is printed with its limit and ratio as it is measured, then again in a summary.
 Nothing is asserted: tests assert correctness, this prints speed. Infrastructure is found as the

@@ -18,7 +18,8 @@ from ap_chassis.kafka import create_topics
 
 SERVICES = {"referral": 8001, "placement": 8002, "outcomes": 8003, "reporting": 8004}
 STATE = Path(__file__).resolve().parents[2] / ".run"
-# Tansu joins a group in about session_timeout / 2 (architecture.md 10): keep joins short locally.
+# Tansu joins a group in about session_timeout / 2: keep joins short locally
+# (docs/architecture.md#where-kafka-and-postgresql-come-from).
 TANSU_TIMING = {"KAFKA_SESSION_TIMEOUT_MS": "2000", "KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
 
 

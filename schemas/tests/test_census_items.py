@@ -1,4 +1,4 @@
-"""The AP census items added to journey.identity (issue 6): optional, validated, backward
+"""The AP census items added to journey.identity: optional, validated, backward
 compatible with events recorded before them."""
 
 import json

@@ -107,4 +107,4 @@ def test_examples_directory_is_complete():
 def test_asyncapi_document_is_current():
     assert (HERE / "asyncapi.json").read_text() == asyncapi(), "run `make schemas`"
     doc = json.loads(asyncapi())
-    assert set(doc["channels"]) == set(topics.ALL)  # issue 14: every topic, dead letters too
+    assert set(doc["channels"]) == set(topics.ALL)  # every topic, dead letters too

@@ -1,4 +1,4 @@
-"""UPN check letter, temporary UPNs and LA codes (domain.md). Pure."""
+"""UPN check letter, temporary UPNs and LA codes (docs/glossary.md#pupils-and-identifiers). Pure."""
 
 import pytest
 from ap_schemas.upn import UpnError, check_letter, is_temporary, validate_upn

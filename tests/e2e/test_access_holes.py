@@ -1,4 +1,5 @@
-"""Issue 13, holes 1-4: each as it was reproduced, through the real running services."""
+"""Access holes once found (a stranger reading or acting on what it is not party to), each as it
+was reproduced, through the real running services."""
 
 import json
 import uuid
@@ -13,7 +14,7 @@ from tests.e2e.support.journeys import (
     placement_body,
     retrying,
 )
-from tests.e2e.support.platform import random_urn, referral_body, token
+from tests.support.platform import random_urn, referral_body, token
 
 
 def school(urn: str) -> dict[str, str]:

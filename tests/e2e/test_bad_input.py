@@ -1,4 +1,4 @@
-"""Issue 13, holes 5 and 6: bad input is a 4xx problem, never a 500, and answers leak nothing."""
+"""Bad input is a 4xx problem, never a 500, and answers leak nothing."""
 
 import json
 import time
@@ -9,7 +9,7 @@ import pytest
 from ap_schemas import topics
 
 from tests.e2e.support.journeys import LA, accepted_referral, new_provider, placement_body
-from tests.e2e.support.platform import JWT_SECRET, random_urn, referral_body, token
+from tests.support.platform import JWT_SECRET, random_urn, referral_body, token
 
 
 def forged(**claims) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Batch consumers (issue 8): one transaction per batch, poison isolated, effects exactly once.
+"""Batch consumers: one transaction per batch, poison isolated, effects exactly once.
 
 Each test produces real records on journey.referrals, reads them back from the broker, and hands
 them as batches to a consumer built like reporting's journey consumer (its real set-wise
@@ -22,7 +22,7 @@ from ap_reporting.generations import READ_MODEL_MIGRATIONS
 from ap_schemas import codec, topics
 
 from tests.e2e.support.journeys import accepted, produce, referred
-from tests.e2e.support.platform import RUN
+from tests.support.platform import RUN
 
 
 @contextlib.asynccontextmanager

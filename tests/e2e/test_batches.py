@@ -1,8 +1,8 @@
-"""POST /v1/batches: NDJSON commands through each write service's own routes (issue 10)."""
+"""POST /v1/batches: NDJSON commands through each write service's own routes."""
 
 import json
 
-from tests.e2e.support.platform import referral_body, token
+from tests.support.platform import referral_body, token
 
 LA = token()
 

@@ -1,10 +1,10 @@
-"""A placement whose cost is not known (issue 10): journey.pupil.placed.v2, read by every consumer,
+"""A placement whose cost is not known: journey.pupil.placed.v2, read by every consumer,
 and counted apart in every cost report instead of as free."""
 
 from ap_schemas import topics
 
 from tests.e2e.support.journeys import LA, accepted_referral, new_provider, placement_body, retrying
-from tests.e2e.support.platform import random_urn
+from tests.support.platform import random_urn
 
 
 async def test_a_placement_without_cost_is_v2_and_counted_apart(services, wait, topic_reader):

@@ -23,7 +23,7 @@ import uvicorn
 from ap_chassis.auth import issue_token
 
 from tests.e2e.support.journeys import accepted_referral, placement_body, retrying
-from tests.e2e.support.platform import JWT_SECRET, random_urn, token
+from tests.support.platform import JWT_SECRET, random_urn, token
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "dashboard"
@@ -229,7 +229,7 @@ async def city(services, wait) -> dict[str, Any]:
 
 
 def _referral(school: str) -> dict[str, Any]:
-    from tests.e2e.support.platform import referral_body
+    from tests.support.platform import referral_body
 
     return referral_body(home_school_urn=school)
 

@@ -9,7 +9,7 @@ from ap_chassis.kafka import create_topics
 from ap_schemas import codec, topics
 
 from tests.e2e.support.journeys import ACTOR, accepted, produce, referred
-from tests.e2e.support.platform import RUN, build, read_topic, running
+from tests.support.platform import RUN, build, read_topic, running
 
 
 async def test_referral_is_accepted_while_the_broker_is_away_and_published_when_back(

@@ -7,7 +7,7 @@ import uuid
 from ap_schemas import topics
 
 from tests.e2e.support.journeys import produce, referred
-from tests.e2e.support.platform import RUN, build, running
+from tests.support.platform import RUN, build, running
 
 
 async def test_a_paused_consumer_is_reported_stuck_and_the_service_degraded(infra, helpers, wait):

@@ -11,7 +11,7 @@ from ap_chassis.kafka import create_topics
 from ap_chassis.republish import republish
 from ap_schemas import topics
 
-from tests.e2e.support.platform import RUN, build, read_topic, running
+from tests.support.platform import RUN, build, read_topic, running
 
 
 async def test_a_fresh_service_on_an_empty_broker_republishes_the_whole_history_in_order(

@@ -9,7 +9,7 @@ from ap_chassis import problems
 from ap_chassis.db import database_dsn
 from fastapi import FastAPI
 
-from tests.e2e.support.platform import RUN
+from tests.support.platform import RUN
 
 
 def referral_dsn(infra) -> str:

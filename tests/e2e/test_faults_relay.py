@@ -10,7 +10,7 @@ import asyncpg
 from ap_chassis.db import database_dsn
 from ap_schemas import topics
 
-from tests.e2e.support.platform import RUN, build, running
+from tests.support.platform import RUN, build, running
 
 
 async def test_terminating_the_lock_connection_hands_over_without_publishing_twice(

@@ -1,8 +1,8 @@
-"""Issue 13: showing or applying an identity change shows identifying values, so each is an
+"""Showing or applying an identity change shows identifying values, so each is an
 identity read in referral's audit log; through the running referral service and PostgreSQL."""
 
-from tests.e2e.support.platform import random_urn, token
 from tests.e2e.support.privacy import unique_identity
+from tests.support.platform import random_urn, token
 
 LA = token()
 AUDITOR = token("auditor")

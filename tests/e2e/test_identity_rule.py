@@ -1,6 +1,6 @@
 """The LA's identity rule: fields it lets a later referral change at once; the rest wait."""
 
-from tests.e2e.support.platform import RUN, build, referral_body, running, token
+from tests.support.platform import RUN, build, referral_body, running, token
 
 
 async def test_only_the_fields_the_la_configured_apply_without_review(infra):

@@ -1,4 +1,4 @@
-"""Bulk import (issue 10): template -> fill -> import -> the reports show it; re-import changes
+"""Bulk import: template -> fill -> import -> the reports show it; re-import changes
 nothing; bad files get a clear answer per file or per row, never a 500."""
 
 import asyncio
@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from ap_chassis.auth import issue_token
 
-from tests.e2e.support.platform import JWT_SECRET, random_upn, random_urn, token
+from tests.support.platform import JWT_SECRET, random_upn, random_urn, token
 
 LA = token()
 CENSUS_HEADERS = (

@@ -16,7 +16,7 @@ from tests.e2e.support.journeys import (
     referred,
     retrying,
 )
-from tests.e2e.support.platform import referral_body, token
+from tests.support.platform import referral_body, token
 
 
 async def test_the_whole_journey_end_to_end(services, wait):
@@ -340,7 +340,7 @@ async def test_ap_census_lists_la_placements_open_on_the_day_and_records_the_rea
         "/v1/providers", json={"name": "Hilltop AP", "ukprn": "10099999", "registered": True},
         headers=LA,
     )  # fmt: skip
-    # born 2018: inside the 2033 census's birth range (issue 6 added the age rule)
+    # born 2018: inside the 2033 census's birth range (the AP census returns only pupils in it)
     body = referral_body(referred_on="2032-09-01", home_school_urn="135790", sex="F",
                          date_of_birth="2018-03-04")  # fmt: skip
     referral = await accepted_referral(services, decided_on="2032-09-02", **body)
@@ -358,7 +358,7 @@ async def test_ap_census_lists_la_placements_open_on_the_day_and_records_the_rea
             "/v1/returns/ap-census",
             params={"census_date": "2033-01-20", "format": "csv"},
             headers=LA,
-        )  # the CSV working file (issue 6 made XML the default)
+        )  # the CSV working file (XML is the default)
         lines = r.text.splitlines()
         return r.status_code == 200 and len(lines) > 1 and body["upn"] in r.text and r
 

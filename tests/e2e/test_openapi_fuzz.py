@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from tests.e2e.support.platform import token
+from tests.support.platform import token
 
 EXAMPLES = 6  # per operation and generation mode
 

@@ -3,8 +3,8 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from tests.e2e.support.platform import token
 from tests.e2e.support.privacy import unique_identity
+from tests.support.platform import token
 
 AUDITOR = token("auditor")
 

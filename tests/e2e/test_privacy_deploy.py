@@ -18,7 +18,8 @@ from faststream.security import SASLScram512
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("referral", "placement", "outcomes", "reporting")
-# architecture.md 1: who publishes to which topic (dead letters: any service that consumes)
+# Who publishes to which topic (dead letters: any service that consumes):
+# docs/architecture.md#services-and-what-each-owns
 OWNED = {
     "referral": {topics.REFERRALS, topics.IDENTITY},
     "placement": {topics.PROVIDERS, topics.PLACEMENTS},

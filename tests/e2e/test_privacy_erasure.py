@@ -1,4 +1,4 @@
-"""Erasure end to end on the real broker and database (api.md "Data protection").
+"""Erasure end to end on the real broker and database (docs/architecture.md#erasure).
 
 After `POST /v1/pupils/{id}/erasure`: the pupil's name, UPN and date of birth are in no table of
 any service's database, the latest `journey.identity` value for the pupil is a tombstone, the AP
@@ -10,8 +10,8 @@ import uuid
 from ap_schemas import topics
 
 from tests.e2e.support.journeys import LA
-from tests.e2e.support.platform import token
 from tests.e2e.support.privacy import placed_pupil, tables_holding, unique_identity
+from tests.support.platform import token
 
 CENSUS = {"census_date": "2035-01-18", "format": "csv"}  # third Thursday of January 2035
 

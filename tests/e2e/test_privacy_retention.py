@@ -15,7 +15,7 @@ from ap_referral.app import MIGRATIONS
 from ap_schemas import topics
 from fastapi import FastAPI
 
-from tests.e2e.support.platform import RUN, random_upn, service_settings
+from tests.support.platform import RUN, random_upn, service_settings
 
 _spec = importlib.util.spec_from_file_location(
     "make_retention", Path(__file__).resolve().parents[2] / "deploy" / "retention.py"

@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from tests.e2e.support.journeys import LA
-from tests.e2e.support.platform import token
 from tests.e2e.support.privacy import placed_pupil, unique_identity
+from tests.support.platform import token
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 the LA officer's is not."""
 
 from tests.e2e.support.journeys import LA, accepted_referral
-from tests.e2e.support.platform import token
+from tests.support.platform import token
 
 
 async def test_caseload_counts_under_five_are_null_for_analysts_only(services, helpers, wait):

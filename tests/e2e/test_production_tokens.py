@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
-from tests.e2e.support.platform import JWT_SECRET, RUN, build, running, token
+from tests.support.platform import JWT_SECRET, RUN, build, running, token
 
 
 async def test_a_production_service_accepts_idp_tokens_only(infra, tmp_path):

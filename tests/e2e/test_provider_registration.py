@@ -1,4 +1,4 @@
-"""A change of a provider's registration (issue 12): placement records it as an event, reporting
+"""A change of a provider's registration: placement records it as an event, reporting
 applies the latest to the details its reports and the AP census read; on the real broker and
 database."""
 
@@ -9,7 +9,7 @@ from ap_schemas import topics
 from ap_schemas.events import ProviderRegisteredV1, ProviderRegistrationChangedV1
 
 from tests.e2e.support.journeys import encoded, new_provider, produce
-from tests.e2e.support.platform import token
+from tests.support.platform import token
 
 LA = token()
 

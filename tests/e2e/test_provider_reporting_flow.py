@@ -1,4 +1,4 @@
-"""Per-provider outcomes and sufficiency through reporting (issue 12), on the real broker and
+"""Per-provider outcomes and sufficiency through reporting, on the real broker and
 database: provider events held until the provider arrives, suppression for exports."""
 
 import uuid
@@ -8,7 +8,7 @@ from ap_schemas.envelope import Actor
 from ap_schemas.events import ProviderCapacitySetV1, ProviderRegisteredV1
 
 from tests.e2e.support.journeys import encoded, placed_pupil, produce
-from tests.e2e.support.platform import token
+from tests.support.platform import token
 
 LA = token()
 ACTOR = Actor(system="test", user_id="t")

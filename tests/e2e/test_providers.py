@@ -1,4 +1,4 @@
-"""Provider quality at placement (issue 12): approval refusal and override, contracts and
+"""Provider quality at placement: approval refusal and override, contracts and
 capacity, bad input; on the real broker and database."""
 
 import contextlib
@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from ap_schemas import topics
 
 from tests.e2e.support.journeys import accepted_referral, new_provider, placement_body, retrying
-from tests.e2e.support.platform import token
+from tests.support.platform import token
 
 LA = token()
 TODAY = date.today()
@@ -186,7 +186,7 @@ async def test_cost_defaults_from_the_contract_and_capacity_is_flagged(
     no_contract = await retrying(
         lambda: services.placement.post("/v1/placements", json=body, headers=LA)
     )
-    # No cost and no contract: placed with the cost not known (issue 10), never as free.
+    # No cost and no contract: placed with the cost not known, never as free.
     assert no_contract.status_code == 201, no_contract.text
     assert no_contract.json()["annual_cost_pence"] is None
 

@@ -1,6 +1,6 @@
 """Rate limits at the HTTP edge: failed authentications per address, writes per principal."""
 
-from tests.e2e.support.platform import RUN, build, referral_body, running, token
+from tests.support.platform import RUN, build, referral_body, running, token
 
 
 async def test_failed_authentication_and_writes_are_rate_limited(infra):

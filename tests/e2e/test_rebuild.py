@@ -18,8 +18,8 @@ from prometheus_client import CollectorRegistry
 
 from tests.e2e.support import journeys
 from tests.e2e.support.journeys import LA
-from tests.e2e.support.platform import token
 from tests.e2e.support.privacy import placed_pupil, unique_identity
+from tests.support.platform import token
 
 
 async def read_models(services, pupil_ids: list[str]) -> dict[str, Any]:

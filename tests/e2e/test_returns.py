@@ -7,7 +7,7 @@ from ap_reporting.returns import xml
 from lxml import etree
 
 from tests.e2e.support.journeys import accepted_referral, placement_body, retrying
-from tests.e2e.support.platform import random_urn, referral_body, token
+from tests.support.platform import random_urn, referral_body, token
 
 LA = token()
 DAY = "2041-01-17"  # the 2041 census day: a year no other test uses

@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e.support.dashboard import signed_in
 from tests.e2e.support.journeys import new_provider
-from tests.e2e.support.platform import eventually, random_upn, random_urn, token
+from tests.support.platform import eventually, random_upn, random_urn, token
 
 LA = token()
 PERIOD = {"from": "2026-09-01", "to": "2026-12-31"}

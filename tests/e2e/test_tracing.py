@@ -2,7 +2,7 @@
 
 import secrets
 
-from tests.e2e.support.platform import referral_body, token
+from tests.support.platform import referral_body, token
 
 
 async def test_one_trace_from_http_through_kafka_to_every_consumer(services, wait):

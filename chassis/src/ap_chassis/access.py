@@ -29,6 +29,7 @@ class NamedParty:
     urn: str | None
 
     def is_school(self, urn: str | None) -> bool:
+        """Whether this party is the school with this URN."""
         return self.kind == "school" and urn is not None and self.urn == urn
 
 
@@ -52,6 +53,7 @@ class Policy:
         self.table = dict(table)
 
     def outcome(self, role: str, relation: str, action: str) -> Outcome:
+        """The table's answer for (role, relation, action); 403 for a missing row."""
         return self.table.get((role, relation, action), FORBIDDEN)
 
     def role_may(self, role: str, action: str) -> bool:

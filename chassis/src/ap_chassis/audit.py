@@ -26,6 +26,7 @@ def _read(r: Any) -> dict[str, str]:
 
 
 def audit_router() -> APIRouter:
+    """The identity-read audit route, served from this service's own log."""
     router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
     @router.get("/identity-reads")

@@ -116,6 +116,7 @@ class Jwks:
         self._keys, self._fetched_at = keys, time.monotonic()
 
     def key(self, kid: str) -> jwt.PyJWK | None:
+        """The identity provider's key with this `kid`, refetching a stale or unknown set."""
         with self._lock:
             age = time.monotonic() - self._fetched_at
             stale = age > self.refresh_seconds
@@ -166,6 +167,7 @@ class TokenVerifier:
         return hit[0]
 
     def verify_cached(self, token: str) -> Principal:
+        """The token's principal, verified once and then cached (never past its expiry)."""
         principal = self.cached(token) or self.verify(token)
         if len(self._verified) >= CACHE_SIZE:
             self._verified.clear()  # bounded; a full cache starts over
@@ -175,6 +177,7 @@ class TokenVerifier:
 
     @classmethod
     def from_settings(cls, settings: Any) -> "TokenVerifier":
+        """A verifier with the service's secret or JWKS, issuer and audience."""
         jwks = (
             Jwks(settings.jwks_url, refresh_seconds=settings.jwks_refresh_seconds)
             if settings.jwks_url
@@ -195,6 +198,7 @@ class TokenVerifier:
         )
 
     def verify(self, token: str) -> Principal:
+        """The token's principal, or 401 when its signature or claims do not hold."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

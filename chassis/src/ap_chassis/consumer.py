@@ -254,6 +254,7 @@ class IdempotentConsumer:
         )
 
     async def dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+        """Park the record on the dead-letter topic: why and where from; identity data withheld."""
         personal = record.topic in PERSONAL_TOPICS or looks_like_identity(record.value)
         headers = {
             "dlq_reason": reason,

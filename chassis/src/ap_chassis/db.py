@@ -63,12 +63,15 @@ class Pool(asyncpg.Pool):  # type: ignore[misc]
     on_acquire: Callable[[asyncpg.Connection], Awaitable[None]] | None = None
 
     def acquire(self, *, timeout: float | None = None):  # type: ignore[no-untyped-def]
+        """A connection, waiting at most the pool's acquire timeout unless told otherwise."""
         return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
 
 
 async def create_pool(
     dsn: str, *, min_size: int = 1, max_size: int = 10, acquire_timeout: float = 5.0
 ) -> asyncpg.Pool:
+    """A pool that bounds waits and runs the service's on-acquire hook per connection."""
+
     async def setup(conn: asyncpg.Connection) -> None:
         if pool.on_acquire is not None:
             await pool.on_acquire(conn)

@@ -81,6 +81,7 @@ def _event(value: bytes | None) -> Any:
 
 
 def held_data_router(on_read: OnRead | None = None) -> APIRouter:
+    """The route serving this service's part of a pupil's subject access."""
     router = APIRouter(prefix="/v1/pupils", tags=["data protection"])
 
     @router.get("/{pupil_id}/held-data")

@@ -1,5 +1,6 @@
 """Helpers for HTTP routes: who and what an event records, and idempotent command execution."""
 
+import functools
 import hashlib
 import re
 import uuid
@@ -46,6 +47,7 @@ def correlation_id(request: Request) -> str:
 
 
 def event_context(request: Request, principal: Principal) -> EventContext:
+    """Who and what an event recorded by this request names: service, actor, correlation."""
     return EventContext(
         source=request.app.state.settings.service_name,
         actor=Actor(system=principal.role, user_id=actor_id(principal)),
@@ -55,42 +57,54 @@ def event_context(request: Request, principal: Principal) -> EventContext:
 
 U = TypeVar("U", bound=PgUnitOfWork)
 C = TypeVar("C")
-Handler = Callable[[U, C, Principal], Awaitable[BaseModel]]
-"""A write use case: `(uow, command, principal) -> result`. It never commits and knows no HTTP."""
-Authorizer = Callable[[U, C, Principal], Awaitable[None]]
-"""An access check, `(uow, command, principal) -> None`, raising the policy's 403/404."""
+L = TypeVar("L")
+R = TypeVar("R", bound=BaseModel)
+Authorize = Callable[[U, C, Principal], Awaitable[L]]
+"""`(uow, command, principal) -> loaded`: load and lock what access depends on, check, hand on."""
+Handle = Callable[[U, C, L], Awaitable[R]]
+"""`(uow, command, loaded) -> answer`: the use case, deciding on what `Authorize` loaded. It is
+not given the principal, so it cannot check access again; it never commits and knows no HTTP."""
+Steps = Callable[[U], Awaitable[Callable[[], Awaitable[BaseModel]]]]
+"""A command inside its unit of work: check access (loading and locking what the check reads),
+then hand back the use case bound to what was loaded, to run unless a stored answer replays."""
 
 
-async def dispatch(
+async def nothing_to_load(uow: PgUnitOfWork, command: object, principal: Principal) -> None:
+    """The authorize step of a write whose role check decides it all: no resource to load."""
+    return None
+
+
+def steps_of(
+    authorize: Authorize[U, C, L], handler: Handle[U, C, L, R], command: C, principal: Principal
+) -> Steps[U]:
+    """The access step, then the use case bound to what that step loaded and checked."""
+
+    async def steps(uow: U) -> Callable[[], Awaitable[BaseModel]]:
+        loaded = await authorize(uow, command, principal)
+        return functools.partial(handler, uow, command, loaded)
+
+    return steps
+
+
+async def answer_once(
     request: Request,
     principal: Principal,
     *,
-    handler: Handler[U, C],
-    command: C,
-    unit_of_work: Callable[[asyncpg.Connection, EventContext], U],
     body: BaseModel,
     idempotency_key: str | None,
-    authorize: Authorizer[U, C] | None = None,
-    status_code: int = 200,
+    unit_of_work: Callable[[asyncpg.Connection, EventContext], U],
+    steps: Steps[U],
+    status_code: int,
 ) -> JSONResponse:
-    """Run `handler` once per Idempotency-Key in one unit of work and answer its result.
-
-    The order inside the transaction: `authorize` (so a caller who lost access gets 403/404,
-    never a stored answer), the key's replay or claim, the handler, the answer remembered, the
-    decided events written to the outbox, commit. `body` is the request as received: the key's
-    fingerprint is taken of it, not of the command it was translated into.
-    """
-    status, answer = await run_once(
+    """Run a command's steps once per Idempotency-Key, keyed by caller, and answer the result."""
+    status, answer = await run_steps_once(
         request.app.state.runtime.pool,
         event_context(request, principal),
-        principal,
         scope=f"{tenant(principal)}:{principal.sub}",
-        handler=handler,
-        command=command,
         unit_of_work=unit_of_work,
         key=idempotency_key,
         fingerprint=request_hash(request.method, request.url.path, body.model_dump(mode="json")),
-        authorize=authorize,
+        steps=steps,
         status_code=status_code,
     )
     return JSONResponse(answer, status_code=status)
@@ -102,24 +116,42 @@ async def run_once(
     principal: Principal,
     *,
     scope: str,
-    handler: Handler[U, C],
+    authorize: Authorize[U, C, L],
+    handler: Handle[U, C, L, R],
     command: C,
     unit_of_work: Callable[[asyncpg.Connection, EventContext], U],
     key: str | None,
     fingerprint: str,
-    authorize: Authorizer[U, C] | None = None,
     status_code: int = 200,
 ) -> tuple[int, dict[str, Any]]:
-    """`dispatch` without the HTTP request: for callers such as the bulk import that run a
-    command as if it had been posted. `scope` is whose keys these are (dispatch: role, tenant
-    and subject). Answers (status, answer), the stored one on a replay."""
+    """A command route's steps without the HTTP request: for callers such as the bulk import
+    that run a command as if it had been posted. `scope` is whose keys these are (a route:
+    role, tenant and subject). Answers (status, answer), the stored one on a replay."""
+    return await run_steps_once(
+        pool, ctx, scope=scope, unit_of_work=unit_of_work, key=key, fingerprint=fingerprint,
+        steps=steps_of(authorize, handler, command, principal), status_code=status_code,
+    )  # fmt: skip
+
+
+async def run_steps_once(
+    pool: asyncpg.Pool,
+    ctx: EventContext,
+    *,
+    scope: str,
+    unit_of_work: Callable[[asyncpg.Connection, EventContext], U],
+    key: str | None,
+    fingerprint: str,
+    steps: Steps[U],
+    status_code: int,
+) -> tuple[int, dict[str, Any]]:
+    """In one unit of work: the access steps, then the stored answer for the key if there is
+    one, else the use case, its answer remembered and everything committed together."""
     async with pool.acquire() as conn, unit_of_work(conn, ctx) as uow:
-        if authorize is not None:
-            await authorize(uow, command, principal)
+        run = await steps(uow)
         stored = await replay(conn, principal=scope, key=key, fingerprint=fingerprint)
         if stored is not None:
             return stored
-        result = await handler(uow, command, principal)
+        result = await run()
         answer = result.model_dump(mode="json")
         await remember(conn, principal=scope, key=key, status=status_code, answer=answer)
         await uow.commit()

@@ -1,4 +1,7 @@
-"""Idempotent commands: the same `Idempotency-Key` and body return the first answer (api.md)."""
+"""Idempotent commands: the same `Idempotency-Key` and body return the first answer.
+
+The rule is in docs/http-api.md#rules-every-endpoint-follows.
+"""
 
 import hashlib
 import json
@@ -10,6 +13,7 @@ from .errors import InvalidCommandError
 
 
 def request_hash(method: str, path: str, body: Any) -> str:
+    """A digest of method, path and body, the same for the same request in any key order."""
     canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

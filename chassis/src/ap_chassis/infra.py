@@ -1,4 +1,6 @@
-"""Where Kafka and PostgreSQL come from (architecture.md 8), for the tests and the local run.
+"""Where Kafka and PostgreSQL come from, for the tests and the local run.
+
+See docs/architecture.md#where-kafka-and-postgresql-come-from.
 
 In order: the environment (KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL); Docker through testcontainers
 where an engine answers (Apache Kafka in KRaft mode, PostgreSQL); else embedded: the Tansu broker
@@ -29,18 +31,21 @@ class Infrastructure:
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def close(self) -> None:
+        """Stop everything this provisioning started, latest first, whatever fails."""
         while self._closers:
             with contextlib.suppress(Exception):
                 self._closers.pop()()
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:
+    """Return once something listens on host:port; TimeoutError after `timeout` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
@@ -50,6 +55,7 @@ def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:
 
 
 def docker_available() -> bool:
+    """Whether a Docker engine answers a ping within two seconds."""
     try:
         import docker
 

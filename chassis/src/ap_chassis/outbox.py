@@ -1,7 +1,8 @@
 """Transactional outbox: write events with the state change; a relay publishes them in order.
 
 The relay selects *unsent* rows in id order rather than "rows after the last id seen": a bigserial
-id is taken before commit, so a watermark skips a row that commits late (architecture.md 10).
+id is taken before commit, so a watermark skips a row that commits late
+(docs/architecture.md#outbox-and-relay).
 One pupil's events commit in order because every use case locks the pupil's row first.
 """
 

@@ -66,6 +66,7 @@ DOMAIN_PROBLEMS: dict[type[DomainError], Problem] = {
 
 
 def problem_of(exc: DomainError) -> Problem:
+    """The HTTP problem a domain error stands for (its nearest mapped class)."""
     return next(DOMAIN_PROBLEMS[c] for c in type(exc).__mro__ if c in DOMAIN_PROBLEMS)
 
 
@@ -93,6 +94,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
+    """An application/problem+json answer with the given status and fields."""
     body: dict[str, Any] = {
         "type": f"https://ap-journey.example/problems/{status}",
         "title": title,
@@ -129,6 +131,8 @@ def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 
 
 def install(app: FastAPI) -> None:
+    """Map every error the app can raise to a problem answer; none escapes as a crash."""
+
     @app.exception_handler(ProblemError)
     async def _problem(_: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(
@@ -177,6 +181,7 @@ def trace_id() -> str:
 
 
 def unavailable(request: Request, exc: BaseException) -> JSONResponse:
+    """503 with Retry-After: a dependency was unreachable and nothing was recorded."""
     log.warning(
         "dependency unavailable: %s %s: %s", request.method, request.url.path, type(exc).__name__
     )

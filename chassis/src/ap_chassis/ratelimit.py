@@ -30,6 +30,7 @@ class TokenBucket:
 
     @property
     def enabled(self) -> bool:
+        """Whether this limit applies (0 per minute or 0 burst turns it off)."""
         return self.per_minute > 0 and self.burst > 0
 
     def _level(self, key: str, now: float) -> float:
@@ -61,6 +62,7 @@ class TokenBucket:
 
 
 def too_many(retry_after: int, what: str) -> ProblemError:
+    """The 429 problem naming what was limited, with Retry-After in seconds."""
     return ProblemError(
         429, "Too many requests", f"too many {what}; retry after {retry_after} s",
         headers={"Retry-After": str(retry_after)},
@@ -74,6 +76,7 @@ class RateLimits:
 
     @classmethod
     def from_settings(cls, settings: object) -> "RateLimits":
+        """The two limits from the service's settings, with their defaults."""
         return cls(
             auth_failures=TokenBucket(
                 getattr(settings, "rate_limit_auth_failures_per_minute", 30),
@@ -87,6 +90,7 @@ class RateLimits:
 
 
 def limits_of(app: object) -> RateLimits:
+    """The app's rate limits, made once from its settings and kept on its state."""
     state = app.state  # type: ignore[attr-defined]
     limits: RateLimits | None = getattr(state, "rate_limits", None)
     if limits is None:

@@ -53,6 +53,7 @@ async def republish(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """`make republish`: republish what the broker lost; print per service and topic."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--service", action="append", choices=PUBLISHERS)
     parser.add_argument("--everything", action="store_true")

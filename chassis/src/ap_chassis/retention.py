@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 
 
 class RetentionSettings(BaseSettings):
-    """The LA's retention rule (domain.md: general records to the 25th birthday; SEN files to
-    date of birth + 31 years) and the idempotency window. Each is an environment variable."""
+    """The LA's retention rule (general records to the 25th birthday; SEN files to date of birth
+    + 31 years: docs/operations.md#retention-and-erasure) and the idempotency window. Each is an
+    environment variable."""
 
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
 
@@ -41,6 +42,7 @@ class RetentionSettings(BaseSettings):
 
     @property
     def sen_codes(self) -> frozenset[str]:
+        """The SEN provision codes that extend retention, as a set."""
         return frozenset(c.strip() for c in self.retention_sen_provision.split(",") if c.strip())
 
 

@@ -1,6 +1,7 @@
 """The machinery a service's composition root assembles: pool, broker, relay, consumers, health.
 
-A service's `create_app(settings)` calls `build_app` with its routers, migrations and consumers;
+A service's `create_app(settings)` is a `ServiceApp` (or calls `build_app`) with its routers,
+migrations and consumers;
 nothing is connected at import time, and everything opened in the lifespan is closed there.
 """
 
@@ -11,7 +12,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -69,6 +70,7 @@ class Runtime:
     publishes: bool = True
 
     async def sample_health(self) -> list[str]:
+        """Sample lag, stuck partitions and the outbox; the reasons for degraded."""
         return await self.health.sample(self.consumers, self.pool, self.publishes)
 
     async def start_broker(self) -> None:
@@ -236,6 +238,38 @@ def build_app(
     return app
 
 
+S = TypeVar("S", bound=ServiceSettings)
+
+
+class ServiceApp(Generic[S]):
+    """A service's `create_app`: its settings class and what it serves, bound once, so each
+    composition root names what is its own and nothing else. `create_app()` builds from the
+    environment; a test or a bench passes its settings (and a span exporter)."""
+
+    def __init__(
+        self,
+        settings: type[S],
+        *,
+        title: str,
+        routers: Callable[[S], Sequence[APIRouter]],
+        migrations: Path,
+        consumers: Sequence[ConsumerSpec] = (),
+        body_limits: Callable[[S], Mapping[str, int]] | None = None,
+    ) -> None:
+        self.settings, self.title, self.routers = settings, title, routers
+        self.migrations, self.consumers, self.body_limits = migrations, consumers, body_limits
+
+    def __call__(
+        self, settings: S | None = None, span_exporter: SpanExporter | None = None
+    ) -> FastAPI:
+        chosen = settings or self.settings()
+        return build_app(
+            chosen, title=self.title, routers=self.routers(chosen), migrations=self.migrations,
+            consumers=self.consumers, span_exporter=span_exporter,
+            body_limits=self.body_limits(chosen) if self.body_limits else None,
+        )  # fmt: skip
+
+
 class RequestLatency:
     """Request duration by method, route and status (pure ASGI: Starlette's `BaseHTTPMiddleware`
     costs a task group and memory streams on every request)."""
@@ -276,6 +310,7 @@ async def readiness(runtime: Runtime) -> tuple[dict[str, bool], str]:
 
 
 def health_router() -> APIRouter:
+    """/healthz and /readyz, served without a token."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz")

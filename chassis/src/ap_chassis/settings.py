@@ -38,7 +38,8 @@ class ServiceSettings(BaseSettings):
     # with it, an IdP token's role comes from its group, app-role, organisation or provider claim.
     claim_mapping_file: str | None = Field(default=None, validation_alias="JOURNEY_CLAIM_MAPPING")
 
-    # Kafka consumer timing: Tansu needs short waits (architecture.md 10).
+    # Kafka consumer timing: Tansu needs short waits
+    # (docs/architecture.md#where-kafka-and-postgresql-come-from).
     kafka_fetch_max_wait_ms: int = 50
     kafka_session_timeout_ms: int = 6_000
     kafka_heartbeat_interval_ms: int = 1_000
@@ -58,7 +59,7 @@ class ServiceSettings(BaseSettings):
     rate_limit_writes_per_minute: float = Field(default=6_000, ge=0)  # 0 turns a limit off
     rate_limit_writes_burst: float = Field(default=1_000, ge=0)
 
-    # Faults (issue 9): pool bounds, the outbox as a durable log, lag and readiness.
+    # Faults: pool bounds, the outbox as a durable log, lag and readiness.
     db_pool_max_size: int = 10
     db_acquire_timeout_seconds: float = 5.0  # an exhausted pool answers 503 after this
     relay_handover_seconds: float = 1.0  # a new lock holder waits for a batch still in flight
@@ -111,4 +112,5 @@ class ServiceSettings(BaseSettings):
 
     @property
     def db_name(self) -> str:
+        """This service's own database: the configured name or the service's."""
         return self.database_name or self.service_name.replace("-", "_")

@@ -69,6 +69,7 @@ class JsonFormatter(logging.Formatter):
     _skip = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message"}
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON line, with the current trace and span ids."""
         out: dict[str, Any] = {
             "time": self.formatTime(record),
             "level": record.levelname,
@@ -86,6 +87,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup_logging(level: str) -> None:
+    """JSON logs on stderr at `level`, set up once however often it is called."""
     root = logging.getLogger()
     if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         return

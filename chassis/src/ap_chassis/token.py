@@ -8,6 +8,7 @@ from .settings import LOCAL_JWT_SECRET
 
 
 def main() -> None:
+    """`make token`: print a local HS256 token for a role and its scope."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--role", choices=sorted(ROLES), default="la_officer")
     parser.add_argument("--sub", default="local-user")

@@ -4,7 +4,7 @@ A use case (handler) takes a unit of work and a typed command. It loads state th
 of work's repositories, asks the domain to decide (`decide(state, command) -> (state, events)`),
 saves the new state and hands the decided events to `record`. The events reach the outbox only
 when the caller commits; a unit of work left without `commit()` rolls back and records nothing.
-Handlers never commit: the edge that opened the unit of work (HTTP `dispatch`, an import run)
+Handlers never commit: the edge that opened the unit of work (a command route, an import run)
 commits once the answer has been remembered, so the answer and the events are one transaction.
 
 Two implementations share this contract: `PgUnitOfWork` (a pooled connection and a transaction)
@@ -60,6 +60,7 @@ class UnitOfWork:
         return [str(e.id) for e in events]
 
     async def commit(self) -> None:
+        """Hand the recorded events to the outbox and mark the work committed."""
         await self._flush(self.pending)
         self.pending = []
         self.committed = True
@@ -122,6 +123,7 @@ class PgUnitOfWork(UnitOfWork):
             self._span = None
 
     async def commit(self) -> None:
+        """Write the outbox rows, then commit the transaction: state and events at once."""
         await super().commit()
         await self._tx.commit()
 

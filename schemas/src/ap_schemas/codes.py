@@ -1,4 +1,4 @@
-"""Code sets of domain.md that are settled facts, as types.
+"""Code sets that are settled facts (docs/glossary.md), as types.
 
 Unconfirmed ones live in codesets/*.json.
 """
@@ -55,7 +55,8 @@ class DestinationCode:
     """One row of codesets/destinations.json: an NCCIS activity code and its reporting group.
 
     `group` is None for a code that is listed only to be refused (`refused` says why: pre-16).
-    `mark` says how sure the grouping is (V verified, S secondary, I inferred: returns.md).
+    `mark` says how sure the grouping is (V verified, S secondary, I inferred:
+    docs/returns.md#how-sure-each-fact-is).
     """
 
     code: int

@@ -1,4 +1,4 @@
-"""The CloudEvents 1.0 structured-mode envelope of every journey event (architecture.md 5)."""
+"""The CloudEvents 1.0 structured-mode envelope of every journey event (docs/stream.md)."""
 
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar

@@ -2,7 +2,7 @@
 
 A published model is frozen: a change that could break a reader is a new `.v2` model beside it.
 General topics carry the pseudonymous `pupil_id` only; identifying details travel on
-`journey.identity` alone (architecture.md 6).
+`journey.identity` alone (docs/architecture.md#identity-and-privacy).
 """
 
 import builtins
@@ -133,7 +133,7 @@ class PupilIdentityRecordedV1(PupilEventData):
     fsm_eligible: bool | None = None
     postcode: Annotated[str, Field(max_length=10)] | None = None
     sen_provision: SenProvision
-    # Items the AP census needs (returns.md), optional: added to v1 because a reader of the
+    # Items the AP census needs (docs/returns.md), optional: added to v1 because a reader of the
     # earlier fields is unaffected (pydantic and JSON Schema readers ignore unknown keys).
     uln: Uln | None = None
     address_lines: Annotated[list[AddressLine], Field(max_length=5)] | None = None
@@ -193,7 +193,9 @@ class PupilPlacedV1(PupilEventData):
     planned_end_date: date | None = None
     sessions_per_week: int = Field(ge=1, le=10)
     cost: Cost
-    annual_cost_pence: int = Field(ge=0, description="the cost rule of api.md, annualised")
+    annual_cost_pence: int = Field(
+        ge=0, description="the cost rule of docs/http-api.md, annualised"
+    )
     dual_registered: bool
     reason: ReferralReason = Field(description="the primary reason: the referral's reason")
     funded_by: FundedBy | None = Field(
@@ -225,7 +227,9 @@ class PupilPlacedV2(PupilEventData):
     sessions_per_week: int = Field(ge=1, le=10)
     cost: Cost | None = Field(default=None, description="null when the cost is not known")
     annual_cost_pence: int | None = Field(
-        default=None, ge=0, description="the cost rule of api.md, annualised; null when unknown"
+        default=None,
+        ge=0,
+        description="the cost rule of docs/http-api.md, annualised; null when unknown",
     )
     dual_registered: bool
     reason: ReferralReason = Field(description="the primary reason: the referral's reason")
@@ -286,7 +290,7 @@ class DestinationConfirmedV1(PupilEventData):
     confirmed_on: date
 
 
-# journey.providers: quality, capacity and contracts (issue 12) ---------------------------
+# journey.providers: quality, capacity and contracts ----------------------------------
 
 Phase = Literal["primary", "secondary", "post_16"]
 ProviderCheck = Literal[

@@ -1,7 +1,8 @@
 """Time-ordered UUIDs (version 7) for event ids.
 
-Events of one pupil that share a business date are ordered by `event_id`
-(architecture.md 4); a time-ordered id makes that order the order they were recorded in.
+Events of one pupil that share a business date are ordered by `event_id`; a time-ordered id
+makes that order the order they were recorded in
+(docs/architecture.md#ordering-and-order-independent-projections).
 """
 
 import os

@@ -1,4 +1,4 @@
-"""Unique Pupil Number: format, check letter and LA code (domain.md)."""
+"""Unique Pupil Number: format, check letter and LA code (docs/glossary.md)."""
 
 import re
 from typing import Annotated

@@ -1,4 +1,4 @@
--- Provider quality, capacity and contracts (issue 12). Each row is also an event on journey.providers.
+-- Provider quality, capacity and contracts. Each row is also an event on journey.providers.
 CREATE TABLE IF NOT EXISTS provider_checks (
     check_id     uuid PRIMARY KEY,
     seq          bigserial,

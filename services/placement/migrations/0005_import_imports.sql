@@ -1,4 +1,4 @@
--- Bulk imports (issue 10): who imported what, when, the file's hash and counts. The file itself is
+-- Bulk imports: who imported what, when, the file's hash and counts. The file itself is
 -- never stored: it is held in memory while it is processed and dropped afterwards.
 CREATE TABLE IF NOT EXISTS imports (
     import_id      uuid PRIMARY KEY,

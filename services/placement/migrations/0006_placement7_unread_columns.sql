@@ -1,4 +1,4 @@
--- Timestamps nothing ever read (issue 7: no never-read state). providers.created_at stays:
+-- Timestamps nothing ever read (no state is kept that nothing reads). providers.created_at stays:
 -- the import orders look-ups by identifier with it.
 ALTER TABLE referral_replica DROP COLUMN IF EXISTS updated_at;
 ALTER TABLE placements DROP COLUMN IF EXISTS created_at;

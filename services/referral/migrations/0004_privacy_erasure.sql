@@ -1,4 +1,4 @@
--- Erasure (api.md "Data protection"): the register keeps the pupil_id row, pseudonymous, with
+-- Erasure (docs/architecture.md#erasure): the register keeps the pupil_id row, pseudonymous, with
 -- every identifying column nulled; each erasure is recorded (who, when, why, on what basis).
 ALTER TABLE pupils ADD COLUMN IF NOT EXISTS erased_at timestamptz;
 ALTER TABLE pupils

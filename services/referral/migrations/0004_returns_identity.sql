@@ -1,4 +1,4 @@
--- Items the AP census needs (returns.md, issue 6): optional, carried on journey.identity.
+-- Items the AP census needs (docs/returns.md#ap-census): optional, carried on journey.identity.
 ALTER TABLE pupils ADD COLUMN IF NOT EXISTS uln text;
 ALTER TABLE pupils ADD COLUMN IF NOT EXISTS address_lines text[];
 ALTER TABLE pupils ADD COLUMN IF NOT EXISTS uprn text;

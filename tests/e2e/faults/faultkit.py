@@ -1,4 +1,4 @@
-"""The fault suite (issue 9): scenarios against the real platform, each ending with an audit.
+"""The fault suite: scenarios against the real platform, each ending with an audit.
 
 A scenario runs a load of referral commands (refer, then accept; each retried with its
 Idempotency-Key while the platform answers 503 or is unreachable, as a client should) while it
@@ -38,7 +38,7 @@ from ap_schemas import codec, topics
 ROOT = Path(__file__).resolve().parents[3]
 sys.path[:0] = [str(ROOT)]  # run as a script by `make faults`
 
-from tests.e2e.support.platform import JWT_SECRET, TcpProxy, read_topic, referral_body, token  # noqa: E402
+from tests.support.platform import JWT_SECRET, TcpProxy, read_topic, referral_body, token  # noqa: E402
 
 SERVICES = ("referral", "placement", "outcomes", "reporting")
 RETRYABLE = {502, 503, 504}

@@ -13,7 +13,7 @@ from tests.e2e.faults.faultkit import (
     table,
     terminate_db_connections,
 )
-from tests.e2e.support.platform import RUN
+from tests.support.platform import RUN
 
 pytestmark = pytest.mark.faults
 

@@ -9,7 +9,7 @@ from ap_schemas import codec
 from ap_schemas.envelope import Actor
 from ap_schemas.events import PupilReferredV1, ReferralDecidedV1, Referrer
 
-from tests.e2e.support.platform import referral_body, token
+from tests.support.platform import referral_body, token
 
 ACTOR = Actor(system="test", user_id="tester")
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from tests.e2e.support.journeys import LA, accepted_referral, new_provider, placement_body, retrying
-from tests.e2e.support.platform import referral_body
+from tests.support.platform import referral_body
 
 
 def unique_identity(**overrides: Any) -> dict[str, Any]:

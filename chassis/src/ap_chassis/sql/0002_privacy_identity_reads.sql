@@ -1,5 +1,5 @@
 -- Every read of identifying data, and every identity-to-pseudonym lookup: who, when, which
--- pupil, why (architecture.md 9). Written by the services that hold identifying data (referral:
+-- pupil, why (docs/architecture.md#identity-and-privacy). Written by the services that hold identifying data (referral:
 -- UPN lookups and subject access; reporting: returns and subject access) and served to auditors
 -- by ap_chassis.audit; empty elsewhere.
 CREATE TABLE IF NOT EXISTS identity_reads (

@@ -1,1 +1,1 @@
-"""outcomes service."""
+"""Outcomes service: reviews, reintegrations and sustainment checks, post-16 destinations."""

@@ -104,6 +104,7 @@ def _to_placement(principal: Principal, placement: PlacementRef | None) -> Relat
 
 
 def relation(principal: Principal, resource: Resource) -> Relation:
+    """How the caller stands to the resource: one of `Relation`, as the module says."""
     if isinstance(resource, Unknown):
         return "unknown"
     if principal.role == "la_officer" or resource is None:
@@ -144,11 +145,13 @@ def check(principal: Principal, action: Action, resource: Resource, *, what: str
 
 
 def placement(fact: PlacementFact) -> PlacementRef:
+    """A placement fact as the policy reads it: its commissioner and provider."""
     provider_id = str(fact.provider_id) if fact.provider_id else None
     return PlacementRef(fact.commissioner_urn, provider_id)
 
 
 def review_target(fact: PlacementFact | None) -> PlacementRef | Unknown:
+    """What a review is checked against: the placement, or unknown when not held."""
     return UNKNOWN if fact is None else placement(fact)
 
 

@@ -1,88 +1,48 @@
-"""HTTP routes of the outcomes service: translate a request into a command and dispatch it.
+"""HTTP routes of the outcomes service: one declaration per write whose arguments
+follow the request (`ap_chassis.command_route` says what each step does; `handlers.authorize_*`
+loads and checks what access decides on)."""
 
-A role that can never do an action is refused (403) before anything is looked up; the rest of
-the access rule runs in the command's unit of work (`handlers.authorize_*`, asking `access`).
-"""
-
-from typing import Annotated
 from uuid import UUID
 
-from ap_chassis.auth import ROLES, Principal, require
-from ap_chassis.http import IdempotencyKey, dispatch
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from ap_chassis.command_route import CommandRoutes, as_received
+from fastapi import APIRouter
 
 from . import access, commands, handlers
 from .uow import OutcomesUnitOfWork
 
 router = APIRouter(prefix="/v1", tags=["outcomes"])
-Caller = Annotated[Principal, Depends(require(*ROLES))]
+writes = CommandRoutes(router, unit_of_work=OutcomesUnitOfWork, policy=access.POLICY)
 
 
-@router.post("/reviews", status_code=201, response_model=commands.ReviewRecorded)
-async def record_review(
-    body: commands.RecordReview,
-    request: Request,
-    principal: Caller,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Record a placement review; the placement must be known here and open on the date."""
-    access.POLICY.check_role(principal, "review")
-    return await dispatch(
-        request, principal, handler=handlers.record_review, command=body,
-        unit_of_work=OutcomesUnitOfWork, body=body, idempotency_key=idempotency_key,
-        authorize=handlers.authorize_review, status_code=201,
-    )  # fmt: skip
-
-
-@router.post("/reintegrations", status_code=201, response_model=commands.ReintegrationRecorded)
-async def record_reintegration(
-    body: commands.RecordReintegration,
-    request: Request,
-    principal: Caller,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Record a return to school: the LA, or the commissioner or provider of the placement."""
-    access.POLICY.check_role(principal, "reintegrate")
-    return await dispatch(
-        request, principal, handler=handlers.record_reintegration, command=body,
-        unit_of_work=OutcomesUnitOfWork, body=body, idempotency_key=idempotency_key,
-        authorize=handlers.authorize_reintegration, status_code=201,
-    )  # fmt: skip
-
-
-@router.post(
-    "/reintegrations/{reintegration_id}/sustainment", response_model=commands.SustainmentChecked
-)
-async def check_sustainment(
-    reintegration_id: UUID,
-    body: commands.SustainmentIn,
-    request: Request,
-    principal: Caller,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    access.POLICY.check_role(principal, "check_sustainment")
-    command = commands.CheckSustainment(
+def sustainment_command(
+    body: commands.SustainmentIn, reintegration_id: UUID
+) -> commands.CheckSustainment:
+    """A sustainment check: its body and the reintegration the path names."""
+    return commands.CheckSustainment(
         reintegration_id=reintegration_id, checked_on=body.checked_on, sustained=body.sustained
     )
-    return await dispatch(
-        request, principal, handler=handlers.check_sustainment, command=command,
-        unit_of_work=OutcomesUnitOfWork, body=body, idempotency_key=idempotency_key,
-        authorize=handlers.authorize_sustainment,
-    )  # fmt: skip
 
 
-@router.post("/destinations", status_code=201, response_model=commands.DestinationConfirmed)
-async def confirm_destination(
-    body: commands.ConfirmDestination,
-    request: Request,
-    principal: Caller,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Confirm a post-16 destination; the activity code comes from the destination code set."""
-    access.POLICY.check_role(principal, "confirm_destination")
-    return await dispatch(
-        request, principal, handler=handlers.confirm_destination, command=body,
-        unit_of_work=OutcomesUnitOfWork, body=body, idempotency_key=idempotency_key,
-        status_code=201,
-    )  # fmt: skip
+writes.post(
+    "/reviews", body=commands.RecordReview, command=as_received, action="review",
+    authorize=handlers.authorize_review, handler=handlers.record_review,
+    answer=commands.ReviewRecorded, status_code=201,
+)  # fmt: skip
+writes.post(
+    "/reintegrations", body=commands.RecordReintegration, command=as_received,
+    action="reintegrate", authorize=handlers.authorize_reintegration,
+    handler=handlers.record_reintegration, answer=commands.ReintegrationRecorded,
+    status_code=201,
+)  # fmt: skip
+writes.post(
+    "/reintegrations/{reintegration_id}/sustainment", body=commands.SustainmentIn,
+    command=sustainment_command, action="check_sustainment",
+    authorize=handlers.authorize_sustainment, handler=handlers.check_sustainment,
+    answer=commands.SustainmentChecked,
+)  # fmt: skip
+writes.post(
+    "/destinations", body=commands.ConfirmDestination, command=as_received,
+    action="confirm_destination", authorize=handlers.authorize_destination,
+    handler=handlers.confirm_destination, answer=commands.DestinationConfirmed,
+    status_code=201,
+)  # fmt: skip

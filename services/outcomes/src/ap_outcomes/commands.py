@@ -1,6 +1,6 @@
 """What the outcomes service is asked to do, and what it answers: typed, validated at the edge.
 
-The three create commands are the HTTP bodies as received (api.md names their fields); a
+The three create commands are the HTTP bodies as received (docs/http-api.md names their fields); a
 sustainment check also carries the reintegration id from its path. Each result lists its fields
 in the order of the JSON answer, which the contract fixes byte for byte.
 """

@@ -1,12 +1,14 @@
 """Outcome rules: reviews, reintegrations and their sustainment, destinations. Pure.
 
 Each `decide_*` checks a command against what this service knows and returns the new state with
-the events that record it. The event is built from that state in the same function, so what is
-saved and what is published cannot disagree, and each event's fields are spelled here only.
+the events that record it. The event is built from that state (`event_of`: every field the
+event shares by name with the state), so what is saved and what is published cannot disagree;
+the event's own fields are spelled once, in its model in `ap_schemas.events`.
 """
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypeVar
 from uuid import UUID
 
 from ap_chassis.errors import DomainError, InvalidCommandError, NotFoundError, NotYetKnownError
@@ -28,6 +30,15 @@ from ap_schemas.events import (
 
 from .commands import CheckSustainment, ConfirmDestination, RecordReintegration, RecordReview
 
+E = TypeVar("E", bound=EventData)
+
+
+def event_of(event: type[E], state: object, *, occurred_at: date) -> E:
+    """The event recording `state`: each of the event's fields taken from the state's field of
+    the same name, and its business date."""
+    fields = {name: getattr(state, name) for name in event.model_fields if hasattr(state, name)}
+    return event(occurred_at=occurred_at, **fields)
+
 
 @dataclass(frozen=True)
 class PlacementFact:
@@ -41,6 +52,7 @@ class PlacementFact:
     commissioner_urn: str | None = None
 
     def open_on(self, day: date) -> bool:
+        """Whether the placement had started and not yet ended on `day`."""
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
@@ -136,6 +148,7 @@ def check_reintegration(
 
 
 def check_sustainment(reintegration: Reintegration, *, checked_on: date) -> None:
+    """Refuse a sustainment check not after its reintegration (422)."""
     if checked_on <= reintegration.reintegrated_on:
         raise InvalidCommandError(
             "a sustainment check comes after its reintegration", field="checked_on"
@@ -154,6 +167,7 @@ def destination_group_of(activity_code: int) -> str:
 
 
 def check_destination(pupil_known: bool, pupil_id: UUID) -> None:
+    """Refuse a pupil not heard of here yet: 409 with a retry."""
     if not pupil_known:
         raise NotYetKnownError(
             f"pupil {pupil_id} is not known here yet; retry shortly", field="pupil_id"
@@ -166,6 +180,7 @@ def check_destination(pupil_known: bool, pupil_id: UUID) -> None:
 def decide_review(
     placement: PlacementFact | None, command: RecordReview, review_id: UUID
 ) -> tuple[Review, list[EventData]]:
+    """The review and its event, once `check_review` holds for the placement."""
     counts = command.attendance
     known = check_review(
         placement,
@@ -187,24 +202,13 @@ def decide_review(
         outcome=command.outcome,
         next_review_on=command.next_review_on,
     )
-    return review, [
-        PlacementReviewedV1(
-            occurred_at=review.reviewed_on,
-            pupil_id=review.pupil_id,
-            review_id=review.review_id,
-            placement_id=review.placement_id,
-            reviewed_on=review.reviewed_on,
-            attendance=review.attendance,
-            progress=review.progress,
-            outcome=review.outcome,
-            next_review_on=review.next_review_on,
-        )
-    ]
+    return review, [event_of(PlacementReviewedV1, review, occurred_at=review.reviewed_on)]
 
 
 def decide_reintegration(
     placements: list[PlacementFact], command: RecordReintegration, reintegration_id: UUID
 ) -> tuple[Reintegration, list[EventData]]:
+    """The reintegration and its event, once the pupil's placements allow it."""
     check_reintegration(
         placements,
         command.pupil_id,
@@ -219,17 +223,7 @@ def decide_reintegration(
         placement_id=command.placement_id,
         mode=command.mode,
     )
-    return done, [
-        PupilReintegratedV1(
-            occurred_at=done.reintegrated_on,
-            pupil_id=done.pupil_id,
-            reintegration_id=done.reintegration_id,
-            placement_id=done.placement_id,
-            school_urn=done.school_urn,
-            reintegrated_on=done.reintegrated_on,
-            mode=done.mode,
-        )
-    ]
+    return done, [event_of(PupilReintegratedV1, done, occurred_at=done.reintegrated_on)]
 
 
 def decide_sustainment(
@@ -240,15 +234,7 @@ def decide_sustainment(
         raise NotFoundError(f"no reintegration {command.reintegration_id}")
     check_sustainment(reintegration, checked_on=command.checked_on)
     checked = replace(reintegration, checked_on=command.checked_on, sustained=command.sustained)
-    return checked, [
-        SustainmentCheckedV1(
-            occurred_at=command.checked_on,
-            pupil_id=checked.pupil_id,
-            reintegration_id=checked.reintegration_id,
-            checked_on=command.checked_on,
-            sustained=command.sustained,
-        )
-    ]
+    return checked, [event_of(SustainmentCheckedV1, checked, occurred_at=command.checked_on)]
 
 
 def decide_destination(
@@ -265,12 +251,5 @@ def decide_destination(
         confirmed_on=command.confirmed_on,
     )
     return destination, [
-        DestinationConfirmedV1(
-            occurred_at=destination.confirmed_on,
-            pupil_id=destination.pupil_id,
-            destination_id=destination.destination_id,
-            activity_code=destination.activity_code,
-            group=destination.group,
-            confirmed_on=destination.confirmed_on,
-        )
+        event_of(DestinationConfirmedV1, destination, occurred_at=destination.confirmed_on)
     ]

@@ -16,6 +16,7 @@ from ap_chassis.errors import (
     NotFoundError,
     NotYetKnownError,
 )
+from ap_chassis.problems import problem_of
 from ap_outcomes import handlers
 from ap_outcomes.commands import (
     AttendanceIn,
@@ -32,6 +33,8 @@ from ap_schemas.events import (
     PupilReintegratedV1,
     SustainmentCheckedV1,
 )
+
+from tests.support.steps import as_routed
 
 SCHOOL_URN, RECEIVING_URN, OTHER_URN = "100001", "300003", "200002"
 PROVIDER, OTHER_PROVIDER = uuid4(), uuid4()
@@ -69,10 +72,21 @@ def review_of(placement_id: UUID, **overrides) -> RecordReview:
     return RecordReview(**(fields | overrides))
 
 
+STEPS = {
+    RecordReview: (handlers.authorize_review, handlers.record_review),
+    RecordReintegration: (handlers.authorize_reintegration, handlers.record_reintegration),
+    CheckSustainment: (handlers.authorize_sustainment, handlers.check_sustainment),
+    ConfirmDestination: (handlers.authorize_destination, handlers.confirm_destination),
+}
+
+write = as_routed(STEPS)
+
+
 def nothing_done(uow) -> None:
+    """Nothing saved or recorded (a lock the access step took goes with the rollback)."""
     repo = uow.outcomes
     assert uow.pending == [] and uow.events == []
-    assert not (repo.reviews or repo.reintegrations or repo.destinations or repo.locked)
+    assert not (repo.reviews or repo.reintegrations or repo.destinations)
 
 
 def recorded(uow, result) -> list:
@@ -87,7 +101,7 @@ def recorded(uow, result) -> list:
 async def test_a_review_is_saved_and_recorded_for_the_placements_pupil(uow):
     placement_id = await placed(uow)
     pupil_id = uow.outcomes.placements[placement_id].pupil_id
-    result = await handlers.record_review(uow, review_of(placement_id), LA)
+    result = await write(uow, review_of(placement_id), LA)
     assert result.pupil_id == pupil_id
     attendance = Attendance(possible_sessions=56, attended_sessions=40)
     assert recorded(uow, result) == [
@@ -110,7 +124,7 @@ async def test_a_review_is_saved_and_recorded_for_the_placements_pupil(uow):
 
 async def test_a_review_of_a_placement_not_known_yet_asks_for_a_retry(uow):
     with pytest.raises(NotYetKnownError) as err:
-        await handlers.record_review(uow, review_of(uuid4()), LA)
+        await write(uow, review_of(uuid4()), LA)
     assert err.value.field == "placement_id"
     nothing_done(uow)
 
@@ -119,7 +133,7 @@ async def test_a_review_attending_more_than_possible_is_invalid(uow):
     placement_id = await placed(uow)
     counts = AttendanceIn(possible_sessions=10, attended_sessions=11)
     with pytest.raises(InvalidCommandError) as err:
-        await handlers.record_review(uow, review_of(placement_id, attendance=counts), LA)
+        await write(uow, review_of(placement_id, attendance=counts), LA)
     assert err.value.field == "attendance.attended_sessions"
     nothing_done(uow)
 
@@ -127,7 +141,7 @@ async def test_a_review_attending_more_than_possible_is_invalid(uow):
 async def test_a_review_after_the_placement_ended_breaks_a_rule(uow):
     placement_id = await placed(uow, end=date(2026, 10, 1))
     with pytest.raises(DomainError) as err:
-        await handlers.record_review(uow, review_of(placement_id), LA)
+        await write(uow, review_of(placement_id), LA)
     assert type(err.value) is DomainError  # a plain rule violation (409)
     assert err.value.field == "reviewed_on"
     nothing_done(uow)
@@ -169,9 +183,7 @@ def reintegration_of(pupil_id: UUID, placement_id: UUID | None, **overrides):
 async def test_a_reintegration_is_saved_and_recorded(uow):
     pupil_id = uuid4()
     placement_id = await placed(uow, pupil_id=pupil_id)
-    result = await handlers.record_reintegration(
-        uow, reintegration_of(pupil_id, placement_id), SCHOOL
-    )
+    result = await write(uow, reintegration_of(pupil_id, placement_id), SCHOOL)
     assert result.pupil_id == pupil_id
     assert recorded(uow, result) == [
         PupilReintegratedV1(
@@ -192,7 +204,7 @@ async def test_a_reintegration_is_saved_and_recorded(uow):
 
 async def test_a_reintegration_of_a_pupil_never_placed_here_asks_for_a_retry(uow):
     with pytest.raises(NotYetKnownError) as err:
-        await handlers.record_reintegration(uow, reintegration_of(uuid4(), None), LA)
+        await write(uow, reintegration_of(uuid4(), None), LA)
     assert err.value.field == "pupil_id"
     nothing_done(uow)
 
@@ -202,7 +214,7 @@ async def test_a_reintegration_before_the_named_placement_is_invalid(uow):
     placement_id = await placed(uow, pupil_id=pupil_id)
     command = reintegration_of(pupil_id, placement_id, reintegrated_on=date(2026, 9, 1))
     with pytest.raises(InvalidCommandError) as err:
-        await handlers.record_reintegration(uow, command, LA)
+        await write(uow, command, LA)
     assert err.value.field == "reintegrated_on"
     nothing_done(uow)
 
@@ -238,7 +250,7 @@ async def test_a_named_placement_not_known_yet_is_left_to_the_use_case(uow):
     command = reintegration_of(pupil_id, uuid4())
     await handlers.authorize_reintegration(uow, command, STRANGER_SCHOOL)
     with pytest.raises(NotYetKnownError) as err:
-        await handlers.record_reintegration(uow, command, STRANGER_SCHOOL)
+        await write(uow, command, STRANGER_SCHOOL)
     assert err.value.field == "placement_id"
 
 
@@ -248,9 +260,7 @@ async def test_a_named_placement_not_known_yet_is_left_to_the_use_case(uow):
 async def reintegrated(uow, **overrides) -> Reintegration:
     pupil_id = uuid4()
     placement_id = await placed(uow, pupil_id=pupil_id)
-    result = await handlers.record_reintegration(
-        uow, reintegration_of(pupil_id, placement_id, **overrides), LA
-    )
+    result = await write(uow, reintegration_of(pupil_id, placement_id, **overrides), LA)
     uow.pending.clear()
     uow.outcomes.locked.clear()
     return uow.outcomes.reintegrations[result.reintegration_id]
@@ -263,9 +273,7 @@ def sustainment_of(reintegration_id: UUID, **overrides) -> CheckSustainment:
 
 async def test_a_sustainment_check_is_saved_on_its_reintegration_and_recorded(uow):
     before = await reintegrated(uow)
-    result = await handlers.check_sustainment(
-        uow, sustainment_of(before.reintegration_id, sustained=False), RECEIVING
-    )
+    result = await write(uow, sustainment_of(before.reintegration_id, sustained=False), RECEIVING)
     assert (result.reintegration_id, result.pupil_id, result.sustained) == (
         before.reintegration_id, before.pupil_id, False,
     )  # fmt: skip
@@ -285,7 +293,7 @@ async def test_a_sustainment_check_is_saved_on_its_reintegration_and_recorded(uo
 async def test_a_check_of_no_reintegration_is_not_found(uow):
     missing = uuid4()
     with pytest.raises(NotFoundError) as err:
-        await handlers.check_sustainment(uow, sustainment_of(missing), LA)
+        await write(uow, sustainment_of(missing), LA)
     assert err.value.detail == f"no reintegration {missing}"
     for principal in (LA, SCHOOL):  # refused before any Idempotency-Key is replayed
         with pytest.raises(NotFoundError) as err:
@@ -298,7 +306,7 @@ async def test_a_check_on_or_before_the_reintegration_is_invalid(uow):
     before = await reintegrated(uow)
     command = sustainment_of(before.reintegration_id, checked_on=before.reintegrated_on)
     with pytest.raises(InvalidCommandError) as err:
-        await handlers.check_sustainment(uow, command, LA)
+        await write(uow, command, LA)
     assert err.value.field == "checked_on"
     assert uow.outcomes.reintegrations[before.reintegration_id] == before
     assert uow.pending == []
@@ -330,7 +338,7 @@ def destination_of(pupil_id: UUID, code: int = 330) -> ConfirmDestination:
 async def test_a_destination_is_saved_and_recorded_with_its_group(uow):
     pupil_id = uuid4()
     await uow.outcomes.remember_pupil(pupil_id)
-    result = await handlers.confirm_destination(uow, destination_of(pupil_id), LA)
+    result = await write(uow, destination_of(pupil_id), LA)
     assert (result.pupil_id, result.group) == (pupil_id, "employment")
     assert recorded(uow, result) == [
         DestinationConfirmedV1(
@@ -351,31 +359,106 @@ async def test_a_destination_is_saved_and_recorded_with_its_group(uow):
 
 async def test_a_destination_of_a_pupil_not_known_yet_asks_for_a_retry(uow):
     with pytest.raises(NotYetKnownError) as err:
-        await handlers.confirm_destination(uow, destination_of(uuid4()), LA)
+        await write(uow, destination_of(uuid4()), LA)
     assert err.value.field == "pupil_id"
     nothing_done(uow)
 
 
-async def test_a_pre16_code_is_refused_before_the_pupil_is_looked_for(uow):
+async def test_a_pre16_code_is_refused_even_for_a_pupil_not_known_yet(uow):
     with pytest.raises(InvalidCommandError) as err:
-        await handlers.confirm_destination(uow, destination_of(uuid4(), code=110), LA)
+        await write(uow, destination_of(uuid4(), code=110), LA)
     assert err.value.field == "activity_code"
     nothing_done(uow)
 
 
-async def test_a_placement_arriving_between_access_and_handler_is_checked_again(uow):
-    """The access step lets an unknown placement through (409 later); if it arrives before the
-    handler reads it, the handler's own check must refuse a stranger, not record the write."""
+async def test_the_use_case_decides_on_what_the_access_step_checked(uow):
+    """A placement arriving between the access step and the use case changes nothing: the use
+    case decides on what was checked, so an unknown placement is a retry (409), and the retry's
+    access step refuses the stranger once the placement is known."""
     pupil_id, placement_id = uuid4(), uuid4()
     command = reintegration_of(pupil_id, placement_id)
-    await handlers.authorize_reintegration(uow, command, STRANGER_SCHOOL)  # not known yet
+    checked = await handlers.authorize_reintegration(uow, command, STRANGER_SCHOOL)
+    assert checked == []
     await uow.outcomes.remember_pupil(pupil_id)
     await uow.outcomes.record_placement(
         PlacementFact(placement_id, pupil_id, START, None, PROVIDER, SCHOOL_URN)
     )
+    with pytest.raises(NotYetKnownError):
+        await handlers.record_reintegration(uow, command, checked)
     with pytest.raises(NotFoundError):
-        await handlers.record_reintegration(uow, command, STRANGER_SCHOOL)
-    review = review_of(placement_id)
+        await write(uow, command, STRANGER_SCHOOL)
     with pytest.raises(NotFoundError):
-        await handlers.record_review(uow, review, STRANGER_SCHOOL)
+        await write(uow, review_of(placement_id), STRANGER_SCHOOL)
     assert uow.pending == []
+
+
+async def test_access_refusals_lock_nothing(uow):
+    placement_id = await placed(uow, urn=OTHER_URN, provider_id=OTHER_PROVIDER)
+    with pytest.raises(NotFoundError):
+        await handlers.authorize_review(uow, review_of(placement_id), SCHOOL)
+    with pytest.raises(ForbiddenError):
+        await handlers.authorize_destination(uow, destination_of(uuid4()), SCHOOL)
+    assert uow.outcomes.locked == []
+
+
+async def test_each_access_step_locks_the_pupil_it_hands_on(uow):
+    pupil_id = uuid4()
+    placement_id = await placed(uow, pupil_id=pupil_id)
+    loaded = await handlers.authorize_review(uow, review_of(placement_id), LA)
+    assert loaded == uow.outcomes.placements[placement_id]
+    assert uow.outcomes.locked == [pupil_id]
+
+
+# each refusal as a client meets it --------------------------------------------------------
+
+
+async def answer_to(uow, command, principal) -> tuple[int, str | None, int | None]:
+    """(status, field, Retry-After) of the problem a refused write answers over HTTP."""
+    with pytest.raises(DomainError) as err:
+        await write(uow, command, principal)
+    problem = problem_of(err.value)
+    return problem.status, err.value.field, problem.retry_after
+
+
+async def test_each_refusal_answers_its_status_field_and_retry(uow):
+    placement_id = await placed(uow)
+    too_many = AttendanceIn(possible_sessions=10, attended_sessions=11)
+    unknown = uuid4()
+    cases = {
+        "attended more than possible": (
+            review_of(unknown, attendance=too_many),
+            (422, "attendance.attended_sessions", None),
+        ),
+        "placement not here yet": (review_of(unknown), (409, "placement_id", 1)),
+        "review before the start": (
+            review_of(placement_id, reviewed_on=date(2026, 9, 13), next_review_on=None),
+            (409, "reviewed_on", None),
+        ),
+        "no such reintegration": (sustainment_of(unknown), (404, None, None)),
+        "code outside the set": (destination_of(unknown, code=500), (422, "activity_code", None)),
+        "pupil not here yet": (destination_of(unknown, code=210), (409, "pupil_id", 1)),
+    }
+    for name, (command, expected) in cases.items():
+        assert await answer_to(uow, command, LA) == expected, name
+    nothing_done(uow)
+
+
+async def test_a_review_on_the_first_day_is_recorded(uow):
+    placement_id = await placed(uow)
+    result = await write(uow, review_of(placement_id, reviewed_on=START), LA)
+    assert uow.outcomes.reviews[result.review_id].reviewed_on == START
+
+
+async def test_a_pre16_code_is_refused_saying_why(uow):
+    with pytest.raises(InvalidCommandError) as err:
+        await write(uow, destination_of(uuid4(), code=130), LA)
+    assert "pre-16" in err.value.detail and "custodial sentence" in err.value.detail
+
+
+async def test_a_sustainment_check_on_or_before_the_return_is_refused_then_later_recorded(uow):
+    before = await reintegrated(uow)
+    for checked_on in (date(2027, 2, 1), before.reintegrated_on):
+        command = sustainment_of(before.reintegration_id, checked_on=checked_on)
+        assert await answer_to(uow, command, LA) == (422, "checked_on", None)
+    later = await write(uow, sustainment_of(before.reintegration_id), LA)
+    assert later.sustained is True

@@ -1,1 +1,1 @@
-"""placement service."""
+"""Placement service: providers and their quality record, placements, bulk import."""

@@ -133,6 +133,7 @@ POLICY = Policy({
 
 
 def relation(principal: Principal, resource: Resource) -> Relation:
+    """How the caller stands to the resource: one of `Relation`, as the module docstring says."""
     if isinstance(resource, ArrangementRef):
         named = (resource.commissioner_kind, resource.commissioner_urn)
         return "arranger" if named == ("school", resource.arranged_by) else "other"

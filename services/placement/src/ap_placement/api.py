@@ -1,13 +1,15 @@
-"""HTTP routes of the placement service: parse a body into a command, dispatch it, answer."""
+"""HTTP routes of the placement service: the reads, and one declaration per write whose arguments
+follow the request (`ap_chassis.command_route` says what each step does; `handlers.authorize_*`
+loads and checks what access decides on)."""
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from uuid import UUID
 
 from ap_chassis.auth import ROLES, Principal, require
-from ap_chassis.http import Authorizer, Handler, IdempotencyKey, dispatch
+from ap_chassis.command_route import CommandRoutes
+from ap_chassis.http import nothing_to_load
+from ap_chassis.settings import ServiceSettings
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from . import access, handlers
 from .commands import EndPlacement, PlacePupil, RegisterProvider
@@ -18,40 +20,39 @@ from .results import PlacementEnded, ProviderChanged, PupilPlaced
 from .uow import PlacementUnitOfWork
 
 router = APIRouter(prefix="/v1", tags=["placements"])
+writes = CommandRoutes(router, unit_of_work=PlacementUnitOfWork, policy=access.POLICY)
 Caller = Annotated[Principal, Depends(require(*ROLES))]
-C = TypeVar("C")
 
 
-async def run(
-    request: Request,
-    principal: Principal,
-    handler: Handler[PlacementUnitOfWork, C],
-    command: C,
-    body: BaseModel,
-    idempotency_key: str | None,
-    *,
-    authorize: Authorizer[PlacementUnitOfWork, C] | None = None,
-    status_code: int = 201,
-) -> JSONResponse:
-    """One command in this service's unit of work, once per Idempotency-Key."""
-    return await dispatch(
-        request, principal, handler=handler, command=command,
-        unit_of_work=PlacementUnitOfWork, body=body, idempotency_key=idempotency_key,
-        authorize=authorize, status_code=status_code,
-    )  # fmt: skip
+def provider_command(body: ProviderIn) -> RegisterProvider:
+    """A provider's registration, as sent."""
+    return RegisterProvider(**dict(body))
 
 
-@router.post("/providers", status_code=201, response_model=ProviderChanged)
-async def register_provider(
-    body: ProviderIn,
-    request: Request,
-    principal: Caller,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Register an AP provider: by URN, UKPRN, or a setting type when it has neither."""
-    access.POLICY.check_role(principal, "register_provider")
-    command = RegisterProvider(**dict(body))
-    return await run(request, principal, handlers.register_provider, command, body, idempotency_key)
+def placement_command(body: PlacementIn, settings: ServiceSettings) -> PlacePupil:
+    """A placement, under the LA's provider-approval rule (`PROVIDER_APPROVAL`)."""
+    return PlacePupil(**dict(body), approval_mode=getattr(settings, "provider_approval", "warn"))
+
+
+def end_command(body: PlacementEndIn, placement_id: UUID) -> EndPlacement:
+    """An end: its body and the placement the path names."""
+    return EndPlacement(placement_id=placement_id, **dict(body))
+
+
+writes.post(
+    "/providers", body=ProviderIn, command=provider_command, action="register_provider",
+    authorize=nothing_to_load, handler=handlers.register_provider, answer=ProviderChanged,
+    status_code=201,
+)  # fmt: skip
+writes.post(
+    "/placements", body=PlacementIn, command=placement_command, action="commission",
+    authorize=handlers.authorize_placement, handler=handlers.place_pupil, answer=PupilPlaced,
+    status_code=201,
+)  # fmt: skip
+writes.post(
+    "/placements/{placement_id}/end", body=PlacementEndIn, command=end_command, action="end",
+    authorize=handlers.authorize_end, handler=handlers.end_placement, answer=PlacementEnded,
+)  # fmt: skip
 
 
 @router.get("/providers")
@@ -62,40 +63,6 @@ async def list_providers(
     access.POLICY.check_role(principal, "list_providers")
     async with request.app.state.runtime.pool.acquire() as conn:
         return [listed(p) for p in await PgProviders(conn).all()]
-
-
-@router.post("/placements", status_code=201, response_model=PupilPlaced)
-async def place_pupil(
-    body: PlacementIn,
-    request: Request,
-    principal: Caller,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Place a pupil whose referral was accepted; 409 + Retry-After while that is not known yet.
-
-    A school commissions only as itself and only on a referral it made (else 404).
-    """
-    command = PlacePupil(**dict(body), approval_mode=request.app.state.settings.provider_approval)
-    return await run(
-        request, principal, handlers.place_pupil, command, body, idempotency_key,
-        authorize=handlers.authorize_placement,
-    )  # fmt: skip
-
-
-@router.post("/placements/{placement_id}/end", response_model=PlacementEnded)
-async def end_placement(
-    placement_id: UUID,
-    body: PlacementEndIn,
-    request: Request,
-    principal: Caller,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    access.POLICY.check_role(principal, "end")
-    command = EndPlacement(placement_id=placement_id, **dict(body))
-    return await run(
-        request, principal, handlers.end_placement, command, body, idempotency_key,
-        authorize=handlers.authorize_end, status_code=200,
-    )  # fmt: skip
 
 
 @router.get("/placements/{placement_id}")

@@ -5,10 +5,8 @@ from typing import Literal
 
 from ap_chassis.batches import router as batches
 from ap_chassis.data_protection import data_protection_routers
-from ap_chassis.runtime import build_app
+from ap_chassis.runtime import ServiceApp
 from ap_chassis.settings import ServiceSettings
-from fastapi import FastAPI
-from opentelemetry.sdk.trace.export import SpanExporter
 
 from .api import router
 from .consumers import CONSUMERS
@@ -28,17 +26,18 @@ class Settings(ServiceSettings):
     import_decision_wait_seconds: float = 20.0  # how long a placement waits for its decision
 
 
-def create_app(
-    settings: Settings | None = None, span_exporter: SpanExporter | None = None
-) -> FastAPI:
-    settings = settings or Settings()
-    return build_app(
-        settings,
-        title="AP Journey: placement",
-        routers=[imports, router, provider_router, batches, *data_protection_routers("placement")],
-        migrations=MIGRATIONS,
-        consumers=CONSUMERS,
-        span_exporter=span_exporter,
-        # a spreadsheet upload has its own limit (the route answers a clear 413 past it)
-        body_limits={"/v1/imports": settings.import_max_bytes + 1_048_576},
-    )
+create_app = ServiceApp(
+    Settings,
+    title="AP Journey: placement",
+    routers=lambda _: [
+        imports,
+        router,
+        provider_router,
+        batches,
+        *data_protection_routers("placement"),
+    ],
+    migrations=MIGRATIONS,
+    consumers=CONSUMERS,
+    # a spreadsheet upload has its own limit (the route answers a clear 413 past it)
+    body_limits=lambda settings: {"/v1/imports": settings.import_max_bytes + 1_048_576},
+)

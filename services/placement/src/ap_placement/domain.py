@@ -29,12 +29,13 @@ from ap_schemas.events import (
 from . import provider_quality as quality
 from .commands import ChangeRegistration, EndPlacement, PlacePupil, RegisterProvider
 
-WEEKS_PER_YEAR = 39  # school weeks (api.md cost rule)
+WEEKS_PER_YEAR = 39  # school weeks (docs/http-api.md#the-cost-rule)
 TERMS_PER_YEAR = 3
 
 
 def annual_cost_pence(*, amount_pence: int, per: str, sessions_per_week: int) -> int:
-    """api.md: per session x sessions x 39; per week x 39; per term x 3; per year as is."""
+    """The annual cost (docs/http-api.md#the-cost-rule): per session x sessions x 39; per week
+    x 39; per term x 3; per year as is."""
     if per == "session":
         return amount_pence * sessions_per_week * WEEKS_PER_YEAR
     if per == "week":
@@ -59,6 +60,7 @@ class Provider:
 
 
 def known(provider: Provider | None, provider_id: UUID) -> Provider:
+    """The provider, or 404 on `provider_id` when there is none."""
     if provider is None:
         raise NotFoundError(f"no provider {provider_id}", field="provider_id")
     return provider
@@ -67,6 +69,7 @@ def known(provider: Provider | None, provider_id: UUID) -> Provider:
 def register(
     cmd: RegisterProvider, *, provider_id: UUID, today: date
 ) -> tuple[Provider, list[EventData]]:
+    """A new provider and its registration event, once its identifiers are checked."""
     check_provider(urn=cmd.urn, ukprn=cmd.ukprn, setting_type=cmd.setting_type)
     provider = Provider(
         provider_id=provider_id, name=cmd.name, urn=cmd.urn, ukprn=cmd.ukprn,
@@ -165,6 +168,7 @@ class Placement:
 
     @property
     def is_open(self) -> bool:
+        """Whether the placement has not ended."""
         return self.end_date is None
 
 
@@ -176,7 +180,7 @@ def check_new_placement(
     may_see_open: bool = False,
 ) -> None:
     """One open placement per pupil. The 409 names the open one to a caller who may read it;
-    to any other it says only that another commissioner holds it (api.md 409)."""
+    to any other it says only that another commissioner holds it (docs/http-api.md, 409)."""
     if open_placement is not None:
         if may_see_open:
             raise DomainError(
@@ -292,11 +296,13 @@ def contracted_cost(contracts: tuple[quality.Contract, ...], cmd: PlacePupil) ->
 
 
 def check_end(*, start_date: date, end_date: date) -> None:
+    """Refuse an end date before the start (422 on `end_date`)."""
     if end_date < start_date:
         raise InvalidCommandError("end_date cannot be before start_date", field="end_date")
 
 
 def end(placement: Placement, cmd: EndPlacement) -> tuple[Placement, list[EventData]]:
+    """The ended placement and its event; 409 when it has already ended."""
     if not placement.is_open:
         raise DomainError(f"the placement already ended on {placement.end_date}")
     check_end(start_date=placement.start_date, end_date=cmd.end_date)

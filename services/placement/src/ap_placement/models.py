@@ -1,4 +1,4 @@
-"""HTTP request bodies of the placement API (api.md). Field names are the contract."""
+"""HTTP request bodies of the placement API (docs/http-api.md). Field names are the contract."""
 
 from typing import Annotated
 from uuid import UUID

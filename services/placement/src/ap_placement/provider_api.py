@@ -1,26 +1,24 @@
-"""HTTP routes for provider quality, capacity and contracts (api.md "Providers, quality and
-sufficiency"): parse a body into a command, dispatch it, answer."""
+"""HTTP routes for provider quality, capacity and contracts (docs/http-api.md#placement-8002):
+the profile, and one command route per write (`ap_chassis.command_route`), LA officers only."""
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from ap_chassis.access import enforce
 from ap_chassis.auth import Principal
-from ap_chassis.http import Handler, IdempotencyKey
+from ap_chassis.command_route import CommandRoutes
+from ap_chassis.http import Handle, nothing_to_load
 from ap_schemas.envelope import utcnow
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from . import access
 from . import provider_handlers as handlers
-from .api import run
 from .commands import (
     AgreeContract,
     ChangeRegistration,
-    ProviderCommand,
     RecordCheck,
     RecordInspection,
     SetCapacity,
@@ -33,12 +31,14 @@ from .results import (
     ProviderChanged,
     ProviderInspected,
     RegistrationChanged,
-    Result,
 )
 from .uow import PlacementUnitOfWork
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
-Officer = Annotated[Principal, Depends(access.POLICY.requires("manage_provider"))]
+writes = CommandRoutes(router, unit_of_work=PlacementUnitOfWork, policy=access.POLICY)
+B = TypeVar("B", bound=BaseModel)
+C = TypeVar("C")
+R = TypeVar("R", bound=BaseModel)
 
 
 @router.get("/{provider_id}")
@@ -60,41 +60,40 @@ async def get_provider(
         )
 
 
-def _command(
+def on_provider(make: Callable[..., C]) -> Callable[[BaseModel, UUID], C]:
+    """The command of a write on one provider: its body and the provider the path names."""
+
+    def command(body: BaseModel, provider_id: UUID) -> C:
+        return make(provider_id=provider_id, **dict(body))
+
+    return command
+
+
+def manage(
     path: str,
-    body_type: type[BaseModel],
-    command: Callable[..., ProviderCommand],
-    handler: Handler[PlacementUnitOfWork, Any],
-    result: type[Result],
+    body: type[B],
+    make: Callable[..., C],
+    handler: Handle[PlacementUnitOfWork, C, None, R],
+    answer: type[R],
 ) -> None:
-    """A POST on one provider (its quality record): the handler in one idempotent transaction."""
-
-    async def route(
-        provider_id: UUID,
-        body: body_type,  # type: ignore[valid-type]
-        request: Request,
-        principal: Officer,
-        idempotency_key: IdempotencyKey = None,
-    ) -> JSONResponse:
-        cmd = command(provider_id=provider_id, **dict(body))
-        return await run(request, principal, handler, cmd, body, idempotency_key)
-
-    router.add_api_route(
-        path, route, methods=["POST"], status_code=201, response_model=result,
-        name=handler.__name__, description=handler.__doc__,
+    """A write on one provider's record: LA officers only, nothing to load but the provider,
+    which the use case reads (and, for contracts, locks) itself."""
+    writes.post(
+        path, body=body, command=on_provider(make), action="manage_provider",
+        authorize=nothing_to_load, handler=handler, answer=answer, status_code=201,
     )  # fmt: skip
 
 
-_command("/{provider_id}/checks", CheckIn, RecordCheck, handlers.record_check, CheckRecorded)
-_command(
+manage("/{provider_id}/checks", CheckIn, RecordCheck, handlers.record_check, CheckRecorded)
+manage(
     "/{provider_id}/inspections", InspectionIn, RecordInspection, handlers.record_inspection,
     ProviderInspected,
 )  # fmt: skip
-_command("/{provider_id}/capacity", CapacityIn, SetCapacity, handlers.set_capacity, ProviderChanged)
-_command(
+manage("/{provider_id}/capacity", CapacityIn, SetCapacity, handlers.set_capacity, ProviderChanged)
+manage(
     "/{provider_id}/contracts", ContractIn, AgreeContract, handlers.agree_contract, ContractAgreed
 )
-_command(
+manage(
     "/{provider_id}/registration", RegistrationIn, ChangeRegistration,
     handlers.change_registration, RegistrationChanged,
 )  # fmt: skip

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
-from ap_chassis.auth import Principal
 from ap_schemas.codes import codeset
 from ap_schemas.envelope import utcnow
 
@@ -30,9 +29,7 @@ async def _provider(
     return domain.known(await providers.get(provider_id, for_update=for_update), provider_id)
 
 
-async def record_check(
-    uow: PlacementUnitOfWork, cmd: RecordCheck, principal: Principal
-) -> CheckRecorded:
+async def record_check(uow: PlacementUnitOfWork, cmd: RecordCheck, loaded: None) -> CheckRecorded:
     """Record a due-diligence check or QA visit with its expiry."""
     await _provider(uow.providers, cmd.provider_id)
     check, events, state = quality.record_check(
@@ -47,7 +44,7 @@ async def record_check(
 
 
 async def record_inspection(
-    uow: PlacementUnitOfWork, cmd: RecordInspection, principal: Principal
+    uow: PlacementUnitOfWork, cmd: RecordInspection, loaded: None
 ) -> ProviderInspected:
     """Record the latest published inspection: its date and judgement code (a code set)."""
     await _provider(uow.providers, cmd.provider_id)
@@ -59,9 +56,7 @@ async def record_inspection(
     )  # fmt: skip
 
 
-async def set_capacity(
-    uow: PlacementUnitOfWork, cmd: SetCapacity, principal: Principal
-) -> ProviderChanged:
+async def set_capacity(uow: PlacementUnitOfWork, cmd: SetCapacity, loaded: None) -> ProviderChanged:
     """Set the places offered for a tier and phase from a date on."""
     await _provider(uow.providers, cmd.provider_id)
     capacity, events = quality.set_capacity(cmd)
@@ -70,7 +65,7 @@ async def set_capacity(
 
 
 async def agree_contract(
-    uow: PlacementUnitOfWork, cmd: AgreeContract, principal: Principal
+    uow: PlacementUnitOfWork, cmd: AgreeContract, loaded: None
 ) -> ContractAgreed:
     """Record a cost per place / session agreed for a tier over a period."""
     # locked: one contract command at a time, so two overlapping contracts cannot both pass
@@ -86,7 +81,7 @@ async def agree_contract(
 
 
 async def change_registration(
-    uow: PlacementUnitOfWork, cmd: ChangeRegistration, principal: Principal
+    uow: PlacementUnitOfWork, cmd: ChangeRegistration, loaded: None
 ) -> RegistrationChanged:
     """Record a change of the provider's registration (part of its quality record)."""
     provider = await _provider(uow.providers, cmd.provider_id, for_update=True)

@@ -1,4 +1,4 @@
-"""HTTP request bodies for provider quality, capacity and contracts (api.md, issue 12)."""
+"""HTTP request bodies for provider quality, capacity and contracts (docs/http-api.md)."""
 
 from datetime import date
 from typing import Annotated

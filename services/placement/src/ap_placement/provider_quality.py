@@ -1,4 +1,4 @@
-"""Provider quality, approval, capacity and contracts (issue 12). Pure: no I/O, no awaits.
+"""Provider quality, approval, capacity and contracts. Pure: no I/O, no awaits.
 
 Which checks are required, and which outcomes pass, is local policy kept as data
 (codesets/provider_approval.json) so an authority can correct it without a release.
@@ -29,11 +29,13 @@ CheckStatus = Literal["current", "expired", "failed", "missing"]
 
 @cache
 def policy() -> dict[str, Any]:
+    """The LA's provider approval policy, as the data file says it."""
     text = resources.files(__package__).joinpath("codesets", "provider_approval.json").read_text()
     return dict(json.loads(text))
 
 
 def required_checks() -> tuple[str, ...]:
+    """The checks a provider needs current to be approved."""
     return tuple(policy()["required_checks"])
 
 
@@ -275,6 +277,7 @@ def inspect(cmd: RecordInspection, codes: dict[str, str]) -> tuple[Inspection, l
 
 
 def set_capacity(cmd: SetCapacity) -> tuple[Capacity, list[EventData]]:
+    """The capacity in force from its date, and its event."""
     capacity = Capacity(
         tier=cmd.tier, phase=cmd.phase, places=cmd.places, effective_from=cmd.effective_from
     )
@@ -288,6 +291,7 @@ def set_capacity(cmd: SetCapacity) -> tuple[Capacity, list[EventData]]:
 def agree_contract(
     existing: Iterable[Contract], cmd: AgreeContract, *, contract_id: UUID
 ) -> tuple[Contract, list[EventData]]:
+    """A new contract and its event; 422 when it overlaps another for the tier."""
     check_contract(tier=cmd.tier, starts_on=cmd.starts_on, ends_on=cmd.ends_on, existing=existing)
     contract = Contract(
         contract_id=contract_id, tier=cmd.tier, starts_on=cmd.starts_on, ends_on=cmd.ends_on,

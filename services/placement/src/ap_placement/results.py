@@ -1,4 +1,7 @@
-"""What the placement service's write commands answer (api.md). Field order is the JSON's."""
+"""What the placement service's write commands answer (docs/http-api.md).
+
+Field order is the JSON's.
+"""
 
 from typing import Literal
 from uuid import UUID

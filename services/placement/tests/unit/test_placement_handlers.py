@@ -15,6 +15,7 @@ from ap_chassis.errors import (
     NotFoundError,
     NotYetKnownError,
 )
+from ap_chassis.http import nothing_to_load
 from ap_placement import handlers, provider_handlers
 from ap_placement.commands import (
     AgreeContract,
@@ -51,12 +52,21 @@ START = date(2026, 9, 14)
 COST = Cost(amount_pence=6500, per="session")
 
 
+AUTHORIZE: dict[Any, Callable[..., Awaitable[Any]]] = {
+    handlers.place_pupil: handlers.authorize_placement,
+    handlers.end_placement: handlers.authorize_end,
+}
+"""The access step each route runs before its use case; the others' role check is all."""
+
+
 async def run(
     uow: Any, handler: Callable[..., Awaitable[Any]], cmd: Any, who: Principal = LA
 ) -> Any:
-    """One command in its own unit of work, committed as `dispatch` would; its result."""
+    """One command in its own unit of work, its access step then its use case, committed as a
+    command route would; its result."""
     async with uow:
-        result = await handler(uow, cmd, who)
+        loaded = await AUTHORIZE.get(handler, nothing_to_load)(uow, cmd, who)
+        result = await handler(uow, cmd, loaded)
         await uow.commit()
     return result
 
@@ -446,11 +456,7 @@ async def arranged(uow: Any, by: str = SCHOOL_URN) -> ReferralFact:
 
 
 async def place_as(uow: Any, cmd: PlacePupil, who: Principal) -> Any:
-    async with uow:
-        await handlers.authorize_placement(uow, cmd, who)
-        result = await handlers.place_pupil(uow, cmd, who)
-        await uow.commit()
-    return result
+    return await run(uow, handlers.place_pupil, cmd, who)
 
 
 async def test_school_arranged_ap_is_placed_by_its_school_with_its_notice(uow):

@@ -61,6 +61,7 @@ POLICY = Policy(
 
 
 def relation(principal: Principal, resource: Resource) -> Relation:
+    """How the caller stands to the resource: any, self, other, referrer or stranger."""
     if principal.role == "la_officer" or resource is None:
         return "any"
     if isinstance(resource, NamedParty):

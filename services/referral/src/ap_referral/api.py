@@ -1,15 +1,14 @@
-"""HTTP routes of the referral service: parse, authorise (access.py), build the command,
-dispatch it to its handler in one unit of work, answer."""
+"""HTTP routes of the referral service: the reads, and one declaration per write whose arguments
+follow the request (`ap_chassis.command_route` says what each step does; `handlers.authorize_*`
+loads and checks what access decides on)."""
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from uuid import UUID
 
-from ap_chassis.access import enforce
 from ap_chassis.auth import ROLES, Principal, require
-from ap_chassis.http import Authorizer, Handler, IdempotencyKey, dispatch
+from ap_chassis.command_route import CommandRoutes
+from ap_chassis.settings import ServiceSettings
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from . import access, domain, handlers
 from .commands import DecideReferral, Identity, ReferPupil, WithdrawReferral
@@ -19,35 +18,18 @@ from .results import ReferralResult, ReferralWithChange
 from .uow import ReferralUnitOfWork
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
+writes = CommandRoutes(router, unit_of_work=ReferralUnitOfWork, policy=access.POLICY)
 Caller = Annotated[Principal, Depends(require(*ROLES))]
-C = TypeVar("C")
 
 
-async def run(
-    request: Request,
-    principal: Principal,
-    body: BaseModel,
-    idempotency_key: str | None,
-    handler: Handler[ReferralUnitOfWork, C],
-    command: C,
-    *,
-    authorize: Authorizer[ReferralUnitOfWork, C] | None = None,
-    status_code: int = 200,
-) -> JSONResponse:
-    """`dispatch` on the referral service's unit of work: every write route ends here."""
-    return await dispatch(
-        request, principal, handler=handler, command=command, unit_of_work=ReferralUnitOfWork,
-        body=body, idempotency_key=idempotency_key, authorize=authorize, status_code=status_code,
-    )  # fmt: skip
-
-
-def auto_apply(request: Request) -> frozenset[str]:
+def auto_apply(settings: ServiceSettings) -> frozenset[str]:
     """The LA's rule (settings): register fields a referral may change without review."""
-    rule = getattr(request.app.state.settings, "identity_auto_apply", "")
+    rule = getattr(settings, "identity_auto_apply", "")
     return frozenset(f.strip() for f in rule.split(",") if f.strip())
 
 
-def refer_command(body: ReferralIn, auto_apply: frozenset[str]) -> ReferPupil:
+def refer_command(body: ReferralIn, settings: ServiceSettings) -> ReferPupil:
+    """A referral: the body's identity split from the referral, under the LA's auto-apply rule."""
     return ReferPupil(
         upn=body.upn,
         identity=Identity(**{f: getattr(body, f) for f in domain.IDENTITY_FIELDS}),
@@ -58,65 +40,35 @@ def refer_command(body: ReferralIn, auto_apply: frozenset[str]) -> ReferPupil:
         excluded_on=body.excluded_on,
         home_school_urn=body.home_school_urn,
         route=body.route or "la_arranged",
-        auto_apply=auto_apply,
+        auto_apply=auto_apply(settings),
     )
 
 
-@router.post("", status_code=201, response_model=ReferralResult | ReferralWithChange)
-async def create_referral(
-    body: ReferralIn, request: Request, principal: Caller, idempotency_key: IdempotencyKey = None
-) -> JSONResponse:
-    """Refer a pupil to AP. A school refers as itself; the same UPN keeps its pupil_id.
-
-    `route: school_arranged` records AP a school arranged for a pupil on its own roll: the
-    referral is accepted by that school at once (status `accepted`), no LA decision.
-
-    A known UPN with different identifying details does not change the register: the answer
-    names an `identity_change_id`, a proposal an LA officer may apply.
-    """
-    referrer = access.ReferrerRef(body.referrer.kind, body.referrer.urn)
-    enforce(access.can(principal, "refer", referrer), action="refer", what="as this referrer")
-    if body.route == "school_arranged":
-        pupil_of = access.ReferrerRef("school", body.home_school_urn or body.referrer.urn)
-        enforce(access.can(principal, "arrange", pupil_of), action="arrange AP",
-                what="for a pupil on another school's roll")  # fmt: skip
-    command = refer_command(body, auto_apply(request))
-    return await run(
-        request, principal, body, idempotency_key, handlers.refer_pupil, command, status_code=201
-    )
+def decision_command(body: DecisionIn, referral_id: UUID) -> DecideReferral:
+    """A decision: its body and the referral the path names."""
+    return DecideReferral(referral_id, body.decision, body.decided_on, body.reason)
 
 
-@router.post("/{referral_id}/decision", response_model=ReferralResult)
-async def decide_referral(
-    referral_id: UUID,
-    body: DecisionIn,
-    request: Request,
-    principal: Caller,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Accept or decline a referral (LA officers only); a second decision is 409."""
-    access.POLICY.check_role(principal, "decide")
-    command = DecideReferral(referral_id, body.decision, body.decided_on, body.reason)
-    return await run(
-        request, principal, body, idempotency_key, handlers.decide_referral, command,
-        authorize=handlers.authorize_decision,
-    )  # fmt: skip
+def withdrawal_command(body: WithdrawalIn, referral_id: UUID) -> WithdrawReferral:
+    """A withdrawal: its body and the referral the path names."""
+    return WithdrawReferral(referral_id, body.withdrawn_on, body.reason)
 
 
-@router.post("/{referral_id}/withdrawal", response_model=ReferralResult)
-async def withdraw_referral(
-    referral_id: UUID,
-    body: WithdrawalIn,
-    request: Request,
-    principal: Caller,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    access.POLICY.check_role(principal, "withdraw")
-    command = WithdrawReferral(referral_id, body.withdrawn_on, body.reason)
-    return await run(
-        request, principal, body, idempotency_key, handlers.withdraw_referral, command,
-        authorize=handlers.authorize_withdrawal,
-    )  # fmt: skip
+writes.post(
+    "", body=ReferralIn, command=refer_command, action="refer",
+    authorize=handlers.authorize_referral, handler=handlers.refer_pupil,
+    answer=ReferralResult | ReferralWithChange, status_code=201, name="create_referral",
+)  # fmt: skip
+writes.post(
+    "/{referral_id}/decision", body=DecisionIn, command=decision_command,
+    action="decide", authorize=handlers.authorize_decision, handler=handlers.decide_referral,
+    answer=ReferralResult,
+)  # fmt: skip
+writes.post(
+    "/{referral_id}/withdrawal", body=WithdrawalIn, command=withdrawal_command,
+    action="withdraw", authorize=handlers.authorize_withdrawal,
+    handler=handlers.withdraw_referral, answer=ReferralResult,
+)  # fmt: skip
 
 
 @router.get("/{referral_id}")

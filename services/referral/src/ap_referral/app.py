@@ -4,10 +4,8 @@ from pathlib import Path
 
 from ap_chassis.batches import router as batches
 from ap_chassis.retention import RetentionSettings
-from ap_chassis.runtime import build_app
+from ap_chassis.runtime import ServiceApp
 from ap_chassis.settings import ServiceSettings
-from fastapi import FastAPI
-from opentelemetry.sdk.trace.export import SpanExporter
 from pydantic import Field
 
 from . import privacy_api
@@ -29,14 +27,9 @@ class Settings(ServiceSettings, RetentionSettings):
     identity_auto_apply: str = Field(default="", validation_alias="JOURNEY_IDENTITY_AUTO_APPLY")
 
 
-def create_app(
-    settings: Settings | None = None, span_exporter: SpanExporter | None = None
-) -> FastAPI:
-    settings = settings or Settings()
-    return build_app(
-        settings,
-        title="AP Journey: referral",
-        routers=[router, identity_router, batches, *privacy_api.routers(settings)],
-        migrations=MIGRATIONS,
-        span_exporter=span_exporter,
-    )
+create_app = ServiceApp(
+    Settings,
+    title="AP Journey: referral",
+    routers=lambda settings: [router, identity_router, batches, *privacy_api.routers(settings)],
+    migrations=MIGRATIONS,
+)

@@ -84,6 +84,7 @@ class Referred:
 
     @property
     def identity_applied(self) -> bool:
+        """Whether the referral's identity change was applied to the register."""
         return self.change is not None and self.change.status == "applied"
 
 
@@ -250,6 +251,7 @@ def decide(referral: Referral, command: DecideReferral) -> tuple[Referral, list[
 
 
 def withdraw(referral: Referral, command: WithdrawReferral) -> tuple[Referral, list[EventData]]:
+    """The withdrawn referral and its event; 409 unless it was received or accepted."""
     if referral.status not in ("received", "accepted"):
         raise DomainError(f"a {referral.status} referral cannot be withdrawn")
     _not_before_referral(referral, command.withdrawn_on, "withdrawn_on")

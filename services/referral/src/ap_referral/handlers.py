@@ -1,8 +1,13 @@
-"""Referral use cases: load through the unit of work, let the domain decide, save, record.
+"""Referral use cases: check access on what the rule reads, let the domain decide, save, record.
 
-Each handler takes (unit of work, command, principal) and returns its result model. It knows no
-HTTP and never commits: the edge that opened the unit of work commits (`ap_chassis.http.dispatch`,
-the retention job), so the saved state, the events and the remembered answer are one transaction.
+Each write has two steps, run by its route (`api.py`) in one unit of work:
+- `authorize_*(uow, command, principal)` loads what the access rule decides on, checks it
+  (403/404), locks the pupil's row when it is known, and returns what it loaded (for a new
+  referral or an identity change: the checked caller, whom the identity-read log records);
+- the use case `(uow, command, loaded)` decides on exactly that and checks nothing again.
+Neither knows HTTP nor commits: the edge that opened the unit of work (a command route, the
+retention job) commits, so the saved state, the events and the remembered answer are one
+transaction.
 """
 
 from collections.abc import Awaitable, Callable
@@ -33,11 +38,38 @@ def who(principal: Principal) -> str:
     return f"{tenant(principal)}:{principal.sub}"
 
 
+async def authorize_referral(
+    uow: UnitOfWorkPort, command: ReferPupil, principal: Principal
+) -> Principal:
+    """The caller, once it may refer as the referrer named and, for school-arranged AP, arrange
+    it for a pupil on that school's roll: the register records it as the UPN's reader."""
+    referrer = access.ReferrerRef(command.referrer.kind, command.referrer.urn)
+    enforce(access.can(principal, "refer", referrer), action="refer", what="as this referrer")
+    if command.route == "school_arranged":
+        pupil_of = access.ReferrerRef("school", command.home_school_urn or command.referrer.urn)
+        enforce(access.can(principal, "arrange", pupil_of), action="arrange AP",
+                what="for a pupil on another school's roll")  # fmt: skip
+    return principal
+
+
+async def the_caller(uow: UnitOfWorkPort, command: object, principal: Principal) -> Principal:
+    """The caller, whose role the route has checked and nothing else decides on: the use case
+    records it (the identity-read log, who applied a change)."""
+    return principal
+
+
 async def refer_pupil(
     uow: UnitOfWorkPort, command: ReferPupil, principal: Principal
 ) -> ReferralResult:
-    """Refer a pupil (`domain.refer`). The caller is recorded as having mapped the UPN to the
-    pupil's `pupil_id` (the identity-read log)."""
+    """Refer a pupil to AP. A school refers as itself; the same UPN keeps its pupil_id.
+
+    `route: school_arranged` records AP a school arranged for a pupil on its own roll: the
+    referral is accepted by that school at once (status `accepted`), no LA decision.
+
+    A known UPN with different identifying details does not change the register: the answer
+    names an `identity_change_id`, a proposal an LA officer may apply. The caller is recorded
+    as having mapped the UPN to the pupil's `pupil_id` (the identity-read log).
+    """
     ids = {"pupil_id": uuid4(), "referral_id": uuid4(), "change_id": uuid4()}
     today = utcnow().date()
 
@@ -111,12 +143,19 @@ class _OfReferral(Protocol):
 
 def authorizer(
     action: access.Action,
-) -> Callable[[UnitOfWorkPort, _OfReferral, Principal], Awaitable[None]]:
-    """The access check of a command on an existing referral, run before its idempotency key
-    is looked at: 403 for a party that may not, 404 for a caller that may not know it."""
+) -> Callable[[UnitOfWorkPort, _OfReferral, Principal], Awaitable[domain.Referral]]:
+    """The access step of a command on an existing referral: 403 for a party that may not, 404
+    for a caller that may not know it; else the referral, read again under its pupil's lock."""
 
-    async def authorize(uow: UnitOfWorkPort, command: _OfReferral, principal: Principal) -> None:
-        await visible_referral(uow.referrals, command.referral_id, principal, action)
+    async def authorize(
+        uow: UnitOfWorkPort, command: _OfReferral, principal: Principal
+    ) -> domain.Referral:
+        found = await visible_referral(uow.referrals, command.referral_id, principal, action)
+        await uow.pupils.lock(found.pupil_id)
+        # Re-read under the lock: a concurrent decision may have committed meanwhile.
+        referral = await uow.referrals.get(command.referral_id)
+        assert referral is not None  # referrals are never deleted
+        return referral
 
     return authorize
 
@@ -126,15 +165,17 @@ authorize_withdrawal = authorizer("withdraw")
 
 
 async def decide_referral(
-    uow: UnitOfWorkPort, command: DecideReferral, principal: Principal
+    uow: UnitOfWorkPort, command: DecideReferral, referral: domain.Referral
 ) -> ReferralResult:
-    return await _transition(uow, command, principal, domain.decide)
+    """Accept or decline a referral (LA officers only); a second decision is 409."""
+    return await _transition(uow, command, referral, domain.decide)
 
 
 async def withdraw_referral(
-    uow: UnitOfWorkPort, command: WithdrawReferral, principal: Principal
+    uow: UnitOfWorkPort, command: WithdrawReferral, referral: domain.Referral
 ) -> ReferralResult:
-    return await _transition(uow, command, principal, domain.withdraw)
+    """Withdraw a referral (its referrer or an LA officer); the event is recorded."""
+    return await _transition(uow, command, referral, domain.withdraw)
 
 
 Of = TypeVar("Of", bound=_OfReferral)
@@ -143,14 +184,10 @@ Of = TypeVar("Of", bound=_OfReferral)
 async def _transition(
     uow: UnitOfWorkPort,
     command: Of,
-    principal: Principal,
+    referral: domain.Referral,
     decide: Callable[[domain.Referral, Of], tuple[domain.Referral, list[EventData]]],
 ) -> ReferralResult:
-    """Load the referral under its pupil's lock, let the domain change it, save, record."""
-    found = await visible_referral(uow.referrals, command.referral_id, principal)
-    await uow.pupils.lock(found.pupil_id)
-    # Re-read under the lock: a concurrent decision may have committed meanwhile.
-    referral = await visible_referral(uow.referrals, command.referral_id, principal)
+    """Let the domain change the referral, save it, record its events."""
     changed, events = decide(referral, command)
     await uow.referrals.save(changed)
     return ReferralResult(
@@ -162,10 +199,10 @@ async def _transition(
 
 
 async def erase_pupil(
-    uow: UnitOfWorkPort, command: ErasePupil, principal: Principal | None = None
+    uow: UnitOfWorkPort, command: ErasePupil, loaded: None = None
 ) -> ErasureResult:
-    """Erase one pupil's identifying details here and publish the tombstone (an LA officer's
-    request, or the retention job with no principal).
+    """Erase the pupil's identifying details everywhere; the pseudonymous journey stays (an LA
+    officer's request, or the retention job).
 
     The identity register is the only home of names, dates of birth, UPNs and addresses: the
     `pupil_id` row stays, pseudonymous, so the journey keeps its key; the pupil's earlier

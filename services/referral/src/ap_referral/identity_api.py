@@ -4,18 +4,18 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from ap_chassis.auth import ROLES, Principal, require
+from ap_chassis.command_route import CommandRoutes
 from ap_chassis.errors import NotFoundError
-from ap_chassis.http import IdempotencyKey
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 
 from . import access, audit_sql, handlers, repository
-from .api import run
 from .commands import ApplyIdentityChange
 from .models import IdentityChangeApplyIn
 from .results import IdentityChangeApplied
+from .uow import ReferralUnitOfWork
 
 router = APIRouter(prefix="/v1/pupils", tags=["identity"])
+writes = CommandRoutes(router, unit_of_work=ReferralUnitOfWork, policy=access.POLICY)
 Caller = Annotated[Principal, Depends(require(*ROLES))]
 
 
@@ -47,19 +47,15 @@ async def list_identity_changes(
     }
 
 
-@router.post("/{pupil_id}/identity-changes/{change_id}/apply", response_model=IdentityChangeApplied)
-async def apply_identity_change(
-    pupil_id: UUID,
-    change_id: UUID,
-    request: Request,
-    principal: Caller,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Apply a proposed change to the register and publish the pupil's identity again (the
-    pupil is recorded as read: the officer saw the values applied)."""
-    access.POLICY.check_role(principal, "review_identity")
-    command = ApplyIdentityChange(pupil_id, change_id)
-    return await run(
-        request, principal, IdentityChangeApplyIn(), idempotency_key,
-        handlers.apply_identity_change, command,
-    )  # fmt: skip
+def apply_command(
+    body: IdentityChangeApplyIn, pupil_id: UUID, change_id: UUID
+) -> ApplyIdentityChange:
+    """Apply the change the path names (the request has no body)."""
+    return ApplyIdentityChange(pupil_id, change_id)
+
+
+writes.post(
+    "/{pupil_id}/identity-changes/{change_id}/apply", body=IdentityChangeApplyIn,
+    command=apply_command, action="review_identity", authorize=handlers.the_caller,
+    handler=handlers.apply_identity_change, answer=IdentityChangeApplied,
+)  # fmt: skip

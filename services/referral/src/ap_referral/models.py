@@ -1,4 +1,4 @@
-"""HTTP request bodies of the referral API (api.md). Field names are the contract."""
+"""HTTP request bodies of the referral API (docs/http-api.md). Field names are the contract."""
 
 from typing import Annotated, Literal
 
@@ -43,7 +43,7 @@ class ReferralIn(Body):
     tier_requested: Tier
     referred_on: Day
     excluded_on: Day | None = None
-    # for the AP census (returns.md); carried on journey.identity
+    # for the AP census (docs/returns.md#ap-census); carried on journey.identity
     uln: Uln | None = None
     address_lines: Annotated[list[AddressLine], Field(max_length=5)] | None = None
     uprn: Uprn | None = None

@@ -1,40 +1,37 @@
-"""Data-protection routes of the referral service (api.md "Data protection")."""
+"""Data-protection routes of the referral service (docs/architecture.md#erasure)."""
 
 from typing import Annotated, Any
 from uuid import UUID
 
 from ap_chassis.auth import Principal
+from ap_chassis.command_route import CommandRoutes
 from ap_chassis.data_protection import data_protection_routers
-from ap_chassis.http import IdempotencyKey
+from ap_chassis.http import nothing_to_load
 from ap_chassis.retention import RetentionSettings
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 
 from . import audit_sql, handlers, retention, subject_access
 from .access import POLICY
-from .api import run
 from .commands import ErasePupil
 from .models import ErasureIn
 from .results import ErasureResult
+from .uow import ReferralUnitOfWork
 
 router = APIRouter(prefix="/v1/pupils", tags=["data protection"])
-MayErase = Annotated[Principal, Depends(POLICY.requires("erase"))]
+writes = CommandRoutes(router, unit_of_work=ReferralUnitOfWork, policy=POLICY)
 MayReadAll = Annotated[Principal, Depends(POLICY.requires("subject_access"))]
 
 
-@router.post("/{pupil_id}/erasure", status_code=202, response_model=ErasureResult)
-async def erase(
-    pupil_id: UUID,
-    body: ErasureIn,
-    request: Request,
-    principal: MayErase,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Erase the pupil's identifying details everywhere; the pseudonymous journey stays."""
-    command = ErasePupil(pupil_id, "request", principal.sub, principal.role, body.reason)
-    return await run(
-        request, principal, body, idempotency_key, handlers.erase_pupil, command, status_code=202
-    )
+def erasure_command(body: ErasureIn, pupil_id: UUID, principal: Principal) -> ErasePupil:
+    """An officer's erasure request: the pupil the path names, who asks, and why."""
+    return ErasePupil(pupil_id, "request", principal.sub, principal.role, body.reason)
+
+
+writes.post(
+    "/{pupil_id}/erasure", body=ErasureIn, command=erasure_command, action="erase",
+    authorize=nothing_to_load, handler=handlers.erase_pupil, answer=ErasureResult,
+    status_code=202, name="erase",
+)  # fmt: skip
 
 
 @router.get("/{pupil_id}/subject-access")

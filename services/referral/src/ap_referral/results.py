@@ -1,5 +1,5 @@
-"""What the referral service's write commands answer (api.md). Field names and order are the
-contract: each model dumps to exactly the JSON the API has always given."""
+"""What the referral service's write commands answer (docs/http-api.md). Field names and order
+are the contract: each model dumps to exactly the JSON the API has always given."""
 
 from typing import Literal
 

@@ -1,9 +1,10 @@
 """The retention rule for identifying details. Pure: no I/O.
 
-domain.md: general pupil records are kept to the 25th birthday; SEN files to date of birth + 31
-years. Both periods and the SEN codes are the LA's configuration (`RetentionSettings`). A pupil
-is "SEN" when any referral or the register recorded a provision in the configured codes. A
-29 February birthday falls on 1 March in a year without one.
+General pupil records are kept to the 25th birthday; SEN files to date of birth + 31 years
+(docs/operations.md#retention-and-erasure). Both periods and the SEN codes are the LA's
+configuration (`RetentionSettings`). A pupil is "SEN" when any referral or the register recorded
+a provision in the configured codes. A 29 February birthday falls on 1 March in a year without
+one.
 """
 
 from collections.abc import Iterable

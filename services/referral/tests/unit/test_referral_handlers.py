@@ -26,6 +26,8 @@ from ap_schemas.events import (
     Referrer,
 )
 
+from tests.support.steps import as_routed
+
 UPN = "H801200001001"
 URN, OTHER_URN = "100001", "200002"
 IDENTITY = Identity(
@@ -53,8 +55,18 @@ def pending(uow):
     return [e.data for e in uow.pending]
 
 
+STEPS = {
+    ReferPupil: (handlers.authorize_referral, handlers.refer_pupil),
+    DecideReferral: (handlers.authorize_decision, handlers.decide_referral),
+    WithdrawReferral: (handlers.authorize_withdrawal, handlers.withdraw_referral),
+    ApplyIdentityChange: (handlers.the_caller, handlers.apply_identity_change),
+}
+
+write = as_routed(STEPS)
+
+
 async def refer(uow, caller, **overrides):
-    result = await handlers.refer_pupil(uow, refer_command(**overrides), caller())
+    result = await write(uow, refer_command(**overrides), caller())
     uow.pending.clear()
     return result
 
@@ -63,7 +75,7 @@ async def refer(uow, caller, **overrides):
 
 
 async def test_a_first_referral_registers_the_pupil_and_publishes_its_identity(uow, caller):
-    result = await handlers.refer_pupil(uow, refer_command(), caller("school", URN))
+    result = await write(uow, refer_command(), caller("school", URN))
 
     pupil = await uow.pupils.by_upn(UPN)
     assert pupil is not None and pupil.identity["surname"] == "Example"
@@ -92,7 +104,7 @@ async def test_a_first_referral_registers_the_pupil_and_publishes_its_identity(u
 
 
 async def test_the_referral_is_saved_as_received(uow, caller):
-    result = await handlers.refer_pupil(uow, refer_command(excluded_on=date(2026, 9, 4)), caller())
+    result = await write(uow, refer_command(excluded_on=date(2026, 9, 4)), caller())
     [saved] = uow.referrals.rows.values()
     assert str(saved.referral_id) == result.referral_id
     assert (saved.status, saved.referrer_kind, saved.referrer_urn, saved.excluded_on) == (
@@ -103,7 +115,7 @@ async def test_a_known_upn_with_the_same_details_keeps_its_pupil_and_publishes_n
     uow, caller
 ):
     first = await refer(uow, caller)
-    second = await handlers.refer_pupil(uow, refer_command(), caller())
+    second = await write(uow, refer_command(), caller())
     assert second.pupil_id == first.pupil_id and second.referral_id != first.referral_id
     assert [type(e) for e in pending(uow)] == [PupilReferredV1]
     assert uow.identity_changes.rows == {}
@@ -112,7 +124,7 @@ async def test_a_known_upn_with_the_same_details_keeps_its_pupil_and_publishes_n
 async def test_different_details_of_a_known_pupil_become_a_proposed_change(uow, caller):
     first = await refer(uow, caller)
     changed = replace(IDENTITY, surname="Changed")
-    result = await handlers.refer_pupil(uow, refer_command(identity=changed), caller())
+    result = await write(uow, refer_command(identity=changed), caller())
 
     assert type(result) is ReferralWithChange and result.identity_change == "proposed"
     assert list(result.model_dump(mode="json"))[-2:] == ["identity_change_id", "identity_change"]
@@ -131,7 +143,7 @@ async def test_a_change_the_las_rule_covers_applies_at_once(uow, caller):
     await refer(uow, caller)
     moved = replace(IDENTITY, postcode="YO2 8AA")
     command = refer_command(identity=moved, auto_apply=frozenset({"postcode", "fsm_eligible"}))
-    result = await handlers.refer_pupil(uow, command, caller())
+    result = await write(uow, command, caller())
 
     assert type(result) is ReferralWithChange and result.identity_change == "applied"
     [change] = uow.identity_changes.rows.values()
@@ -147,7 +159,7 @@ async def test_a_change_beyond_the_las_rule_waits_for_an_officer(uow, caller):
     await refer(uow, caller)
     changed = replace(IDENTITY, postcode="YO2 8AA", surname="Changed")
     command = refer_command(identity=changed, auto_apply=frozenset({"postcode"}))
-    result = await handlers.refer_pupil(uow, command, caller())
+    result = await write(uow, command, caller())
     assert type(result) is ReferralWithChange and result.identity_change == "proposed"
     pupil = await uow.pupils.by_upn(UPN)
     assert pupil is not None and pupil.identity["postcode"] == "YO1 7HH"
@@ -165,7 +177,7 @@ async def test_a_referral_that_lost_the_race_for_a_new_upn_joins_the_winner(uow,
         return await type(uow.pupils).by_upn(uow.pupils, upn)
 
     uow.pupils.by_upn = by_upn_after_a_concurrent_insert
-    result = await handlers.refer_pupil(uow, refer_command(), caller())
+    result = await write(uow, refer_command(), caller())
     assert result.pupil_id == str(winner.pupil_id) and len(lookups) == 2
     assert [type(e) for e in pending(uow)] == [PupilReferredV1]
 
@@ -182,7 +194,7 @@ async def test_an_inconsistent_referral_is_refused_before_anything_is_saved(
     uow, caller, overrides, field
 ):
     with pytest.raises(InvalidCommandError) as refused:
-        await handlers.refer_pupil(uow, refer_command(**overrides), caller())
+        await write(uow, refer_command(**overrides), caller())
     assert refused.value.field == field
     assert uow.pupils.rows == {} and uow.referrals.rows == {} and uow.pending == []
 
@@ -193,8 +205,7 @@ async def test_an_inconsistent_referral_is_refused_before_anything_is_saved(
 async def test_accepting_saves_the_decision_as_the_status_and_records_it(uow, caller):
     made = await refer(uow, caller)
     command = DecideReferral(UUID(made.referral_id), "accepted", date(2026, 9, 8), "fits")
-    await handlers.authorize_decision(uow, command, caller())
-    result = await handlers.decide_referral(uow, command, caller())
+    result = await write(uow, command, caller())
 
     saved = uow.referrals.rows[command.referral_id]
     assert (saved.status, saved.decision, saved.decided_on, saved.decision_reason) == (
@@ -219,14 +230,10 @@ async def _referral_id(uow, caller, **overrides):
 
 async def test_a_second_decision_is_a_conflict(uow, caller):
     referral_id = await _referral_id(uow, caller)
-    await handlers.decide_referral(
-        uow, DecideReferral(referral_id, "declined", date(2026, 9, 8)), caller()
-    )
+    await write(uow, DecideReferral(referral_id, "declined", date(2026, 9, 8)), caller())
     uow.pending.clear()
     with pytest.raises(DomainError, match="already declined") as refused:
-        await handlers.decide_referral(
-            uow, DecideReferral(referral_id, "accepted", date(2026, 9, 9)), caller()
-        )
+        await write(uow, DecideReferral(referral_id, "accepted", date(2026, 9, 9)), caller())
     assert type(refused.value) is DomainError and uow.pending == []
     assert uow.referrals.rows[referral_id].status == "declined"
 
@@ -234,9 +241,7 @@ async def test_a_second_decision_is_a_conflict(uow, caller):
 async def test_a_decision_before_the_referral_is_invalid(uow, caller):
     referral_id = await _referral_id(uow, caller)
     with pytest.raises(InvalidCommandError) as refused:
-        await handlers.decide_referral(
-            uow, DecideReferral(referral_id, "accepted", date(2026, 9, 6)), caller()
-        )
+        await write(uow, DecideReferral(referral_id, "accepted", date(2026, 9, 6)), caller())
     assert refused.value.field == "decided_on"
 
 
@@ -246,17 +251,14 @@ async def test_deciding_is_the_las_alone_and_an_unknown_referral_is_not_found(uo
     with pytest.raises(ForbiddenError):  # even the referrer: it knows the referral exists
         await handlers.authorize_decision(uow, command, caller("school", URN))
     with pytest.raises(NotFoundError):
-        await handlers.authorize_decision(uow, replace(command, referral_id=uuid4()), caller())
-    with pytest.raises(NotFoundError):
-        await handlers.decide_referral(uow, replace(command, referral_id=uuid4()), caller())
+        await write(uow, replace(command, referral_id=uuid4()), caller())
 
 
 async def test_the_referring_school_withdraws_and_the_withdrawal_is_recorded(uow, caller):
     referral_id = await _referral_id(uow, caller)
     school = caller("school", URN)
     command = WithdrawReferral(referral_id, date(2026, 9, 9), "moved away")
-    await handlers.authorize_withdrawal(uow, command, school)
-    result = await handlers.withdraw_referral(uow, command, school)
+    result = await write(uow, command, school)
 
     saved = uow.referrals.rows[referral_id]
     assert (saved.status, saved.withdrawn_on, saved.withdrawal_reason) == (
@@ -270,20 +272,14 @@ async def test_another_school_may_not_know_the_referral_exists(uow, caller):
     referral_id = await _referral_id(uow, caller)
     command = WithdrawReferral(referral_id, date(2026, 9, 9), "r")
     with pytest.raises(NotFoundError):
-        await handlers.authorize_withdrawal(uow, command, caller("school", OTHER_URN))
-    with pytest.raises(NotFoundError):
-        await handlers.withdraw_referral(uow, command, caller("school", OTHER_URN))
+        await write(uow, command, caller("school", OTHER_URN))
 
 
 async def test_a_declined_referral_cannot_be_withdrawn(uow, caller):
     referral_id = await _referral_id(uow, caller)
-    await handlers.decide_referral(
-        uow, DecideReferral(referral_id, "declined", date(2026, 9, 8)), caller()
-    )
+    await write(uow, DecideReferral(referral_id, "declined", date(2026, 9, 8)), caller())
     with pytest.raises(DomainError, match="declined referral cannot be withdrawn"):
-        await handlers.withdraw_referral(
-            uow, WithdrawReferral(referral_id, date(2026, 9, 9), "r"), caller()
-        )
+        await write(uow, WithdrawReferral(referral_id, date(2026, 9, 9), "r"), caller())
 
 
 # identity changes --------------------------------------------------------------------------
@@ -300,7 +296,7 @@ async def _proposed(uow, caller, surname="Changed"):
 async def test_an_officer_applies_a_proposed_change(uow, caller):
     change, _ = await _proposed(uow, caller)
     command = ApplyIdentityChange(change.pupil_id, change.change_id)
-    result = await handlers.apply_identity_change(uow, command, caller())
+    result = await write(uow, command, caller())
 
     pupil = await uow.pupils.by_id(change.pupil_id)
     assert pupil is not None and pupil.identity["surname"] == "Changed"
@@ -321,9 +317,9 @@ async def test_an_officer_applies_a_proposed_change(uow, caller):
 async def test_a_change_applies_once(uow, caller):
     change, _ = await _proposed(uow, caller)
     command = ApplyIdentityChange(change.pupil_id, change.change_id)
-    await handlers.apply_identity_change(uow, command, caller())
+    await write(uow, command, caller())
     with pytest.raises(DomainError, match="already applied"):
-        await handlers.apply_identity_change(uow, command, caller())
+        await write(uow, command, caller())
 
 
 async def test_a_change_proposed_against_an_older_register_is_refused(uow, caller):
@@ -332,9 +328,7 @@ async def test_a_change_proposed_against_an_older_register_is_refused(uow, calle
     assert pupil is not None
     await uow.pupils.save(replace(pupil, identity=pupil.identity | {"surname": "Other"}))
     with pytest.raises(DomainError, match="register changed"):
-        await handlers.apply_identity_change(
-            uow, ApplyIdentityChange(change.pupil_id, change.change_id), caller()
-        )
+        await write(uow, ApplyIdentityChange(change.pupil_id, change.change_id), caller())
     assert uow.pending == [] and uow.identity_reads.rows == []
 
 
@@ -345,7 +339,7 @@ async def test_an_unknown_change_or_pupil_is_not_found(uow, caller):
         ApplyIdentityChange(uuid4(), change.change_id),
     ):
         with pytest.raises(NotFoundError):
-            await handlers.apply_identity_change(uow, command, caller())
+            await write(uow, command, caller())
 
 
 # erasure -----------------------------------------------------------------------------------
@@ -384,7 +378,7 @@ async def test_erasing_an_unknown_pupil_is_not_found(uow):
 
 async def test_school_arranged_ap_is_accepted_by_the_arranging_school_at_once(uow, caller):
     command = refer_command(route="school_arranged", home_school_urn=None)
-    result = await handlers.refer_pupil(uow, command, caller("school", URN))
+    result = await write(uow, command, caller("school", URN))
 
     referred, decided, _identity = pending(uow)
     assert isinstance(referred, PupilReferredV1) and referred.route == "school_arranged"
@@ -399,7 +393,7 @@ async def test_school_arranged_ap_is_accepted_by_the_arranging_school_at_once(uo
 
 
 async def test_an_la_arranged_referral_carries_no_route_and_waits_for_the_la(uow, caller):
-    result = await handlers.refer_pupil(uow, refer_command(), caller("school", URN))
+    result = await write(uow, refer_command(), caller("school", URN))
     referred, _identity = pending(uow)
     assert referred.route is None and result.status == "received"
 
@@ -415,7 +409,7 @@ async def test_an_la_arranged_referral_carries_no_route_and_waits_for_the_la(uow
 async def test_school_arranged_ap_is_a_schools_own_pupil_only(uow, caller, overrides, field):
     command = refer_command(route="school_arranged", **overrides)
     with pytest.raises(InvalidCommandError) as refused:
-        await handlers.refer_pupil(uow, command, caller())
+        await write(uow, command, caller())
     assert refused.value.field == field and uow.referrals.rows == {}
 
 
@@ -423,4 +417,4 @@ async def test_the_la_cannot_decide_school_arranged_ap_again(uow, caller):
     made = await refer(uow, caller, route="school_arranged")
     command = DecideReferral(UUID(made.referral_id), "declined", date(2026, 9, 8))
     with pytest.raises(DomainError, match="already accepted"):
-        await handlers.decide_referral(uow, command, caller())
+        await write(uow, command, caller())

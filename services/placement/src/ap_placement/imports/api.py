@@ -1,4 +1,4 @@
-"""HTTP routes of bulk import (api.md "Bulk"): thin, the work is in service.py."""
+"""HTTP routes of bulk import (docs/http-api.md#bulk-import): thin, the work is in service.py."""
 
 import csv
 import hashlib

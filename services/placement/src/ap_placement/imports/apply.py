@@ -10,7 +10,7 @@ How each command travels (no back door):
   the issue asks, rather than making the officer upload it twice to two services;
 - providers named by URN, UKPRN or setting type that are not registered yet are registered with
   this service's `register_provider` handler in its unit of work (same rule, same event, same
-  idempotency store, the same steps as `ap_chassis.http.dispatch`),
+  idempotency store, the same steps as a command route),
   called directly rather than through `POST /v1/providers`, whose route is the LA's alone: the
   census names providers only by these public identifiers, and a school's return must not wait on
   the LA's register. The event records the importer as its actor, and the report lists each one.
@@ -43,7 +43,7 @@ import asyncpg
 import httpx
 from ap_chassis.access import enforce, tenant
 from ap_chassis.auth import Principal
-from ap_chassis.http import run_once
+from ap_chassis.http import nothing_to_load, run_once
 from ap_chassis.idempotency import request_hash
 from ap_chassis.uow import EventContext
 
@@ -182,6 +182,7 @@ class Importer:
             self.events,
             self.principal,
             scope=scope,
+            authorize=nothing_to_load,  # checked above: the importer may register named ones
             handler=handlers.register_provider,
             command=RegisterProvider(**dict(cmd)),
             unit_of_work=PlacementUnitOfWork,

@@ -1,7 +1,10 @@
-"""The two import layouts (api.md "Bulk"): their columns, example row and validation lists. Pure.
+"""The two import layouts (docs/http-api.md#bulk-import): columns, example row, validation lists.
 
-- `school_census_ap`: the school census AP module as a school's MIS exports it (returns.md), one
-  row per placement the school arranged; the commissioning school is the importer.
+Pure.
+
+- `school_census_ap`: the school census AP module as a school's MIS exports it
+  (docs/returns.md#school-census-ap-module), one row per placement the school arranged; the
+  commissioning school is the importer.
 - `journey`: the platform's own template, every field of the referral, decision, placement and
   end commands, one row per placement (or per referral without a placement yet).
 

@@ -6,7 +6,7 @@ import pytest
 from ap_chassis.db import create_pool, ensure_database, migrate
 from ap_chassis.outbox import OutboxRelay
 
-from tests.e2e.support.platform import RUN
+from tests.support.platform import RUN
 
 
 @pytest.fixture

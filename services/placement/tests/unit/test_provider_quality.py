@@ -1,4 +1,4 @@
-"""Provider approval, capacity and contract rules (issue 12). Pure."""
+"""Provider approval, capacity and contract rules. Pure."""
 
 import itertools
 from datetime import date, timedelta

@@ -10,7 +10,6 @@ from datetime import date
 from uuid import uuid4
 
 import pytest
-from ap_chassis.db import create_pool, ensure_database, migrate
 from ap_chassis.uow import EventContext
 from ap_outcomes.app import MIGRATIONS
 from ap_outcomes.domain import Destination, PlacementFact, Reintegration, Review
@@ -19,18 +18,15 @@ from ap_schemas.envelope import Actor
 from ap_schemas.events import Attendance
 from asyncpg import Pool
 
-from tests.e2e.support.platform import RUN
+from tests.support.platform import migrated_pool
 
 START = date(2026, 9, 14)
 
 
 @pytest.fixture(scope="module")
 async def pool(infra):
-    dsn = await ensure_database(infra.database_url, f"ap_outcomescontract_{RUN}")
-    pool = await create_pool(dsn, max_size=2)
-    await migrate(pool, [MIGRATIONS])
-    yield pool
-    await pool.close()
+    async with migrated_pool(infra, "ap_outcomescontract", [MIGRATIONS]) as pool:
+        yield pool
 
 
 @pytest.fixture(params=["fake", "postgres"])

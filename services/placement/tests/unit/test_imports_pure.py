@@ -1,4 +1,4 @@
-"""Reading and checking import files, without I/O: every bad-input case of issue 10."""
+"""Reading and checking import files, without I/O: every bad-input case a file can hold."""
 
 import io
 from datetime import date

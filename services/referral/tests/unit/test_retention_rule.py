@@ -1,4 +1,7 @@
-"""The retention rule (domain.md): general records to the 25th birthday, SEN files to DOB + 31."""
+"""The retention rule: general records to the 25th birthday, SEN files to DOB + 31.
+
+The rule: docs/operations.md#retention-and-erasure.
+"""
 
 from datetime import date
 

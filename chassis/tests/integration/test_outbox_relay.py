@@ -8,7 +8,7 @@ import pytest
 from ap_chassis.db import create_pool, ensure_database, migrate
 from ap_chassis.outbox import OutboxRelay, OutboxRow
 
-from tests.e2e.support.platform import RUN, eventually
+from tests.support.platform import RUN, eventually
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from ap_schemas.envelope import Actor
 from ap_schemas.events import FsmPeriod
 from ap_schemas.upn import check_letter
 
-from tests.e2e.support.platform import RUN, random_upn
+from tests.support.platform import RUN, random_upn
 
 IDENTITY = Identity(
     forename="Alex", surname="Example", middle_names="Sam", date_of_birth=date(2012, 3, 4),

@@ -103,7 +103,7 @@ def test_a_pupil_with_an_open_placement_cannot_be_placed_again():
         )
     assert not isinstance(err.value, InvalidCommandError | NotYetKnownError)
     assert "open placement" in err.value.detail
-    assert str(PLACEMENT.placement_id) not in err.value.detail  # issue 13: it may be another's
+    assert str(PLACEMENT.placement_id) not in err.value.detail  # it may be another's
 
 
 def test_planned_end_cannot_precede_the_start():

@@ -6,13 +6,14 @@ import contextlib
 import random
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from ap_chassis.auth import issue_token
-from ap_chassis.db import database_dsn
+from ap_chassis.db import create_pool, database_dsn, ensure_database, migrate
 from ap_chassis.infra import Infrastructure
 from ap_chassis.kafka import true_end_offsets
 from ap_schemas.upn import check_letter
@@ -90,6 +91,20 @@ async def running(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
+
+
+@contextlib.asynccontextmanager
+async def migrated_pool(
+    infra: Infrastructure, name: str, migrations: list[Path]
+) -> AsyncIterator[asyncpg.Pool]:
+    """A small pool on a database of its own for this run (`<name>_<RUN>`), migrated."""
+    dsn = await ensure_database(infra.database_url, f"{name}_{RUN}")
+    pool = await create_pool(dsn, max_size=2)
+    try:
+        await migrate(pool, migrations)
+        yield pool
+    finally:
+        await pool.close()
 
 
 class Platform:

@@ -15,7 +15,7 @@ from ap_placement.domain import Placement, Provider, ReferralFact
 from ap_placement.provider_quality import Capacity, CheckRecord, Contract, Inspection
 from ap_schemas.events import Commissioner, Cost
 
-from tests.e2e.support.platform import RUN
+from tests.support.platform import RUN
 
 DAY = date(2026, 9, 14)
 

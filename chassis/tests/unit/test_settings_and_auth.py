@@ -33,7 +33,7 @@ def test_production_refuses_a_short_secret():
 
 
 def test_production_holds_no_secret_that_can_mint_tokens_and_needs_the_idp():
-    """Issue 13 changed this: a real secret was accepted in production; now none is."""
+    """No production service holds a key that can mint tokens: any secret is refused there."""
     with pytest.raises(ValidationError, match="local runs and tests only"):
         ServiceSettings(
             JOURNEY_ENVIRONMENT="production", JOURNEY_JWT_SECRET=SECRET, **JWKS_SETTINGS

@@ -181,8 +181,8 @@ def test_a_sustainment_check_after_the_reintegration_is_accepted():
 # destination_group_of -------------------------------------------------------------------
 
 
-# The table of returns.md, code by code (issue 6): an independent copy, so a change to the data
-# file that departs from returns.md fails here.
+# The code table of docs/returns.md#post-16-destinations, code by code: an independent copy, so a
+# change to the data file that departs from it fails here.
 RETURNS_MD_TABLE = {
     **dict.fromkeys((210, 220, 230, 240, 270, 280, 290, 250), "education_training"),
     260: "other_activity",

@@ -1,0 +1,36 @@
+"""Every write route of the referral service passes through the role check: a table over all
+(`tests/support/route_table.py` says how a row is walked, with nothing reachable)."""
+
+import pytest
+from ap_referral import access, api, identity_api, privacy_api
+from ap_referral.app import Settings, create_app
+
+from tests.support.route_table import SECRET, check_row, role_table, row_ids, served_posts
+
+ROUTES = [*api.writes.routes, *identity_api.writes.routes, *privacy_api.writes.routes]
+TABLE = role_table(ROUTES, access.POLICY)
+
+
+@pytest.fixture(scope="module")
+def app():
+    return create_app(Settings(JOURNEY_ENVIRONMENT="test", JOURNEY_JWT_SECRET=SECRET))
+
+
+def test_every_write_route_is_a_declared_command_route(app):
+    """No POST escapes the declaration but batches (lines sent through these same routes) and
+    the shared data-protection routes."""
+    declared = {route.path for route in ROUTES}
+    served = served_posts(app)
+    assert declared <= served
+    assert {p for p in served - declared if not p.startswith("/v1/data-protection")} == {
+        "/v1/batches"
+    }
+    assert [route.name for route in ROUTES] == [
+        "create_referral", "decide_referral", "withdraw_referral", "apply_identity_change",
+        "erase",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("route", "role", "status"), TABLE, ids=row_ids(TABLE))
+async def test_each_role_meets_the_role_check_of_each_route(app, route, role, status):
+    await check_row(app, route, role, status)
