@@ -24,9 +24,6 @@ MARKDOWN_PATH = re.compile(r"[\w./-]*\.md\b")
 OUTSIDE = re.compile(r"(?i)\bshared[ /]docs\b|(?<![\w.])/(?:work|home|Users)/[\w.-]")
 # Spelled in pieces so this file does not match itself.
 ISSUE_NUMBER = re.compile(r"(?i)\bissues?" + r"[ #]+\d+")
-# What is left, all of it in the reporting service; at 0 the xfail marks below go.
-OFFENDERS_NOW = {"outside references": 9, "issue numbers": 16}
-NOT_YET_CLEAN = "services/reporting/"
 
 
 def project_files() -> list[Path]:
@@ -112,21 +109,6 @@ FINDERS = {"outside references": outside_references, "issue numbers": issue_numb
 
 
 @pytest.mark.parametrize("kind", FINDERS)
-def test_no_new_offenders(kind):
-    """Until the last are gone, at least none are added, and none outside what is left."""
-    found = FINDERS[kind]()
-    assert len(found) <= OFFENDERS_NOW[kind], f"{len(found)} {kind}:\n" + "\n".join(found)
-    elsewhere = [where for where in found if not where.startswith(NOT_YET_CLEAN)]
-    assert elsewhere == [], f"{kind} outside {NOT_YET_CLEAN}:\n" + "\n".join(elsewhere)
-
-
-@pytest.mark.parametrize(
-    "kind",
-    [
-        pytest.param(kind, marks=pytest.mark.xfail(strict=True, reason=f"{left} {kind} left"))
-        for kind, left in OFFENDERS_NOW.items()
-    ],
-)
 def test_no_file_points_outside_the_repository_or_names_an_issue(kind):
     found = FINDERS[kind]()
     assert found == [], f"{len(found)} {kind}:\n" + "\n".join(found)
