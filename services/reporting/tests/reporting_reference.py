@@ -6,8 +6,10 @@ runs them: the routes and pages answer from SQL.
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+from uuid import UUID
 
 from ap_reporting.attribution import attributed_placement
 from ap_reporting.clocks import Clock, part_time
@@ -22,9 +24,10 @@ from ap_reporting.event_types import (
     REVIEWED,
     WITHDRAWN,
 )
+from ap_reporting.outcome_facts import OutcomeFact, outcome_facts_of
 from ap_reporting.placement_facts import PlacementFact, placements_of
 from ap_reporting.policy import Policy, policy
-from ap_reporting.projection import JourneyEvent
+from ap_reporting.projection import JourneyEvent, PupilState, TypedEvent, project, untyped
 from ap_reporting.provider_figures import phase_of
 from ap_reporting.provider_view import ProviderView
 from ap_reporting.report_queries import MoneyFigures, OutcomeSplits, OverviewFigures
@@ -508,3 +511,45 @@ def outcome_splits(
             for key in (lambda f: f.provider_id, lambda f: str(f.tier))
         ),
     )  # fmt: skip
+
+
+@dataclass
+class ReadModel:
+    """The read model in memory, with the consumer's semantics: duplicates skipped by event id,
+    each pupil's state recomputed from all their events. The SQL projection must agree."""
+
+    events: dict[UUID, dict[UUID, TypedEvent]] = field(default_factory=dict)
+
+    def apply(self, pupil_id: UUID, event: TypedEvent) -> bool:
+        """Apply one delivery; False when that event was already applied."""
+        mine = self.events.setdefault(pupil_id, {})
+        if event.event_id in mine:
+            return False
+        mine[event.event_id] = event
+        return True
+
+    def state(self, pupil_id: UUID) -> PupilState:
+        return project(self.events.get(pupil_id, {}).values())
+
+    def outcome_facts(self, pupil_id: UUID) -> list[OutcomeFact]:
+        """What the projection decides once for each outcome event of the pupil."""
+        mine = list(self.events.get(pupil_id, {}).values())
+        placements = placements_of(map(untyped, mine), str(pupil_id))
+        return outcome_facts_of(mine, placements, policy())
+
+    def timeline(self, pupil_id: UUID) -> list[UUID]:
+        return [
+            e.event_id
+            for e in sorted(self.events.get(pupil_id, {}).values(), key=lambda e: e.order)
+        ]
+
+
+def as_journey_event(envelope) -> TypedEvent:
+    return TypedEvent(envelope.id, envelope.data)
+
+
+def replay(delivered) -> ReadModel:
+    model = ReadModel()
+    for envelope in delivered:
+        model.apply(envelope.data.pupil_id, as_journey_event(envelope))
+    return model

@@ -11,7 +11,7 @@ from ap_reporting.outcome_facts import OutcomeFact
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from journeys import Journey, deliveries, journeys
-from test_projection import ReadModel, replay
+from reporting_reference import ReadModel, replay
 
 
 async def _deliver_and_read(dsn: str, batches, pupils: list[Journey]):

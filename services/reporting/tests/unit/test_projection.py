@@ -1,63 +1,19 @@
 """The reporting projection reaches the same read model whatever the cross-topic interleaving.
 
-Pure: the in-memory read model has the consumer's semantics (skip by event id, recompute the
-pupil from all their events). tests/test_projection_sql.py runs the same property on PostgreSQL.
+Pure: the in-memory read model (reporting_reference.ReadModel) has the consumer's semantics (skip
+by event id, recompute the pupil from all their events); integration/test_projection_sql.py runs
+the same property on PostgreSQL.
 """
 
-from dataclasses import dataclass, field
 from datetime import date
-from uuid import UUID, uuid4
+from uuid import uuid4
 
-from ap_reporting.outcome_facts import OutcomeFact, outcome_facts_of
-from ap_reporting.placement_facts import placements_of
-from ap_reporting.policy import policy
-from ap_reporting.projection import PupilState, TypedEvent, project, untyped
+from ap_reporting.projection import PupilState, TypedEvent, project
 from ap_schemas import events as ev
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from journeys import Journey, deliveries, journeys
-
-
-@dataclass
-class ReadModel:
-    """The read model in memory, with the consumer's semantics: duplicates skipped by event id,
-    each pupil's state recomputed from all their events. The SQL projection must agree."""
-
-    events: dict[UUID, dict[UUID, TypedEvent]] = field(default_factory=dict)
-
-    def apply(self, pupil_id: UUID, event: TypedEvent) -> bool:
-        """Apply one delivery; False when that event was already applied."""
-        mine = self.events.setdefault(pupil_id, {})
-        if event.event_id in mine:
-            return False
-        mine[event.event_id] = event
-        return True
-
-    def state(self, pupil_id: UUID) -> PupilState:
-        return project(self.events.get(pupil_id, {}).values())
-
-    def outcome_facts(self, pupil_id: UUID) -> list[OutcomeFact]:
-        """What the projection decides once for each outcome event of the pupil."""
-        mine = list(self.events.get(pupil_id, {}).values())
-        placements = placements_of(map(untyped, mine), str(pupil_id))
-        return outcome_facts_of(mine, placements, policy())
-
-    def timeline(self, pupil_id: UUID) -> list[UUID]:
-        return [
-            e.event_id
-            for e in sorted(self.events.get(pupil_id, {}).values(), key=lambda e: e.order)
-        ]
-
-
-def as_journey_event(envelope) -> TypedEvent:
-    return TypedEvent(envelope.id, envelope.data)
-
-
-def replay(delivered) -> ReadModel:
-    model = ReadModel()
-    for envelope in delivered:
-        model.apply(envelope.data.pupil_id, as_journey_event(envelope))
-    return model
+from reporting_reference import replay
 
 
 @settings(max_examples=300, deadline=None)
