@@ -30,7 +30,7 @@ from ap_schemas.events import (
 
 from tests.e2e.support.dashboard import signed_in
 from tests.e2e.support.journeys import new_provider, produce
-from tests.e2e.support.platform import token
+from tests.support.platform import token
 
 LA = token()
 ACTOR = Actor(system="test", user_id="consistency")

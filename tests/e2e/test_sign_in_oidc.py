@@ -31,9 +31,9 @@ from ap_reporting.ui import oidc
 from joserfc.jwk import KeySet
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from tests.e2e.support.platform import RUN, build, referral_body, running
 from tests.e2e.test_dashboard_browser import ARGS, CHROMIUM, _axe
 from tests.e2e.test_outcomes_rules import review_body
+from tests.support.platform import RUN, build, referral_body, running
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_DIR = ROOT / "tests" / "oidc_provider"
