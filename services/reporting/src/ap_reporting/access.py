@@ -97,6 +97,7 @@ def _party_ids(principal: Principal, events: Sequence[JourneyEvent]) -> set[str]
 
 
 def event_relation(event: JourneyEvent, party: set[str]) -> Relation:
+    """Party when the event names a referral, placement or reintegration the caller is party to."""
     key = (
         "referral_id" if event.type in REFERRAL_TYPES
         else "placement_id" if event.type in PLACEMENT_TYPES

@@ -107,6 +107,7 @@ async def _apply_provider_events(
 
 
 async def record_identity(conn: asyncpg.Connection, envelope: RawEvent, data: EventData) -> None:
+    """Keep the latest identity of a pupil (journey.identity); anything else there is poison."""
     if not isinstance(data, PupilIdentityRecordedV1):
         raise PermanentEventError(f"{envelope.type} is not an identity event")
     details = data.model_dump(mode="json")

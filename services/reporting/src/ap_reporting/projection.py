@@ -103,6 +103,8 @@ def status_after(data: EventData) -> str | None:
 
 
 def project(events: Iterable[TypedEvent]) -> PupilState:
+    """A pupil's state from all their events, in business order (occurred_at, then id), whatever
+    order they arrived in: the same events always give the same state."""
     status: str | None = None
     tier: int | None = None
     schools: set[str] = set()
