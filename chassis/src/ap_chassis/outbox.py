@@ -150,7 +150,7 @@ class OutboxRelay:
                 self._check_due = False  # maintain() sets it again if the broker did not answer
                 await self.maintain()
                 next_check = loop.time() + self._check_seconds
-            if await self.drain(conn) == self._batch:
+            if await self.drain_once(conn) == self._batch:
                 continue  # more waiting: do not sleep
             try:
                 await asyncio.wait_for(self._wake.wait(), self._poll)
@@ -166,22 +166,19 @@ class OutboxRelay:
         self._on_lock(True)
         log.info("outbox relay took the lock", extra={"lock": self._lock_name})
 
-    async def _unsent(
-        self, conn: asyncpg.Connection | None, in_flight: Sequence[int] = ()
-    ) -> list[asyncpg.Record]:
-        """The next batch (rows not `in_flight` already), read on the lock connection when given:
-        the session lock lives exactly as long as that connection, so reading on it proves the
-        lock still held."""
+    async def _unsent(self, conn: asyncpg.Connection | None) -> list[asyncpg.Record]:
+        """The next batch, read on the lock connection when given: the session lock lives
+        exactly as long as that connection, so reading on it proves the lock still held."""
         query = (
             "SELECT id, topic, key, value, headers FROM outbox"
-            " WHERE sent_at IS NULL AND id <> ALL($2::bigint[]) ORDER BY id LIMIT $1"
+            " WHERE sent_at IS NULL ORDER BY id LIMIT $1"
         )
         if conn is None:
-            return list(await self._pool.fetch(query, self._batch, list(in_flight)))
+            return list(await self._pool.fetch(query, self._batch))
         try:
             if conn.is_closed():
                 raise LockLostError("lock connection closed")
-            return list(await conn.fetch(query, self._batch, list(in_flight), timeout=5))
+            return list(await conn.fetch(query, self._batch, timeout=5))
         except LockLostError:
             raise
         except Exception as exc:
@@ -215,50 +212,12 @@ class OutboxRelay:
     async def drain_once(self, conn: asyncpg.Connection | None = None) -> int:
         """Publish one batch of unsent rows in id order; mark what the broker acknowledged.
         With the lock connection `conn`, the batch is read on it (see `_unsent`)."""
-        batch = await self._enqueue(conn, ())
-        if batch is None:
-            return 0
-        await self._settle(*batch)
-        return len(batch[0])
-
-    async def drain(self, conn: asyncpg.Connection | None = None) -> int:
-        """Publish batches until the outbox is empty or a batch is short; return the last
-        batch's size. Two batches overlap: the next is read and handed to the producer while
-        the broker acknowledges the one before, so the relay never idles on a backlog waiting
-        for acknowledgements. Rows are still enqueued in id order and marked sent only when
-        every row before them was acknowledged: after a failure, the failed row and everything
-        enqueued after it stay unsent and are published again in order."""
-        previous = await self._enqueue(conn, ())
-        if previous is None:
-            return 0
-        while True:
-            rows = previous[0]
-            following = None
-            if len(rows) == self._batch:
-                following = await self._enqueue(conn, [row.id for row in rows])
-            try:
-                await self._settle(*previous)
-            except BaseException:
-                if following is not None:
-                    await asyncio.gather(*following[1], return_exceptions=True)
-                raise
-            if following is None:
-                return len(rows)
-            previous = following
-
-    async def _enqueue(
-        self, conn: asyncpg.Connection | None, in_flight: Sequence[int]
-    ) -> tuple[list[OutboxRow], list[Awaitable[object]]] | None:
-        """Read the next batch and hand its rows to the producer in order (not yet acknowledged)."""
-        records = await self._unsent(conn, in_flight)
-        self._on_backlog(len(records) + len(in_flight))
+        records = await self._unsent(conn)
+        self._on_backlog(len(records))
         if not records:
-            return None
+            return 0
         rows = [OutboxRow(r["id"], r["topic"], r["key"], r["value"], r["headers"]) for r in records]
-        return rows, [await self._publish(row) for row in rows]  # enqueue in order
-
-    async def _settle(self, rows: list[OutboxRow], acks: list[Awaitable[object]]) -> None:
-        """Wait for a batch's acknowledgements; mark sent the rows before the first failure."""
+        acks = [await self._publish(row) for row in rows]  # enqueue in order: per-key order holds
         results = await asyncio.gather(*acks, return_exceptions=True)  # acknowledged together
         sent: list[int] = []
         failure: BaseException | None = None
@@ -272,6 +231,7 @@ class OutboxRelay:
         self._on_published(len(sent))
         if failure is not None:
             raise failure
+        return len(rows)
 
     def _watch_offset(self, meta: object) -> None:
         """A partition's offset going backwards means a broker that lost its log: check at once."""
