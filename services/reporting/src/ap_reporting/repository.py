@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -195,22 +196,40 @@ async def caseload(
     return rows
 
 
-PLACEMENT_FACT_COLUMNS = (
-    "placement_id", "pupil_id", "provider_id", "commissioner", "tier", "start_date", "end_date",
-    "annual_cost_pence", "sessions_per_week", "reason", "home_school_urn", "notice_given_on",
-    "notice_late",
-)  # fmt: skip
+def _columns(fact_type: type[Any]) -> tuple[str, ...]:
+    """A fact table's columns: its dataclass's fields, in order (migrations keep them in step)."""
+    return tuple(f.name for f in fields(fact_type))
+
+
+PLACEMENT_FACT_COLUMNS = _columns(PlacementFact)
+OUTCOME_FACT_COLUMNS = _columns(OutcomeFact)
+
+
+def _record(fact: Any, columns: Sequence[str]) -> tuple[Any, ...]:
+    """A fact as a COPY record: placement and pupil ids held as text become uuids."""
+    return tuple(
+        UUID(value) if name in _UUID_TEXT and isinstance(value, str) else value
+        for name, value in ((name, getattr(fact, name)) for name in columns)
+    )
+
+
+_UUID_TEXT = frozenset({"placement_id", "pupil_id"})
 
 
 async def replace_placement_facts_of(
     conn: asyncpg.Connection, pupil_ids: Sequence[UUID], facts: Sequence[PlacementFact]
 ) -> None:
     """Replace the placement facts of these pupils by `facts` (theirs), set-wise (COPY)."""
-    await _replace_rows_of(conn, "placement_facts", pupil_ids, PLACEMENT_FACT_COLUMNS, [
-        (UUID(f.placement_id), UUID(f.pupil_id), f.provider_id, f.commissioner, f.tier,
-         f.start_date, f.end_date, f.annual_cost_pence, f.sessions_per_week, f.reason,
-         f.home_school_urn, f.notice_given_on, f.notice_late) for f in facts
-    ])  # fmt: skip
+    records = [_record(f, PLACEMENT_FACT_COLUMNS) for f in facts]
+    await _replace_rows_of(conn, "placement_facts", pupil_ids, PLACEMENT_FACT_COLUMNS, records)
+
+
+async def replace_outcome_facts_of(
+    conn: asyncpg.Connection, pupil_ids: Sequence[UUID], facts: Sequence[OutcomeFact]
+) -> None:
+    """Replace the outcome facts of these pupils by `facts` (theirs), set-wise (COPY)."""
+    records = [_record(f, OUTCOME_FACT_COLUMNS) for f in facts]
+    await _replace_rows_of(conn, "outcome_facts", pupil_ids, OUTCOME_FACT_COLUMNS, records)
 
 
 async def _replace_rows_of(
@@ -228,25 +247,6 @@ async def _replace_rows_of(
     await conn.copy_records_to_table(table, records=records, columns=list(columns))
 
 
-OUTCOME_FACT_COLUMNS = (
-    "event_id", "pupil_id", "kind", "occurred_at", "placement_id", "provider_id", "tier",
-    "reintegration_id", "possible_sessions", "attended_sessions", "on_time", "sustained",
-    "activity_code",
-)  # fmt: skip
-
-
-async def replace_outcome_facts_of(
-    conn: asyncpg.Connection, pupil_ids: Sequence[UUID], facts: Sequence[OutcomeFact]
-) -> None:
-    """Replace the outcome facts of these pupils by `facts` (theirs), set-wise (COPY)."""
-    await _replace_rows_of(conn, "outcome_facts", pupil_ids, OUTCOME_FACT_COLUMNS, [
-        (f.event_id, f.pupil_id, f.kind, f.occurred_at,
-         None if f.placement_id is None else UUID(f.placement_id), f.provider_id, f.tier,
-         f.reintegration_id, f.possible_sessions, f.attended_sessions, f.on_time, f.sustained,
-         f.activity_code) for f in facts
-    ])  # fmt: skip
-
-
 async def replace_placement_facts(
     conn: asyncpg.Connection, pupil_id: UUID, facts: Sequence[PlacementFact]
 ) -> None:
@@ -257,9 +257,7 @@ async def placement_facts_between(
     conn: asyncpg.Connection, start: date, end: date
 ) -> list[PlacementFact]:
     rows = await conn.fetch(
-        "SELECT placement_id, pupil_id, provider_id, commissioner, tier, start_date, end_date,"
-        " annual_cost_pence, sessions_per_week, reason, home_school_urn, notice_given_on,"
-        " notice_late FROM placement_facts"
+        f"SELECT {', '.join(PLACEMENT_FACT_COLUMNS)} FROM placement_facts"  # noqa: S608 (constants)
         " WHERE start_date <= $2 AND (end_date IS NULL OR end_date >= $1)",
         start, end,
     )  # fmt: skip
