@@ -12,6 +12,7 @@ and `FakeUnitOfWork` (in memory, for handler tests that need no infrastructure).
 own unit of work subclasses both to add its repositories.
 """
 
+from contextvars import Token
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
@@ -21,7 +22,7 @@ from ap_schemas import codec
 from ap_schemas.envelope import Actor, CloudEvent
 from ap_schemas.events import EventData
 from opentelemetry import context, trace
-from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
 
 from . import outbox, telemetry
 
@@ -84,7 +85,7 @@ class PgUnitOfWork(UnitOfWork):
         self.conn = conn
         self._tx = conn.transaction()
         self._span: trace.Span | None = None
-        self._quiet: object = None
+        self._quiet: Token[Context] | None = None
 
     async def __aenter__(self) -> Self:
         self._span = telemetry.current_tracer(__name__).start_span(
@@ -115,7 +116,7 @@ class PgUnitOfWork(UnitOfWork):
 
     def _end(self, outcome: str) -> None:
         if self._quiet is not None:
-            context.detach(self._quiet)  # type: ignore[arg-type]
+            context.detach(self._quiet)
             self._quiet = None
         if self._span is not None:
             self._span.set_attribute("db.outcome", outcome)
